@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from twofactor.admin import TwoFactorUserAdminMixin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(TwoFactorUserAdminMixin, BaseUserAdmin):
+    """Django's user admin, plus the user's two-factor methods and "reset two-factor"."""

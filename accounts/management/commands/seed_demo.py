@@ -1,0 +1,28 @@
+"""Create (or reset) the demo user that the run command prints."""
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+DEMO_USERNAME = "demo"
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password-2fa"
+
+
+class Command(BaseCommand):
+    help = "Create the demo user (idempotent) and print its credentials."
+
+    def handle(self, *args, **options):
+        user_model = get_user_model()
+        user = user_model._default_manager.filter(username__iexact=DEMO_USERNAME).first()
+        created = user is None
+        if created:
+            user = user_model(username=DEMO_USERNAME, email=DEMO_EMAIL)
+        user.set_password(DEMO_PASSWORD)
+        user.is_active = True
+        user.save()
+        verb = "Created" if created else "Reset"
+        self.stdout.write(
+            f"{verb} the demo user. Sign in at http://127.0.0.1:8000/accounts/login/ with\n"
+            f"  username: {DEMO_USERNAME}   (or {DEMO_EMAIL})\n"
+            f"  password: {DEMO_PASSWORD}\n"
+            "then set up a second factor; email and SMS codes are printed in this terminal."
+        )

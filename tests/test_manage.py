@@ -1,0 +1,125 @@
+"""The user's two-factor page: removing methods, turning two-factor off, ending sessions."""
+import time
+
+import pytest
+
+from tests.conftest import PASSWORD, add_totp, sign_in
+from twofactor.models import BackupCodeDevice, EmailDevice, SecurityEvent, TOTPDevice, UserSession
+
+
+def next_step_code(totp) -> str:
+    """A code of the next time step: accepted (tolerance one step) though this step's code is spent."""
+    return totp.at(time.time() + 30)
+
+
+def make_stale(client):
+    session = client.session
+    session["twofactor_reauth"] = {"password_at": 0, "code_at": 0}
+    session.save()
+
+
+def test_overview_lists_methods_without_secrets(verified_client, totp_user):
+    _user, device, totp = totp_user
+    page = verified_client.get("/2fa/").content.decode()
+    assert "Authenticator app" in page
+    assert device.encrypted_key not in page and totp.secret not in page
+
+
+def test_removing_a_method_needs_a_fresh_password_and_code(verified_client, totp_user):
+    user, device, totp = totp_user
+    EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    make_stale(verified_client)
+    response = verified_client.post("/2fa/methods/totp/remove/")
+    assert response.url.startswith("/2fa/reauthenticate/")
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+    response = verified_client.post(response.url, {"password": "wrong-password", "code": "123456", "method": "totp"})
+    assert response.status_code == 400 and "not correct" in response.content.decode()
+    verified_client.post("/2fa/reauthenticate/", {"password": PASSWORD, "code": next_step_code(totp), "method": "totp"})
+    response = verified_client.post("/2fa/methods/totp/remove/")
+    assert response.url == "/2fa/"
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert SecurityEvent.objects.filter(user=user, kind="method_removed").exists()
+
+
+def test_the_last_method_cannot_be_removed_while_the_site_requires_one(verified_client, totp_user):
+    user, device, _totp = totp_user
+    response = verified_client.post("/2fa/methods/totp/remove/", follow=True)
+    assert "requires two-factor" in response.content.decode()
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_removing_the_last_method_on_an_optional_site_turns_two_factor_off(verified_client, totp_user, settings):
+    settings.TWOFACTOR_REQUIRED = "optional"
+    user, _device, _totp = totp_user
+    BackupCodeDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    assert verified_client.post("/2fa/methods/totp/remove/").url == "/2fa/"
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert not BackupCodeDevice.objects.filter(user=user).exists()
+    assert verified_client.get("/").status_code == 200
+
+
+def test_turn_off_is_refused_where_two_factor_is_required(verified_client, totp_user):
+    user, _device, _totp = totp_user
+    verified_client.post("/2fa/turn-off/")
+    assert TOTPDevice.objects.filter(user=user).exists()
+
+
+def test_turn_off_on_an_optional_site_removes_everything(verified_client, totp_user, settings):
+    settings.TWOFACTOR_REQUIRED = "optional"
+    user, _device, _totp = totp_user
+    assert verified_client.post("/2fa/turn-off/").url == "/2fa/"
+    assert not TOTPDevice.objects.filter(user=user).exists()
+
+
+def test_removing_an_unknown_method_is_a_clear_error(verified_client):
+    response = verified_client.post("/2fa/methods/fax/remove/", follow=True)
+    assert response.status_code == 200
+    assert "do not use that method" in response.content.decode()
+
+
+def test_sign_out_another_session_ends_it_now(verified_client, totp_user, client_factory):
+    user, _device, totp = totp_user
+    other = client_factory()
+    sign_in(other)
+    record = UserSession.objects.get(session_key=other.session.session_key)
+    page = verified_client.get("/2fa/").content.decode()
+    assert "Sign out this session" in page
+    verified_client.post(f"/2fa/sessions/{record.pk}/end/")
+    assert other.get("/").url.startswith("/accounts/login/")
+    assert verified_client.get("/").status_code == 200
+
+
+def test_a_user_cannot_end_someone_elses_session(verified_client, client_factory, db):
+    from tests.conftest import make_user
+
+    make_user("mallory")
+    victim = client_factory()
+    sign_in(victim, "mallory")
+    record = UserSession.objects.get(session_key=victim.session.session_key)
+    verified_client.post(f"/2fa/sessions/{record.pk}/end/")
+    assert UserSession.objects.filter(pk=record.pk).exists()
+    assert victim.session.get("_auth_user_id") == str(record.user_id)
+
+
+def test_sign_out_everywhere_else(verified_client, totp_user, client_factory):
+    others = [client_factory() for _ in range(3)]
+    for other in others:
+        sign_in(other)
+    verified_client.post("/2fa/sessions/end-others/")
+    for other in others:
+        assert other.get("/").url.startswith("/accounts/login/")
+    assert verified_client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/2fa/methods/totp/remove/", "/2fa/sessions/end-others/", "/2fa/backup-codes/",
+                                  "/2fa/turn-off/"])
+def test_management_actions_are_csrf_protected(verified_client, totp_user, path):
+    from django.conf import settings
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies[settings.SESSION_COOKIE_NAME] = verified_client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert strict.get("/2fa/").status_code == 200  # the same, verified session
+    assert strict.post(path).status_code == 403
+    assert TOTPDevice.objects.filter(user=totp_user[0]).exists()

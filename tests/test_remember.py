@@ -1,0 +1,167 @@
+""""Remember this browser": skips the second step only, and dies with any change of password or methods."""
+import time
+import types
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+from twofactor import flows, remember
+from twofactor.models import EmailDevice, SecurityEvent
+
+from .authenticator_clock import AuthenticatorClock
+from .conftest import PASSWORD, add_totp, make_user, sign_in
+
+COOKIE = remember.COOKIE_NAME
+
+
+@pytest.fixture
+def account(db, monkeypatch):
+    """(user, device, codes) for a user with an authenticator app; codes() gives a fresh code each call."""
+    user = make_user()
+    device, totp = add_totp(user)
+    clock = AuthenticatorClock(monkeypatch)
+    return user, device, lambda: clock.code(totp)
+
+
+def _remembered_client(codes) -> Client:
+    """A browser that signed in with a code and ticked "remember this browser", then signed out."""
+    client = Client()
+    sign_in(client)
+    response = client.post("/2fa/verify/", {"code": codes(), "remember": "on"})
+    assert response.status_code == 302
+    assert COOKIE in response.cookies
+    client.post("/accounts/logout/")
+    return client
+
+
+def _skips_second_step(client: Client) -> bool:
+    sign_in(client)
+    return client.get("/").status_code == 200
+
+
+def test_the_cookie_is_signed_httponly_and_lives_remember_days(account, settings):
+    settings.TWOFACTOR_REMEMBER_DAYS = 7
+    _user, _device, codes = account
+    client = Client()
+    sign_in(client)
+    response = client.post("/2fa/verify/", {"code": codes(), "remember": "on"})
+    cookie = response.cookies[COOKIE]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == 7 * 86400
+    assert PASSWORD not in cookie.value
+
+
+def test_without_the_box_ticked_no_cookie_is_set(account):
+    _user, _device, codes = account
+    client = Client()
+    sign_in(client)
+    response = client.post("/2fa/verify/", {"code": codes()})
+    assert COOKIE not in response.cookies
+
+
+def test_a_remembered_browser_skips_only_the_second_step(account):
+    user, _device, codes = account
+    client = _remembered_client(codes)
+    # Without the password it is still signed out …
+    assert client.get("/").url.startswith("/accounts/login/")
+    # … and a wrong password is still refused.
+    assert client.post("/accounts/login/", {"username": "alice", "password": "nope-nope-nope"}).status_code == 200
+    assert client.get("/").url.startswith("/accounts/login/")
+    assert _skips_second_step(client)
+    assert SecurityEvent.objects.filter(user=user, kind=SecurityEvent.Kind.REMEMBERED_BROWSER_USED).count() == 1
+    assert client.get("/").wsgi_request.user.is_verified()
+
+
+def test_another_browser_still_needs_a_code(account):
+    _user, _device, codes = account
+    _remembered_client(codes)
+    assert not _skips_second_step(Client())
+
+
+def test_a_password_change_ends_the_remembered_browser(account):
+    user, _device, codes = account
+    client = _remembered_client(codes)
+    user.set_password(PASSWORD + "-new")
+    user.save()
+    user.set_password(PASSWORD)  # the same password again: a new salt, so a new hash
+    user.save()
+    assert not _skips_second_step(client)
+
+
+def test_a_password_change_through_the_page_ends_the_remembered_browser(account):
+    _user, _device, codes = account
+    client = _remembered_client(codes)
+    assert _skips_second_step(client)
+    new_password = PASSWORD + "-new"
+    client.post(
+        "/accounts/password/change/",
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": "alice", "password": new_password})
+    assert client.get("/").status_code == 302
+
+
+def test_adding_a_method_ends_the_remembered_browser(account):
+    user, _device, codes = account
+    client = _remembered_client(codes)
+    EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    assert not _skips_second_step(client)
+
+
+def test_removing_a_method_ends_the_remembered_browser(account):
+    user, _device, codes = account
+    email = EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    client = _remembered_client(codes)
+    email.delete()
+    assert not _skips_second_step(client)
+
+
+def test_an_admin_reset_ends_the_remembered_browser(account):
+    user, _device, codes = account
+    client = _remembered_client(codes)
+    flows.reset_user(user)
+    add_totp(user)  # even after enrolling again
+    assert not _skips_second_step(client)
+
+
+def test_the_cookie_expires_after_remember_days(account, settings, monkeypatch):
+    settings.TWOFACTOR_REMEMBER_DAYS = 2
+    _user, _device, codes = account
+    client = _remembered_client(codes)
+    real = time.time
+    monkeypatch.setattr(signing, "time", types.SimpleNamespace(time=lambda: real() + 2 * 86400 + 60))
+    assert not _skips_second_step(client)
+
+
+def test_another_users_cookie_does_not_skip_the_step(account):
+    _user, _device, codes = account
+    client = _remembered_client(codes)
+    bob = make_user("bob")
+    add_totp(bob)
+    sign_in(client, "bob")
+    assert client.get("/").status_code == 302
+
+
+def test_a_forged_cookie_is_ignored(account):
+    user, device, _codes = account
+    client = Client()
+    forged = signing.dumps({"u": user.pk, "d": device.persistent_id, "f": "0" * 32}, salt="twofactor.remember")
+    client.cookies[COOKIE] = forged
+    assert not _skips_second_step(client)
+    client = Client()
+    client.cookies[COOKIE] = "garbage:value"
+    assert not _skips_second_step(client)
+
+
+def test_remember_days_zero_turns_it_off(account, settings):
+    settings.TWOFACTOR_REMEMBER_DAYS = 0
+    _user, _device, codes = account
+    client = Client()
+    sign_in(client)
+    page = client.get("/2fa/verify/").content.decode()
+    assert 'name="remember"' not in page
+    response = client.post("/2fa/verify/", {"code": codes(), "remember": "on"})
+    assert response.status_code == 302 and COOKIE not in response.cookies

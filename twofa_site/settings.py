@@ -1,0 +1,193 @@
+"""Settings for twofa_site, read from environment variables (and an optional `.env` file).
+
+Every variable, its meaning and its default is listed in the README under "Settings".
+"""
+import os
+import tempfile
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _read(name: str, reader, **kwargs):
+    """Read one variable; a malformed value stops start-up with a sentence naming it."""
+    try:
+        return reader(name, **kwargs)
+    except Exception as error:  # django-environ raises many types for bad values
+        raise ImproperlyConfigured(f"{name} has an invalid value ({error}).") from None
+
+
+DEBUG = _read("DEBUG", env.bool, default=False)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (set DEBUG=on for local development)."
+        )
+    SECRET_KEY = "django-insecure-development-key-only-for-debug-mode"
+
+ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, default=["localhost", "127.0.0.1"])
+# Render and Heroku announce the public host name in their own variables.
+for platform_variable in ("RENDER_EXTERNAL_HOSTNAME", "HEROKU_APP_DEFAULT_DOMAIN_NAME"):
+    if env.str(platform_variable, default=""):
+        ALLOWED_HOSTS.append(env.str(platform_variable))
+if env.str("HEROKU_APP_NAME", default=""):
+    ALLOWED_HOSTS.append(f"{env.str('HEROKU_APP_NAME')}.herokuapp.com")
+CSRF_TRUSTED_ORIGINS = [
+    f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS if host not in ("*", "localhost", "127.0.0.1")
+]
+
+INSTALLED_APPS = [
+    "accounts",
+    "twofactor",
+    "twofactor.apps.TwoFactorAdminConfig",  # django.contrib.admin, behind two-factor
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "phonenumber_field",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "twofactor.middleware.TwoFactorMiddleware",  # after messages: it tells an expired sign-in why
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "twofa_site.urls"
+WSGI_APPLICATION = "twofa_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Databases: SQLite by default (immediate transactions and WAL, so concurrent writers wait
+# instead of failing), PostgreSQL through psycopg 3 with persistent, health-checked connections.
+_database_url = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+if _database_url.partition("://")[0] not in ("sqlite", "postgres", "postgresql", "pgsql"):
+    raise ImproperlyConfigured("DATABASE_URL must start with sqlite:/// or postgres:// (got an unsupported scheme).")
+DATABASES = {"default": _read("DATABASE_URL", env.db_url, default=_database_url)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    # A file (not shared memory) so that tests with real threads see one database; one per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"twofa-test-{os.getpid()}.sqlite3")}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = _read("CONN_MAX_AGE", env.int, default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Email: console by default, so codes show in the terminal of `run`.
+vars().update(_read("EMAIL_URL", env.email_url, default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ADMINS = [("Administrators", address) for address in env.list("ADMINS", default=[])]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or env.bool("TESTING", default=False)
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Production hardening whenever DEBUG is off; Heroku and Render terminate TLS at their proxy.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", env.bool, default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", env.bool, default=True)
+
+# Two-factor (every TWOFACTOR_* setting and its default: twofactor/app_settings.py).
+TWOFACTOR_REQUIRED = env.str("TWOFACTOR_REQUIRED", default="all")
+TWOFACTOR_ENCRYPTION_KEYS = env.list("TWOFACTOR_ENCRYPTION_KEYS", default=[])
+TWOFACTOR_REMEMBER_DAYS = _read("TWOFACTOR_REMEMBER_DAYS", env.int, default=30)
+TWOFACTOR_RESCUE_EMAIL = env.list("TWOFACTOR_RESCUE_EMAIL", default=[])
+TWOFACTOR_RESCUE_BY_EMAIL = _read("TWOFACTOR_RESCUE_BY_EMAIL", env.bool, default=True)
+TWOFACTOR_ISSUER = env.str("TWOFACTOR_ISSUER", default="twofa_site")
+TWOFACTOR_SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+TWOFACTOR_SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
+TWOFACTOR_TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWOFACTOR_TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWOFACTOR_TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWOFACTOR_RATE_LIMIT_STORE = "cache" if REDIS_URL else "database"
+PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="US")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO"), "propagate": False},
+        "twofactor": {"level": "INFO"},  # propagates to the root handler
+    },
+}

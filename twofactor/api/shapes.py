@@ -1,0 +1,60 @@
+"""The JSON shapes the API answers with: the session, a method (never its secret)."""
+from .. import state
+from ..flows import SentCode
+from ..models import TwoFactorDevice
+
+#: The session's two-factor state as the API names it: a verified session has nothing pending.
+API_STATES = {state.VERIFY: "verify", state.SETUP: "setup", state.VERIFIED: "none", state.NONE: "none"}
+
+
+def user_shape(user) -> dict:
+    email = getattr(user, user.get_email_field_name(), "") or ""
+    return {"id": user.pk, "username": user.get_username(), "email": email}
+
+
+def session_shape(request) -> dict:
+    """Who is signed in and what the two-factor step still needs.
+
+    `two_factor.state` is "verify" (a code is needed), "setup" (a method must be added first) or
+    "none" (nothing pending); `verified` is true once the session passed a second step.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return {
+            "authenticated": False,
+            "verified": False,
+            "user": None,
+            "two_factor": {"required": False, "state": "none", "methods": [], "primary_method": None},
+        }
+    current = state.read(request)
+    devices = state.devices_of(user)
+    primary = state.primary_device(devices)
+    return {
+        "authenticated": True,
+        "verified": bool(current and current.verified),
+        "user": user_shape(user),
+        "two_factor": {
+            "required": state.required_for(user),
+            "state": API_STATES[current.state] if current else "none",
+            "methods": [device.method for device in devices],
+            "primary_method": primary.method if primary else None,
+        },
+    }
+
+
+def device_shape(device: TwoFactorDevice, primary: TwoFactorDevice | None = None) -> dict:
+    """One method as listed to its owner: what it is and when it was used, never a key or a code."""
+    return {
+        "id": device.method,
+        "method": device.method,
+        "name": device.name,
+        "target": getattr(device, "masked_target", None),
+        "primary": primary is not None and device.method == primary.method,
+        "created_at": device.created_at.isoformat() if device.created_at else None,
+        "last_used_at": device.last_used_at.isoformat() if device.last_used_at else None,
+        "remaining_codes": device.remaining if device.method == "backup" else None,
+    }
+
+
+def sent_code_shape(sent: SentCode) -> dict:
+    return {"sent_to": sent.masked_target, "cooldown_seconds": sent.cooldown_seconds}

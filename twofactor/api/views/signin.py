@@ -1,0 +1,54 @@
+"""The second sign-in step, codes by email or SMS, re-authentication and the lost-device path."""
+from django.utils.translation import gettext_lazy as _
+
+from ... import flows, remember, state
+from ...app_settings import app_settings
+from ...forms import VerifyForm
+from ..body import read_json
+from ..endpoint import endpoint
+from ..forms import APIReauthenticateForm, ChallengeForm, RescueForm
+from ..responses import answer
+from ..shapes import session_shape, sent_code_shape
+
+
+@endpoint("POST")
+def challenge(request):
+    """Send a code by email or SMS, for the second step or for re-authentication."""
+    data = read_json(request, ChallengeForm)
+    return answer(sent_code_shape(flows.send_sign_in_code(request, data["method"])))
+
+
+@endpoint("POST")
+def verify(request):
+    """Complete a pending sign-in with a code; `remember` also sets the remember-this-browser cookie."""
+    data = read_json(request, VerifyForm)
+    current = state.read(request)
+    if current is None or current.state != state.VERIFY:
+        raise flows.TwoFactorError("conflict", _("No sign-in is waiting for a code."), status=409)
+    cookie = flows.verify(request, data["code"], method=data["method"] or None, remember_browser=data["remember"])
+    response = answer(session_shape(request))
+    if cookie:
+        remember.set_cookie(response, cookie)
+    return response
+
+
+@endpoint("POST")
+def reauthenticate(request):
+    """Prove the password (and a code, when the user has methods) before removing a method or new codes."""
+    data = read_json(request, APIReauthenticateForm, needs_code=bool(state.devices_of(request.user)))
+    flows.reauthenticate(request, data["password"], data.get("code") or "", data.get("method") or None)
+    return answer({"reauthenticated": True, "valid_seconds": app_settings.REAUTH_SECONDS})
+
+
+@endpoint("POST")
+def rescue(request):
+    """Lost device, as on the rescue page: a code by email (`email`, then `email_code`), or help from staff."""
+    data = read_json(request, RescueForm)
+    option = data["option"]
+    if option == "email":
+        return answer({"option": option, **sent_code_shape(flows.send_rescue_code(request))})
+    if option == "email_code":
+        flows.verify_rescue_code(request, data["code"])
+        return answer({"option": option, "session": session_shape(request)})
+    flows.file_rescue_request(request, data["message"])
+    return answer({"option": option, "filed": True})

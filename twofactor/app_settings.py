@@ -1,0 +1,154 @@
+"""Every TWOFACTOR_* setting, with its default, read lazily from django.conf.settings.
+
+This module is the one place where the app's settings are documented. A project sets
+`TWOFACTOR_<NAME>` in its settings; nothing here is read at import time.
+"""
+from django.conf import settings
+
+REQUIRED_CHOICES = ("all", "staff", "optional")
+
+
+class AppSettings:
+    def _get(self, name: str, default):
+        return getattr(settings, f"TWOFACTOR_{name}", default)
+
+    @property
+    def REQUIRED(self) -> str:
+        """Who must use two-factor: "all", "staff" or "optional"."""
+        return self._get("REQUIRED", "all")
+
+    @property
+    def ENCRYPTION_KEYS(self) -> list[str]:
+        """Keys for secrets at rest, newest first; empty means derived from SECRET_KEY."""
+        return list(self._get("ENCRYPTION_KEYS", []))
+
+    @property
+    def ISSUER(self) -> str:
+        """Issuer shown in authenticator apps and in mails."""
+        return self._get("ISSUER", "Django")
+
+    @property
+    def REMEMBER_DAYS(self) -> int:
+        """Lifetime of "remember this browser"; 0 turns the option off."""
+        return int(self._get("REMEMBER_DAYS", 30))
+
+    @property
+    def RESCUE_EMAIL(self) -> list[str]:
+        """Where rescue requests are mailed; the ADMINS addresses when empty."""
+        value = self._get("RESCUE_EMAIL", [])
+        if isinstance(value, str):
+            value = [value]
+        return list(value) or [address for _name, address in settings.ADMINS]
+
+    @property
+    def RESCUE_BY_EMAIL(self) -> bool:
+        """Whether the rescue page may mail a one-time code to the account's address."""
+        return bool(self._get("RESCUE_BY_EMAIL", True))
+
+    @property
+    def PENDING_SIGN_IN_SECONDS(self) -> int:
+        """How long a password-only sign-in may wait for its second step."""
+        return int(self._get("PENDING_SIGN_IN_SECONDS", 600))
+
+    @property
+    def REAUTH_SECONDS(self) -> int:
+        """How recent a password (and code) must be before an account is weakened."""
+        return int(self._get("REAUTH_SECONDS", 300))
+
+    @property
+    def CODE_VALIDITY_SECONDS(self) -> int:
+        """Lifetime of a code sent by email or SMS."""
+        return int(self._get("CODE_VALIDITY_SECONDS", 600))
+
+    @property
+    def COOLDOWN_SECONDS(self) -> int:
+        """Minimum wait between two codes sent to one device."""
+        return int(self._get("COOLDOWN_SECONDS", 60))
+
+    @property
+    def THROTTLE_FACTOR(self) -> int:
+        """django-otp back-off: after n failures wait factor * 2**(n-1) seconds; 0 disables."""
+        return int(self._get("THROTTLE_FACTOR", 1))
+
+    @property
+    def SEND_LIMIT_PER_ACCOUNT_HOUR(self) -> int:
+        """Codes one account may be sent (email and SMS together) per hour."""
+        return int(self._get("SEND_LIMIT_PER_ACCOUNT_HOUR", 10))
+
+    @property
+    def SEND_LIMIT_PER_PHONE_HOUR(self) -> int:
+        """Text messages one phone number may be sent per hour, across accounts."""
+        return int(self._get("SEND_LIMIT_PER_PHONE_HOUR", 5))
+
+    @property
+    def SMS_LIMIT_SITE_HOUR(self) -> int:
+        """Text messages the whole site may send per hour (a ceiling on the SMS bill)."""
+        return int(self._get("SMS_LIMIT_SITE_HOUR", 500))
+
+    @property
+    def RESCUE_LIMIT_PER_ACCOUNT_HOUR(self) -> int:
+        """Rescue submissions (requests and emailed codes) per account per hour."""
+        return int(self._get("RESCUE_LIMIT_PER_ACCOUNT_HOUR", 5))
+
+    @property
+    def PASSWORD_FAILURES_PER_ACCOUNT(self) -> int:
+        """Wrong passwords for one username/email per 15 minutes before sign-in is throttled."""
+        return int(self._get("PASSWORD_FAILURES_PER_ACCOUNT", 10))
+
+    @property
+    def PASSWORD_FAILURES_PER_IP(self) -> int:
+        """Wrong passwords from one address per 15 minutes before sign-in is throttled."""
+        return int(self._get("PASSWORD_FAILURES_PER_IP", 50))
+
+    @property
+    def BACKUP_CODE_COUNT(self) -> int:
+        """Backup codes in one set."""
+        return int(self._get("BACKUP_CODE_COUNT", 10))
+
+    @property
+    def RATE_LIMIT_STORE(self) -> str:
+        """"database" (default, shared by every app server) or "cache" (the default cache, e.g. Redis)."""
+        return self._get("RATE_LIMIT_STORE", "database")
+
+    @property
+    def SMS_BACKEND(self) -> str:
+        """A short name (console, file, locmem, twilio) or the dotted path of a backend class."""
+        return self._get("SMS_BACKEND", "console")
+
+    @property
+    def SMS_FILE_PATH(self) -> str:
+        """Folder for the file SMS backend."""
+        return self._get("SMS_FILE_PATH", "")
+
+    @property
+    def TWILIO_ACCOUNT_SID(self) -> str:
+        return self._get("TWILIO_ACCOUNT_SID", "")
+
+    @property
+    def TWILIO_AUTH_TOKEN(self) -> str:
+        return self._get("TWILIO_AUTH_TOKEN", "")
+
+    @property
+    def TWILIO_FROM_NUMBER(self) -> str:
+        return self._get("TWILIO_FROM_NUMBER", "")
+
+    @property
+    def TWILIO_MESSAGING_SERVICE_SID(self) -> str:
+        return self._get("TWILIO_MESSAGING_SERVICE_SID", "")
+
+    @property
+    def TWILIO_TIMEOUT_SECONDS(self) -> float:
+        return float(self._get("TWILIO_TIMEOUT_SECONDS", 10))
+
+    @property
+    def TWILIO_HTTP_CLIENT(self) -> str:
+        """Dotted path of a twilio.http.HttpClient class; empty for Twilio's own (tests swap the transport)."""
+        return self._get("TWILIO_HTTP_CLIENT", "")
+
+    @property
+    def ALLOWED_PATHS(self) -> list[str]:
+        """Extra path prefixes a session waiting for its second step may reach."""
+        return list(self._get("ALLOWED_PATHS", []))
+
+
+app_settings = AppSettings()

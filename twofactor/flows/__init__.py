@@ -1,0 +1,56 @@
+"""Use cases, one function each. Pages (views.py) and the JSON API (api/) call these and nothing else."""
+from . import setup
+from .challenge import SentCode, begin_email_setup, begin_sms_setup, send_sign_in_code
+from .errors import TwoFactorError
+from .manage import (
+    password_changed,
+    remove_method,
+    reset_user,
+    sign_out_other_sessions,
+    sign_out_session,
+    turn_off,
+)
+from .rescue import (
+    approve_rescue_request,
+    deny_rescue_request,
+    file_rescue_request,
+    rescue_options,
+    reset_two_factor,
+    send_rescue_code,
+    verify_rescue_code,
+)
+from .setup import begin_totp, clear_pending, confirm, pending, regenerate_backup_codes
+from .signin import authenticate_password, check_code, choose_method, reauthenticate, require_recent_authentication, verify
+
+__all__ = [
+    "authenticate_password",
+    "SentCode",
+    "begin_email_setup",
+    "begin_sms_setup",
+    "send_sign_in_code",
+    "setup",
+    "TwoFactorError",
+    "begin_totp",
+    "check_code",
+    "choose_method",
+    "clear_pending",
+    "confirm",
+    "password_changed",
+    "pending",
+    "reauthenticate",
+    "regenerate_backup_codes",
+    "remove_method",
+    "require_recent_authentication",
+    "reset_user",
+    "approve_rescue_request",
+    "deny_rescue_request",
+    "file_rescue_request",
+    "rescue_options",
+    "reset_two_factor",
+    "send_rescue_code",
+    "verify_rescue_code",
+    "sign_out_other_sessions",
+    "sign_out_session",
+    "turn_off",
+    "verify",
+]

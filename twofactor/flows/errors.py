@@ -1,0 +1,33 @@
+"""The one error type flows raise; pages show `message`, the API answers `code` with `status`."""
+from django.utils.translation import gettext_lazy as _
+
+
+class TwoFactorError(Exception):
+    def __init__(self, code: str, message, *, status: int = 400, retry_after: int = 0, fields: dict | None = None):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        self.fields = fields or {}
+
+
+def invalid_code() -> TwoFactorError:
+    return TwoFactorError("invalid_code", _("That code is not valid. Check it and try again."))
+
+
+def throttled(retry_after: int) -> TwoFactorError:
+    return TwoFactorError(
+        "throttled",
+        _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": retry_after},
+        status=429,
+        retry_after=retry_after,
+    )
+
+
+def reauthentication_required() -> TwoFactorError:
+    return TwoFactorError(
+        "reauthentication_required",
+        _("For your security, confirm your password (and a code) before making this change."),
+        status=403,
+    )

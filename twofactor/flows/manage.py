@@ -1,0 +1,124 @@
+"""Managing an account's methods and sessions; the staff reset."""
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from .. import state
+from ..models import DEVICE_CLASSES, UserSession
+from ..signals import Kind, emit
+from .errors import TwoFactorError
+from .signin import require_recent_authentication
+
+
+def _current_key(request) -> str | None:
+    return getattr(getattr(request, "session", None), "session_key", None)
+
+
+def remove_method(request, method: str) -> None:
+    """Remove one method (recent re-authentication required); sessions it verified end at once.
+
+    Removing the last method turns two-factor off (backup codes go with it), which the
+    site allows only when it does not require two-factor of this user.
+    """
+    require_recent_authentication(request)
+    user = request.user
+    with transaction.atomic():
+        devices = state.devices_of(user, for_update=True)
+        device = next((device for device in devices if device.method == method and method != "backup"), None)
+        if device is None:
+            raise TwoFactorError("not_found", _("You do not use that method."), status=404)
+        remaining = [other for other in devices if other.method not in ("backup", method)]
+        if not remaining and state.required_for(user):
+            raise TwoFactorError(
+                "conflict",
+                _("This site requires two-factor authentication: add another method before removing this one."),
+                status=409,
+            )
+        removed = [device] if remaining else [d for d in devices if d.method in (method, "backup")]
+        removed_ids = [d.persistent_id for d in removed]
+        for item in removed:
+            item.delete()
+    ended = state.end_sessions(
+        UserSession.objects.filter(user=user, device_id__in=removed_ids).exclude(session_key=_current_key(request))
+    )
+    emit(Kind.METHOD_REMOVED, user=user, request=request, method=method, sessions_ended=ended)
+    if not remaining:
+        current = state.read(request)
+        if current is not None:
+            state.begin(request, user)  # no methods left: the session is now in state "none"
+
+
+def turn_off(request) -> None:
+    """Remove every method (recent re-authentication required), where the site does not require two-factor."""
+    require_recent_authentication(request)
+    user = request.user
+    if state.required_for(user):
+        raise TwoFactorError("conflict", _("This site requires two-factor authentication."), status=409)
+    removed_ids = []
+    with transaction.atomic():
+        for device in state.devices_of(user, for_update=True):
+            removed_ids.append(device.persistent_id)
+            device.delete()
+            if device.method != "backup":
+                emit(Kind.METHOD_REMOVED, user=user, request=request, method=device.method)
+    state.end_sessions(
+        UserSession.objects.filter(user=user, device_id__in=removed_ids).exclude(session_key=_current_key(request))
+    )
+    state.begin(request, user)
+
+
+def sign_out_session(request, session_id: int) -> None:
+    """End one of the user's other sessions."""
+    sessions = UserSession.objects.filter(user=request.user, pk=session_id).exclude(
+        session_key=_current_key(request)
+    )
+    if not state.end_sessions(sessions):
+        raise TwoFactorError("not_found", _("That session is already signed out."), status=404)
+    emit(Kind.SESSION_ENDED, user=request.user, request=request, count=1)
+
+
+def sign_out_other_sessions(request) -> int:
+    """End every session of the user but this one."""
+    ended = state.end_sessions(
+        UserSession.objects.filter(user=request.user).exclude(session_key=_current_key(request))
+    )
+    emit(Kind.SESSION_ENDED, user=request.user, request=request, count=ended)
+    return ended
+
+
+def password_changed(request, user) -> None:
+    """After a password change or reset: every other session of the user ends now."""
+    keep = _current_key(request) if getattr(request, "user", None) == user else None
+    state.end_sessions(UserSession.objects.filter(user=user).exclude(session_key=keep))
+    if keep:
+        state.mark_password_entered(request)
+        # update_session_auth_hash gave this session a new key: keep it listed, and revocable, under that key.
+        current = state.read(request)
+        state.record_session(
+            request, user.pk, device_id=current.device_id if current else "", verified=bool(current and current.verified)
+        )
+    emit(Kind.PASSWORD_CHANGED, user=user, request=request)
+
+
+def reset_user(user, *, actor=None, request=None, note: str = "") -> int:
+    """Remove every method of `user` and end all their sessions (staff action, shell command).
+
+    Remembered browsers stop working because their fingerprint names the removed devices;
+    at the next sign-in the user must enrol a method again. Returns the number of methods removed.
+    """
+    with transaction.atomic():
+        removed = 0
+        for model in DEVICE_CLASSES.values():
+            devices = model.objects.filter(user=user)
+            removed += devices.count()
+            devices.delete()
+    state.end_sessions(UserSession.objects.filter(user=user))
+    emit(
+        Kind.RESET,
+        user=user,
+        request=request,
+        actor=getattr(actor, "pk", None),
+        actor_name=actor.get_username() if actor is not None else "",
+        methods_removed=removed,
+        note=note,
+    )
+    return removed

@@ -1,0 +1,290 @@
+"""Lost devices: the rescue page's options, and the staff decisions on rescue requests.
+
+A user whose password step succeeded but who cannot pass the second step may
+- use a backup code (the ordinary `flows.verify(request, code, method="backup")`),
+- ask for a one-time code mailed to the account's address (`send_rescue_code`, then
+  `verify_rescue_code`), when TWOFACTOR_RESCUE_BY_EMAIL allows it, or
+- file a rescue request for the administrators (`file_rescue_request`).
+Staff then approve (two-factor is reset) or deny it (`approve_rescue_request`, `deny_rescue_request`).
+Every submission counts against TWOFACTOR_RESCUE_LIMIT_PER_ACCOUNT_HOUR.
+"""
+import math
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .. import delivery, ratelimit, state
+from ..app_settings import app_settings
+from ..client_info import client_ip, user_agent
+from ..codes import generate_numeric_code
+from ..models import BackupCodeDevice, RescueCodeDevice, RescueRequest
+from ..signals import Kind, emit
+from ..verification import verify_code
+from .challenge import SentCode
+from .errors import TwoFactorError, invalid_code, throttled
+from .manage import reset_user
+
+HOUR = 3600
+CODE_FIELDS = ["code_hash", "valid_until", "last_generated_timestamp"]
+TRIMMED_MARKER = "[…]\n"
+
+
+@dataclass(frozen=True)
+class RescueOptions:
+    """What the rescue page can offer this user right now."""
+
+    backup_codes: bool  # the user has unused backup codes
+    email: bool  # a code may be mailed to the account's address
+    masked_email: str
+    code_sent: bool  # a mailed rescue code is waiting to be entered
+    code_valid_minutes: int
+    open_request: RescueRequest | None
+
+
+def rescue_options(request) -> RescueOptions:
+    """The options of the rescue page for the user whose second step is pending."""
+    user = _pending_user(request)
+    backup = BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
+    address = _account_address(user)
+    device = RescueCodeDevice.objects.filter(user=user, confirmed=True).first()
+    return RescueOptions(
+        backup_codes=bool(backup and backup.remaining),
+        email=app_settings.RESCUE_BY_EMAIL and bool(address),
+        masked_email=RescueCodeDevice(email=address).masked_target if address else "",
+        code_sent=bool(device and device.valid_until and device.valid_until > timezone.now()),
+        code_valid_minutes=max(1, math.ceil(app_settings.CODE_VALIDITY_SECONDS / 60)),
+        open_request=RescueRequest.objects.filter(user=user, status=RescueRequest.Status.OPEN).first(),
+    )
+
+
+# The user's side
+
+def send_rescue_code(request) -> SentCode:
+    """Mail a one-time code to the account's address (valid CODE_VALIDITY_SECONDS, 10 minutes by default)."""
+    user = _pending_user(request)
+    if not app_settings.RESCUE_BY_EMAIL:
+        raise TwoFactorError(
+            "rescue_by_email_disabled",
+            _("This site does not send rescue codes by email. Use a backup code or ask the administrators for help."),
+            status=403,
+        )
+    address = _account_address(user)
+    if not address:
+        raise TwoFactorError(
+            "no_email", _("Your account has no email address. Ask the administrators for help instead."), status=409
+        )
+    code = generate_numeric_code()
+    with transaction.atomic():
+        RescueCodeDevice.objects.get_or_create(
+            user=user, defaults={"name": str(_("Rescue code by email")), "email": address, "confirmed": False}
+        )
+        device = RescueCodeDevice.objects.select_for_update().get(user=user)
+        allowed, info = device.generate_is_allowed()
+        if not allowed:
+            wait = max(1, math.ceil((info["next_generation_at"] - timezone.now()).total_seconds()))
+            raise TwoFactorError(
+                "throttled",
+                ngettext(
+                    "A code was sent moments ago. You can ask for another in %(seconds)d second.",
+                    "A code was sent moments ago. You can ask for another in %(seconds)d seconds.",
+                    wait,
+                ) % {"seconds": wait},
+                status=429,
+                retry_after=wait,
+            )
+        _count_submission(user)
+        previous = {field: getattr(device, field) for field in [*CODE_FIELDS, "email", "confirmed"]}
+        device.email = address
+        device.confirmed = True
+        device.set_code(code)  # replaces any older code; the throttling failure count stays
+        device.save(update_fields=[*CODE_FIELDS, "email", "confirmed"])
+    try:
+        delivery.send_code_email(address, code, purpose=delivery.RESCUE, user=user)
+    except delivery.DeliveryError as failure:
+        RescueCodeDevice.objects.filter(pk=device.pk, code_hash=device.code_hash).update(**previous)
+        emit(Kind.DELIVERY_FAILED, user=user, request=request, method="email", target=device.masked_target,
+             purpose=delivery.RESCUE, reason=str(failure)[:200])
+        raise TwoFactorError(
+            "delivery_failed", _("We could not send the code. Try again, or ask the administrators for help."),
+            status=503,
+        ) from None
+    emit(Kind.RESCUE_CODE_SENT, user=user, request=request, method="email", target=device.masked_target)
+    return SentCode(masked_target=device.masked_target, cooldown_seconds=app_settings.COOLDOWN_SECONDS)
+
+
+def verify_rescue_code(request, code: str) -> None:
+    """Complete the pending sign-in with the mailed rescue code (once, under a row lock, throttled)."""
+    user = _pending_user(request)
+    device = RescueCodeDevice.objects.filter(user=user).first()
+    if device is None:
+        raise TwoFactorError("no_code_sent", _("Ask for a rescue code first."), status=409)
+    result = verify_code(device, code)
+    if result.throttled:
+        emit(Kind.THROTTLED, user=user, request=request, method="rescue", retry_after=result.retry_after)
+        raise throttled(result.retry_after)
+    if not result.accepted:
+        emit(Kind.CODE_FAILED, user=user, request=request, method="rescue", failures=result.failure_count)
+        raise invalid_code()
+    state.mark_verified(request, result.device)
+    emit(Kind.SIGNED_IN, user=user, request=request, method="rescue", remembered=False)
+
+
+def file_rescue_request(request, message: str) -> RescueRequest:
+    """Ask the administrators for help; a second submission adds to the user's open request."""
+    user = _pending_user(request)
+    message = clean_message(message)
+    _count_submission(user)
+    with transaction.atomic():
+        rescue, created = _open_request_for_update(user, message, request)
+        if not created:
+            rescue.message = _appended(rescue.message, message)
+            rescue.save(update_fields=["message", "updated_at"])
+    emit(Kind.RESCUE_FILED, user=user, request=request, rescue_request=rescue.pk, added_to_open=not created,
+         message_length=len(message))
+    return rescue
+
+
+def clean_message(message) -> str:
+    """The message as stored: text, stripped, without NUL characters, at most MESSAGE_MAX_LENGTH long."""
+    if message is None:
+        message = ""
+    if not isinstance(message, str):
+        raise TwoFactorError("invalid_message", _("The message must be text."), fields={"message": "invalid"})
+    message = message.replace("\x00", "").strip()
+    limit = RescueRequest.MESSAGE_MAX_LENGTH
+    if len(message) > limit:
+        raise TwoFactorError(
+            "invalid_message",
+            _("Keep your message under %(limit)d characters (it has %(length)d).")
+            % {"limit": limit, "length": len(message)},
+            fields={"message": "max_length"},
+        )
+    return message
+
+
+# The staff's side
+
+def approve_rescue_request(rescue: RescueRequest, *, actor, request=None, note: str = "") -> RescueRequest:
+    """Approve an open request: reset the user's two-factor (every method and session goes)."""
+    with transaction.atomic():
+        rescue = _lock_open(rescue)
+        _mark_handled(rescue, RescueRequest.Status.APPROVED, actor, note)
+        _emit_handled(rescue, actor, request, note)
+        reset_user(rescue.user, actor=actor, request=request, note=note)
+        RescueCodeDevice.objects.filter(user=rescue.user).delete()  # an outstanding rescue code dies too
+    return rescue
+
+
+def deny_rescue_request(rescue: RescueRequest, *, actor, request=None, note: str = "") -> RescueRequest:
+    """Deny an open request; the user's methods stay as they are."""
+    with transaction.atomic():
+        rescue = _lock_open(rescue)
+        _mark_handled(rescue, RescueRequest.Status.DENIED, actor, note)
+        _emit_handled(rescue, actor, request, note)
+    return rescue
+
+
+def reset_two_factor(user, *, actor=None, request=None, note: str = "") -> int:
+    """Staff reset outside a rescue request (user admin, shell): `reset_user`, then close any open request.
+
+    An open request left behind could later be approved by mistake and wipe the methods the
+    user enrolled after this reset. Returns the number of methods removed.
+    """
+    with transaction.atomic():
+        removed = reset_user(user, actor=actor, request=request, note=note)
+        RescueCodeDevice.objects.filter(user=user).delete()
+        RescueRequest.objects.filter(user=user, status=RescueRequest.Status.OPEN).update(
+            status=RescueRequest.Status.APPROVED, handled_by=actor, handled_at=timezone.now(),
+            staff_note=note, updated_at=timezone.now(),
+        )
+    return removed
+
+
+# Shared steps
+
+def _pending_user(request):
+    """The user of a sign-in waiting for its second step; rescue makes no sense otherwise."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        raise TwoFactorError("not_authenticated", _("Sign in with your password first."), status=401)
+    current = state.read(request)
+    if current is None or current.state != state.VERIFY or current.user_id != user.pk:
+        raise TwoFactorError(
+            "not_pending", _("There is no sign-in waiting for its second step."), status=409
+        )
+    return user
+
+
+def _account_address(user) -> str:
+    return (getattr(user, user.get_email_field_name(), "") or "").strip()
+
+
+def _count_submission(user) -> None:
+    decision = ratelimit.consume(f"twofactor:rescue:{user.pk}", app_settings.RESCUE_LIMIT_PER_ACCOUNT_HOUR, HOUR)
+    if not decision.allowed:
+        minutes = max(1, math.ceil(decision.retry_after / 60))
+        raise TwoFactorError(
+            "throttled",
+            ngettext(
+                "Too many rescue attempts. Try again in %(minutes)d minute.",
+                "Too many rescue attempts. Try again in %(minutes)d minutes.",
+                minutes,
+            ) % {"minutes": minutes},
+            status=429,
+            retry_after=decision.retry_after,
+        )
+
+
+def _open_request_for_update(user, message: str, request) -> tuple[RescueRequest, bool]:
+    """The user's open request, locked, or a new one (created, True)."""
+    open_requests = RescueRequest.objects.select_for_update().filter(user=user, status=RescueRequest.Status.OPEN)
+    existing = open_requests.first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent submission may have created it first
+            return RescueRequest.objects.create(
+                user=user, message=message, ip=client_ip(request), user_agent=user_agent(request)
+            ), True
+    except IntegrityError:
+        return open_requests.get(), False
+
+
+def _appended(existing: str, message: str) -> str:
+    stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
+    combined = f"{existing}\n\n--- {stamp} ---\n{message}".strip()
+    limit = RescueRequest.STORED_MAX_LENGTH
+    if len(combined) > limit:
+        combined = TRIMMED_MARKER + combined[-(limit - len(TRIMMED_MARKER)):]
+    return combined
+
+
+def _lock_open(rescue: RescueRequest) -> RescueRequest:
+    locked = RescueRequest.objects.select_for_update().select_related("user").filter(pk=rescue.pk).first()
+    if locked is None or locked.status != RescueRequest.Status.OPEN:
+        raise TwoFactorError("already_handled", _("This rescue request was already handled."), status=409)
+    return locked
+
+
+def _mark_handled(rescue: RescueRequest, status: str, actor, note: str) -> None:
+    rescue.status = status
+    rescue.handled_by = actor
+    rescue.handled_at = timezone.now()
+    rescue.staff_note = note
+    rescue.save(update_fields=["status", "handled_by", "handled_at", "staff_note", "updated_at"])
+
+
+def _emit_handled(rescue: RescueRequest, actor, request, note: str) -> None:
+    emit(
+        Kind.RESCUE_HANDLED,
+        user=rescue.user,
+        request=request,
+        rescue_request=rescue.pk,
+        status=rescue.status,
+        actor=getattr(actor, "pk", None),
+        actor_name=actor.get_username() if actor is not None else "",
+        note=note[:500],
+    )

@@ -1,0 +1,90 @@
+"""Sign-ins from a browser and network not seen before for an account.
+
+A location is the browser family and operating system (from the User-Agent) plus the
+network (the /24 of an IPv4 address, the /48 of an IPv6 one), kept only as a keyed hash
+in KnownLocation. On every two-factor sign-in (signal `signed_in`) an unseen location
+emits Kind.NEW_LOCATION, whose receiver mails the user; an account's very first sign-in
+only records its location.
+"""
+import ipaddress
+
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from .client_info import client_ip, user_agent
+from .models import KnownLocation
+from .signals import Kind, emit, signed_in
+
+_SALT = "twofactor.locations"
+
+# First match wins: Edge and Opera also say "Chrome", Chrome also says "Safari".
+BROWSERS = [
+    ("Edg", "Edge"), ("OPR/", "Opera"), ("Opera", "Opera"), ("SamsungBrowser", "Samsung Internet"),
+    ("Firefox/", "Firefox"), ("FxiOS", "Firefox"), ("CriOS", "Chrome"), ("Chrome/", "Chrome"),
+    ("Chromium", "Chromium"), ("Safari/", "Safari"),
+]
+# iPads and iPhones also say "Mac OS X", Android also says "Linux".
+SYSTEMS = [
+    ("iPhone", "iOS"), ("iPad", "iOS"), ("iPod", "iOS"), ("Android", "Android"), ("Windows", "Windows"),
+    ("CrOS", "ChromeOS"), ("Macintosh", "macOS"), ("Mac OS X", "macOS"), ("Linux", "Linux"),
+]
+
+
+def browser_family(agent: str) -> tuple[str, str]:
+    """(browser, operating system) named by a User-Agent; "" for what is not recognised."""
+    browser = next((name for marker, name in BROWSERS if marker in agent), "")
+    system = next((name for marker, name in SYSTEMS if marker in agent), "")
+    return browser, system
+
+
+def describe_browser(agent: str) -> str:
+    """A short description such as "Firefox on Windows", for mails and the security record."""
+    browser, system = browser_family(agent)
+    if browser and system:
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or _("Unknown browser")
+
+
+def network_of(ip: str | None) -> str:
+    """The network an address belongs to for this purpose: its /24 (IPv4) or /48 (IPv6)."""
+    if not ip:
+        return "unknown"
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def fingerprint(user, request) -> str:
+    """The keyed hash naming this request's browser family and network for `user`."""
+    browser, system = browser_family(user_agent(request))
+    raw = f"{user.pk}|{browser}|{system}|{network_of(client_ip(request))}"
+    return salted_hmac(_SALT, raw, algorithm="sha256").hexdigest()
+
+
+def record_sign_in(user, request) -> bool:
+    """Remember where `user` signed in; True when that location is new and not the account's first."""
+    location = fingerprint(user, request)
+    known = KnownLocation.objects.filter(user=user)
+    if known.filter(fingerprint=location).update(last_seen=timezone.now()):
+        return False
+    first = not known.exists()
+    try:
+        with transaction.atomic():
+            KnownLocation.objects.create(user=user, fingerprint=location)
+    except IntegrityError:  # the same location signing in twice at once
+        return False
+    return not first
+
+
+@receiver(signed_in, dispatch_uid="twofactor.locations.on_signed_in")
+def _on_signed_in(sender, user, request, data, **kwargs) -> None:
+    if request is None or not getattr(user, "pk", None):
+        return
+    if record_sign_in(user, request):
+        emit(Kind.NEW_LOCATION, user=user, request=request, browser=describe_browser(user_agent(request)),
+             method=data.get("method", ""))

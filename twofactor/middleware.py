@@ -1,0 +1,127 @@
+"""Blocks every page and API call of a signed-in user until the session passed its second step.
+
+Install after AuthenticationMiddleware and MessageMiddleware. It replaces django-otp's
+OTPMiddleware (do not install both): `request.user.is_verified()` and
+`request.user.otp_device` keep working, so `otp_required` and admin checks do, but a
+verified request costs no query — the state is read from the session Django already loaded.
+"""
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import resolve_url
+from django.urls import Resolver404, resolve, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from . import state
+from .app_settings import app_settings
+
+#: View names a session may reach while its second step is pending, by state.
+ALLOWED_VIEWS = {
+    state.VERIFY: {
+        "twofactor:verify",
+        "twofactor:rescue",
+        "api:session",
+        "api:logout",
+        "api:challenge",
+        "api:verify",
+        "api:rescue",
+        "api:openapi",
+        "logout",
+    },
+    state.SETUP: {
+        "twofactor:setup",
+        "twofactor:setup_totp",
+        "twofactor:setup_email",
+        "twofactor:setup_sms",
+        "twofactor:backup_codes",
+        "api:session",
+        "api:logout",
+        "api:devices",
+        "api:setup_totp",
+        "api:setup_email",
+        "api:setup_sms",
+        "api:setup_confirm",
+        "api:openapi",
+        "logout",
+    },
+}
+
+
+def _device_loader(device_id: str):
+    def load():
+        from django_otp.models import Device
+
+        return Device.from_persistent_id(device_id)
+
+    return load
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if not user.is_authenticated:
+            return self.get_response(request)
+        current = state.read(request)
+        if current is None or current.user_id != user.pk:
+            # Signed in some other way (or before this app was installed): start the two-factor step now.
+            current = state.begin(request, user)
+        user.is_verified = lambda: current.verified
+        user.otp_device = SimpleLazyObject(_device_loader(current.device_id)) if current.verified else None
+        if current.state in (state.VERIFIED, state.NONE):
+            return self.get_response(request)
+        if current.expired:
+            logout(request)
+            if self._wants_json(request):
+                return self._json_error("sign_in_expired", _("Your sign-in expired. Please sign in again."), 401)
+            # fail_silently: a project that installs this before MessageMiddleware gets no message, not a 500.
+            messages.info(request, _("Your sign-in expired. Please sign in again."), fail_silently=True)
+            return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
+        if self._allowed(request, current.state):
+            return self.get_response(request)
+        return self._block(request, current.state)
+
+    @staticmethod
+    def _allowed(request, pending_state: str) -> bool:
+        path = request.path_info
+        if path.startswith("/" + settings.STATIC_URL.lstrip("/")) or any(
+            path.startswith(prefix) for prefix in app_settings.ALLOWED_PATHS
+        ):
+            return True
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
+        return match.view_name in ALLOWED_VIEWS[pending_state]
+
+    @staticmethod
+    def _wants_json(request) -> bool:
+        try:
+            if resolve(request.path_info).namespace == "api":
+                return True
+        except Resolver404:
+            pass
+        accept = request.headers.get("Accept", "")
+        return "application/json" in accept and "text/html" not in accept
+
+    @staticmethod
+    def _json_error(code: str, message: str, status: int) -> JsonResponse:
+        return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+    def _block(self, request, pending_state: str):
+        if self._wants_json(request):
+            message = (
+                _("Set up a two-factor method to continue.")
+                if pending_state == state.SETUP
+                else _("Complete the second sign-in step first.")
+            )
+            return self._json_error("two_factor_required", message, 401)
+        target = reverse("twofactor:verify" if pending_state == state.VERIFY else "twofactor:setup")
+        if request.method == "GET":
+            target += "?" + urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
+        return HttpResponseRedirect(target)

@@ -1,0 +1,168 @@
+"""What the app remembers besides devices: sessions, the security record, rescue requests, counters."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+
+from .devices import SentCodeDevice
+
+
+class UserSession(models.Model):
+    """One signed-in session of a user: the "where you are signed in" list and the revocation index.
+
+    Ending a session deletes it from the session store, so revocation costs verified
+    requests nothing: there is no per-request check, the session is simply gone.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="twofactor_sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    device_id = models.CharField(
+        max_length=255, blank=True, default="", help_text=_("persistent_id of the device that verified it")
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        indexes = [models.Index(fields=["user", "device_id"])]
+
+
+class SecurityEvent(models.Model):
+    """The security record: what happened to an account, never with a secret or a code."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        CODE_FAILED = "code_failed", _("Wrong code entered")
+        THROTTLED = "throttled", _("Too many wrong codes")
+        METHOD_ADDED = "method_added", _("Method added")
+        METHOD_REMOVED = "method_removed", _("Method removed")
+        BACKUP_CODES_GENERATED = "backup_codes_generated", _("Backup codes generated")
+        BACKUP_CODE_USED = "backup_code_used", _("Backup code used")
+        CODE_SENT = "code_sent", _("Code sent")
+        DELIVERY_FAILED = "delivery_failed", _("Code could not be sent")
+        REMEMBERED_BROWSER_USED = "remembered_browser_used", _("Remembered browser used")
+        NEW_LOCATION = "new_location", _("Sign-in from a new browser and network")
+        RESCUE_FILED = "rescue_filed", _("Rescue request filed")
+        RESCUE_CODE_SENT = "rescue_code_sent", _("Rescue code sent by email")
+        RESCUE_HANDLED = "rescue_handled", _("Rescue request handled")
+        RESET = "reset", _("Two-factor reset by staff")
+        SESSION_ENDED = "session_ended", _("Session signed out")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="security_events"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class RescueRequest(models.Model):
+    """A user who lost their methods asks the administrators for help."""
+
+    #: Longest message one submission may carry; the form and the flow refuse longer ones.
+    MESSAGE_MAX_LENGTH = 5000
+    #: Longest text kept once submissions are appended to an open request (older text is trimmed).
+    STORED_MAX_LENGTH = 20000
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        APPROVED = "approved", _("Approved: two-factor reset")
+        DENIED = "denied", _("Denied")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rescue_requests")
+    message = models.TextField(blank=True, default="")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    staff_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("rescue request")
+        ordering = ["-created_at"]
+        permissions = [
+            ("handle_rescuerequest", _("Can approve or deny rescue requests")),
+            ("reset_twofactor", _("Can reset a user's two-factor authentication")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="open"), name="twofactor_one_open_rescue_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Rescue request #{self.pk} ({self.get_status_display()})"
+
+
+class RescueCodeDevice(SentCodeDevice):
+    """The one-time code the rescue page mails to the account's address; not a method of the user.
+
+    One row per user, outside DEVICE_CLASSES, so it is never offered, listed or counted as a
+    method. It is confirmed only while a code is outstanding, and the check goes through
+    `twofactor.verification.verify_code` like every other code: hashed, row-locked, throttled, once.
+    """
+
+    method = "rescue"
+
+    email = models.EmailField(help_text=_("The account's address the latest code was mailed to."))
+
+    class Meta(Device.Meta):
+        verbose_name = _("rescue code by email")
+        constraints = [models.UniqueConstraint(fields=["user"], name="twofactor_one_rescue_code_per_user")]
+
+    @property
+    def target(self) -> str:
+        return self.email
+
+    @property
+    def masked_target(self) -> str:
+        local, _at, domain = self.email.partition("@")
+        return f"{local[:1]}{'•' * max(len(local) - 1, 2)}@{domain}"
+
+    def check_code(self, code: str) -> bool:
+        accepted = super().check_code(code)
+        if accepted:
+            self.confirmed = False  # nothing outstanding any more
+        return accepted
+
+
+class KnownLocation(models.Model):
+    """A browser-and-network pair already seen signing in to an account (hashed, no raw IP kept)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "fingerprint"], name="twofactor_known_location")]
+
+
+class RateCounter(models.Model):
+    """A fixed-window counter shared by every app server (see twofactor.ratelimit)."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="twofactor_rate_window")]

@@ -1,0 +1,170 @@
+"""Mails about security events: receivers of the signals in twofactor.signals.
+
+The user is mailed when a method is added or removed, backup codes are made or used, a
+rescue request is filed or handled, staff reset two-factor, and on a sign-in from a new
+browser and network. Rescue requests also go to TWOFACTOR_RESCUE_EMAIL (else ADMINS).
+Each mail says what happened, when, from where, and what to do if it was not the user;
+none carries a secret or a code. Templates (override them in a project):
+    twofactor/email/notify_<name>.txt and .html, extending notify_base.txt and .html
+A project that wants none of these mails disconnects `notify_user` and `notify_rescue_desk`.
+"""
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .app_settings import app_settings
+from .client_info import client_ip, user_agent
+from .locations import describe_browser
+from .models import RescueRequest
+from .signals import SIGNALS, Kind, rescue_filed
+
+logger = logging.getLogger("twofactor.notifications")
+
+EMAIL_TIMEOUT_SECONDS = 15
+
+#: Events mailed to the user: template name and subject.
+USER_MAILS = {
+    Kind.METHOD_ADDED: ("method_added", _("A two-factor method was added to your %(site_name)s account")),
+    Kind.METHOD_REMOVED: ("method_removed", _("A two-factor method was removed from your %(site_name)s account")),
+    Kind.BACKUP_CODES_GENERATED: ("backup_codes_generated", _("New backup codes for your %(site_name)s account")),
+    Kind.BACKUP_CODE_USED: ("backup_code_used", _("A backup code was used on your %(site_name)s account")),
+    Kind.RESCUE_FILED: ("rescue_filed", _("We received your request for help with %(site_name)s")),
+    Kind.RESCUE_HANDLED: ("rescue_handled", _("Your request for help with %(site_name)s was answered")),
+    Kind.RESET: ("reset", _("Two-factor authentication was reset on your %(site_name)s account")),
+    Kind.NEW_LOCATION: ("new_location", _("New sign-in to your %(site_name)s account")),
+}
+
+#: Within one request, the first mail of these pairs already tells the user about the second event.
+COVERED_BY = {
+    Kind.BACKUP_CODES_GENERATED: Kind.METHOD_ADDED,  # the first method comes with its backup codes
+    Kind.RESET: Kind.RESCUE_HANDLED,  # an approved rescue request is a reset
+}
+
+#: Events done by staff: the mail names no address (it would be the staff member's).
+STAFF_ACTIONS = {Kind.RESCUE_HANDLED, Kind.RESET}
+
+METHOD_NAMES = {
+    "totp": _("Authenticator app"),
+    "sms": _("Text message"),
+    "email": _("Code by email"),
+    "backup": _("Backup codes"),
+    "rescue": _("Rescue code by email"),
+}
+
+
+def notify_user(sender, user, request, data, **kwargs) -> None:
+    """Mail the user about the event `sender` (a Kind), unless a mail of this request already covered it."""
+    kind = sender
+    if kind not in USER_MAILS or not getattr(user, "pk", None):
+        return
+    if kind == Kind.RESCUE_FILED and data.get("added_to_open"):
+        return  # the first submission was acknowledged; more text goes to the same request
+    mailed = _mailed_in(request)
+    if (COVERED_BY.get(kind), user.pk) in mailed:
+        return
+    address = (getattr(user, user.get_email_field_name(), "") or "").strip()
+    if not address:
+        return
+    name, subject = USER_MAILS[kind]
+    context = {
+        **_common_context(request),
+        "user": user,
+        "username": user.get_username(),
+        "data": data,
+        "method_name": METHOD_NAMES.get(data.get("method", ""), data.get("method", "")),
+        "by_staff": kind in STAFF_ACTIONS,
+    }
+    if kind in STAFF_ACTIONS:
+        context.update(ip="", browser="")
+    subject = subject % {"site_name": app_settings.ISSUER}
+    if send_templated_mail(name, subject, context, [address]):
+        mailed.add((kind, user.pk))
+
+
+def notify_rescue_desk(sender, user, request, data, **kwargs) -> None:
+    """Mail a filed rescue request (or the text added to an open one) to TWOFACTOR_RESCUE_EMAIL."""
+    rescue = RescueRequest.objects.filter(pk=data.get("rescue_request")).select_related("user").first()
+    if rescue is None:
+        return
+    recipients = app_settings.RESCUE_EMAIL
+    if not recipients:
+        logger.warning("Rescue request #%s was not mailed: set TWOFACTOR_RESCUE_EMAIL or ADMINS.", rescue.pk)
+        return
+    context = {
+        **_common_context(request),
+        "rescue": rescue,
+        "user": rescue.user,
+        "username": rescue.user.get_username(),
+        "added_to_open": bool(data.get("added_to_open")),
+        "admin_url": _absolute(request, _admin_url(rescue)),
+    }
+    subject = _("Rescue request #%(id)s from %(username)s") % {"id": rescue.pk, "username": context["username"]}
+    send_templated_mail("rescue_desk", subject, context, recipients)
+
+
+def send_templated_mail(name: str, subject: str, context: dict, to: list[str]) -> bool:
+    """Render twofactor/email/notify_<name>.txt and .html and send them; False (logged) when sending fails."""
+    context = {"site_name": app_settings.ISSUER, **context}
+    message = EmailMultiAlternatives(
+        subject=" ".join(str(subject).split()),
+        body=render_to_string(f"twofactor/email/notify_{name}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+    )
+    message.attach_alternative(render_to_string(f"twofactor/email/notify_{name}.html", context), "text/html")
+    try:
+        connection = get_connection()
+        if getattr(connection, "timeout", 0) is None:
+            connection.timeout = EMAIL_TIMEOUT_SECONDS
+        connection.send_messages([message])
+    except (smtplib.SMTPException, OSError) as error:
+        # The security action itself is done; a mail server that is down must not undo or hide it.
+        logger.warning("Could not send the %s mail to %d recipient(s): %s", name, len(to), error)
+        return False
+    return True
+
+
+def _common_context(request) -> dict:
+    return {
+        "when": timezone.now(),
+        "ip": client_ip(request) or "",
+        "browser": describe_browser(user_agent(request)) if request is not None else "",
+        "overview_url": _absolute(request, reverse("twofactor:overview")),
+    }
+
+
+def _mailed_in(request) -> set:
+    """The (kind, user id) pairs already mailed while handling `request` (a fresh set without one)."""
+    if request is None:
+        return set()
+    if not hasattr(request, "_twofactor_mailed"):
+        request._twofactor_mailed = set()
+    return request._twofactor_mailed
+
+
+def _admin_url(rescue: RescueRequest) -> str:
+    try:
+        return reverse("admin:twofactor_rescuerequest_change", args=[rescue.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _absolute(request, path: str) -> str:
+    if not path or request is None:
+        return ""
+    try:
+        return request.build_absolute_uri(path)
+    except DisallowedHost:  # a mail without a link is still useful
+        return ""
+
+
+for _kind in USER_MAILS:
+    SIGNALS[_kind].connect(notify_user, dispatch_uid=f"twofactor.notifications.notify_user.{_kind}")
+rescue_filed.connect(notify_rescue_desk, dispatch_uid="twofactor.notifications.notify_rescue_desk")

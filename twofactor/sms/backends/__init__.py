@@ -1,0 +1,1 @@
+"""SMS backends: console, file, locmem and twilio, each exposing an SMSBackend class."""

@@ -1,0 +1,85 @@
+"""The user's two-factor page: methods, backup codes, sessions, recent security activity."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import flows, state
+from ..models import SecurityEvent, UserSession
+from .common import redirect_to_reauthenticate
+
+RECENT_EVENTS = 15
+
+
+@login_required
+def overview(request):
+    user = request.user
+    devices = state.devices_of(user)
+    methods = [device for device in devices if device.method != "backup"]
+    backup = next((device for device in devices if device.method == "backup"), None)
+    UserSession.objects.filter(user=user, expires_at__lt=timezone.now()).delete()
+    context = {
+        "methods": methods,
+        "primary": state.primary_device(devices),
+        "backup": backup,
+        "backup_remaining": backup.remaining if backup else 0,
+        "missing": [m for m in ("totp", "sms", "email") if m not in {d.method for d in methods}],
+        "required": state.required_for(user),
+        "sessions": UserSession.objects.filter(user=user).order_by("-created_at"),
+        "current_session_key": request.session.session_key,
+        "events": SecurityEvent.objects.filter(user=user)[:RECENT_EVENTS],
+    }
+    return render(request, "twofactor/overview.html", context)
+
+
+def _sensitive_action(request, action, success_message: str):
+    """Run a change that weakens the account: re-authenticate first if the last proof is stale."""
+    try:
+        action()
+    except flows.TwoFactorError as failure:
+        if failure.code == "reauthentication_required":
+            messages.info(request, failure.message)
+            return redirect_to_reauthenticate(request, reverse("twofactor:overview"))
+        messages.error(request, failure.message)
+    else:
+        messages.success(request, success_message)
+    return redirect("twofactor:overview")
+
+
+@login_required
+@require_POST
+def remove_method(request, method: str):
+    return _sensitive_action(request, lambda: flows.remove_method(request, method), _("The method was removed."))
+
+
+@login_required
+@require_POST
+def turn_off(request):
+    return _sensitive_action(
+        request,
+        lambda: flows.turn_off(request),
+        _("Two-factor authentication is off. Your account is protected by your password only."),
+    )
+
+
+@login_required
+@require_POST
+def end_session(request, session_id: int):
+    try:
+        flows.sign_out_session(request, session_id)
+    except flows.TwoFactorError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(request, _("That session was signed out."))
+    return redirect("twofactor:overview")
+
+
+@login_required
+@require_POST
+def end_other_sessions(request):
+    count = flows.sign_out_other_sessions(request)
+    messages.success(request, _("Signed out %(count)d other session(s).") % {"count": count})
+    return redirect("twofactor:overview")

@@ -1,0 +1,69 @@
+"""The lost-device page, reachable from the second sign-in step: a backup code, a code by email, or help."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from .. import flows, state
+from ..forms import BackupCodeForm, RescueCodeForm, RescueRequestForm
+from .common import add_flow_error, status_for
+
+#: The options posted with a form, by the value of the `action` button, and the field their errors go to.
+FORMS = {
+    "backup": (BackupCodeForm, "code"),
+    "email_code": (RescueCodeForm, "code"),
+    "help": (RescueRequestForm, "message"),
+}
+SIGNED_IN = gettext_lazy("You are signed in. If you lost a device, remove that method now and set up a new one.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rescue(request):
+    current = state.read(request)
+    if current is None or current.state != state.VERIFY:
+        return redirect("twofactor:overview")  # nothing to rescue: signed in already, or no method to pass
+    forms = {action: form_class(auto_id=f"{action}_%s") for action, (form_class, _field) in FORMS.items()}
+    status = 200
+    action = request.POST.get("action", "")
+    if request.method == "POST" and action == "send_code":
+        try:
+            sent = flows.send_rescue_code(request)
+        except flows.TwoFactorError as failure:
+            messages.error(request, failure.message)
+            status = failure.status
+        else:
+            messages.success(request, _("We sent a code to %(target)s.") % {"target": sent.masked_target})
+            return redirect("twofactor:rescue")
+    elif request.method == "POST" and action in FORMS:
+        form_class, field = FORMS[action]
+        form = forms[action] = form_class(request.POST, auto_id=f"{action}_%s")
+        status = 400
+        if form.is_valid():
+            try:
+                return _submit(request, action, form.cleaned_data)
+            except flows.TwoFactorError as failure:
+                status = status_for(failure)
+                add_flow_error(form, failure, field)
+    elif request.method == "POST":
+        messages.error(request, _("Choose one of the options below."))
+        status = 400
+    context = {**{f"{action}_form": form for action, form in forms.items()},
+               "options": flows.rescue_options(request)}
+    return render(request, "twofactor/rescue.html", context, status=status)
+
+
+def _submit(request, action: str, data: dict):
+    """Run the chosen option with valid input; flow errors propagate to the form."""
+    if action == "backup":
+        flows.verify(request, data["code"], method="backup")
+    elif action == "email_code":
+        flows.verify_rescue_code(request, data["code"])
+    else:
+        flows.file_rescue_request(request, data["message"])
+        messages.success(request, _("Your request was sent to the administrators."))
+        return redirect("twofactor:rescue")
+    messages.success(request, SIGNED_IN)
+    return redirect("twofactor:overview")

@@ -1,0 +1,108 @@
+"""The second sign-in step and re-authentication."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .. import flows, remember, state
+from ..forms import ReauthenticateForm, VerifyForm
+from .common import add_flow_error, safe_next, status_for
+
+
+def _method_context(devices, current_method):
+    return {
+        "methods": devices,
+        "current_method": current_method,
+        "other_methods": [device for device in devices if device.method != current_method],
+        "current_device": next((device for device in devices if device.method == current_method), None),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    current = state.read(request)
+    if current is None or current.state != state.VERIFY:
+        return redirect(safe_next(request))
+    devices = state.devices_of(request.user)
+    method = request.GET.get("method") or current.method
+    if method not in {device.method for device in devices}:
+        method = current.method
+    form = VerifyForm(initial={"method": method})
+    status = 200
+    action = request.POST.get("action", "verify")
+    if request.method == "POST" and action == "use":
+        try:
+            flows.choose_method(request, request.POST.get("method", ""))
+        except flows.TwoFactorError as failure:
+            messages.error(request, failure.message)
+        return redirect(request.get_full_path())
+    if request.method == "POST" and action == "send":
+        try:
+            sent = flows.send_sign_in_code(request, method)
+        except flows.TwoFactorError as failure:
+            messages.error(request, failure.message)
+            status = status_for(failure)
+        else:
+            messages.success(request, _("We sent a code to %(target)s.") % {"target": sent.masked_target})
+            return redirect(request.get_full_path())
+    elif request.method == "POST":
+        form = VerifyForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                cookie = flows.verify(
+                    request,
+                    form.cleaned_data["code"],
+                    method=form.cleaned_data["method"] or None,
+                    remember_browser=form.cleaned_data["remember"],
+                )
+            except flows.TwoFactorError as failure:
+                status = status_for(failure)
+                add_flow_error(form, failure)
+            else:
+                response = redirect(safe_next(request))
+                if cookie:
+                    remember.set_cookie(response, cookie)
+                return response
+    context = {"form": form, "remember_enabled": remember.enabled(), **_method_context(devices, method)}
+    return render(request, "twofactor/verify.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request):
+    devices = state.devices_of(request.user)
+    needs_code = bool(devices)
+    method = request.POST.get("method") or request.GET.get("method") or (
+        state.primary_device(devices).method if state.primary_device(devices) else "backup"
+    )
+    form = ReauthenticateForm(needs_code=needs_code, initial={"method": method})
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("action") == "send":
+            try:
+                sent = flows.send_sign_in_code(request, method)
+                messages.success(request, _("We sent a code to %(target)s.") % {"target": sent.masked_target})
+            except flows.TwoFactorError as failure:
+                messages.error(request, failure.message)
+            return redirect(request.get_full_path())
+        form = ReauthenticateForm(request.POST, needs_code=needs_code)
+        status = 400
+        if form.is_valid():
+            try:
+                flows.reauthenticate(
+                    request,
+                    form.cleaned_data["password"],
+                    form.cleaned_data.get("code", ""),
+                    form.cleaned_data.get("method") or None,
+                )
+            except flows.TwoFactorError as failure:
+                status = status_for(failure)
+                add_flow_error(form, failure, "password" if failure.code == "invalid_credentials" else "code")
+            else:
+                return redirect(safe_next(request, reverse("twofactor:overview")))
+    context = {"form": form, "methods": devices, "current_method": method, "next": safe_next(request, "")}
+    return render(request, "twofactor/reauthenticate.html", context, status=status)
