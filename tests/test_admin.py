@@ -323,3 +323,15 @@ def test_security_record_is_read_only_in_the_admin(db):
     assert root.post(f"/admin/twofactor/securityevent/{event.pk}/change/", {"kind": "reset"}).status_code == 403
     assert root.post(f"/admin/twofactor/securityevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert SecurityEvent.objects.filter(pk=event.pk, kind=event.kind).exists()
+
+
+def test_methods_cannot_be_deleted_row_by_row_in_the_admin(db):
+    """Deleting a device row would skip ending its sessions and the event: staff reset instead."""
+    user, device, client = verified_user()
+    _admin, root = staff_client("root", is_superuser=True)
+    url = f"/admin/twofactor/totpdevice/{device.pk}/delete/"
+    assert root.get(url).status_code == 403
+    assert root.post(url, {"post": "yes"}).status_code == 403
+    listing = root.get("/admin/twofactor/totpdevice/")
+    assert b'value="delete_selected"' not in listing.content
+    assert state.devices_of(user) == [device] and client.get("/2fa/").status_code == 200

@@ -9,7 +9,7 @@ from django.test import Client
 
 from twofactor import state
 from twofactor.flows.setup import _replace_backup_codes
-from twofactor.models import RescueRequest, SecurityEvent
+from twofactor.models import RescueCodeDevice, RescueRequest, SecurityEvent
 
 from .conftest import add_totp, make_user, sign_in
 
@@ -118,3 +118,13 @@ def test_reset_asks_first_and_a_no_changes_nothing(alice, monkeypatch):
     monkeypatch.setattr("builtins.input", lambda prompt: "yes")
     run("twofactor_reset", "alice")
     assert state.devices_of(user) == []
+
+
+def test_reset_also_kills_an_outstanding_rescue_code(alice):
+    user, *_rest = alice
+    pending = Client()
+    sign_in(pending, "alice")
+    assert pending.post("/2fa/rescue/", {"action": "send_code"}).status_code == 302
+    assert RescueCodeDevice.objects.filter(user=user).exists()
+    run("twofactor_reset", "alice", "--no-input")
+    assert not RescueCodeDevice.objects.filter(user=user).exists()

@@ -11,10 +11,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pyotp
 import pytest
+import qrcode
 from django_otp.oath import TOTP
 
 from twofactor.models import BackupCodeDevice, TOTPDevice, UserSession
 from twofactor.models import devices as devices_module
+from twofactor.qr import qr_svg
 
 from .conftest import PASSWORD, add_totp, make_user, sign_in
 
@@ -293,3 +295,17 @@ def test_wrong_password_never_reaches_the_second_step(client, totp_user):
     assert response.status_code == 200
     assert client.get("/2fa/verify/").status_code == 302
     assert client.get("/2fa/verify/").url.startswith("/accounts/login/")
+
+
+def test_qr_code_keeps_a_four_module_quiet_zone():
+    """ISO/IEC 18004 asks for 4 light modules around the symbol; scanners in dim light need them."""
+    data = "otpauth://totp/Site:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Site"
+    symbol = qrcode.QRCode()
+    symbol.add_data(data)
+    symbol.make(fit=True)
+    svg = qr_svg(data)
+    size = symbol.modules_count + 8
+    assert f'viewBox="0 0 {size} {size}"' in svg
+    corners = [(int(x), int(y)) for x, y in re.findall(r"M(\d+),(\d+)H", svg)]
+    assert min(x for x, _y in corners) == 4 and min(y for _x, y in corners) == 4
+    assert max(x for x, _y in corners) == size - 5 and max(y for _x, y in corners) == size - 5

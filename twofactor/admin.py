@@ -117,6 +117,11 @@ class DeviceAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a row here would skip what removing a method means (ending the sessions verified
+        # with it, the event, the mail); staff use "reset two-factor" on the user's page instead.
+        return False
+
 
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(DeviceAdmin):

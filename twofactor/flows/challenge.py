@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 from .. import delivery, ratelimit
 from ..app_settings import app_settings
 from ..codes import generate_numeric_code, hash_code, matches_hash, normalize_numeric_code
-from ..models import EmailDevice, SentCodeDevice, SMSDevice
+from ..models.devices import EmailDevice, SentCodeDevice, SMSDevice, masked_email, masked_phone
 from ..phone import parse_phone
 from ..signals import Kind, emit
 from . import setup
@@ -229,9 +229,7 @@ def _delivery_failed(request, method: str, masked_target: str, purpose: str, fai
 
 
 def _masked(method: str, target: str) -> str:
-    if method == "email":
-        return EmailDevice(email=target).masked_target
-    return SMSDevice(phone_number=target).masked_target
+    return masked_email(target) if method == "email" else masked_phone(target)
 
 
 def _digest(target: str) -> str:

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .. import state
-from ..models import DEVICE_CLASSES, UserSession
+from ..models import DEVICE_CLASSES, RescueCodeDevice, UserSession
 from ..signals import Kind, emit
 from .errors import TwoFactorError
 from .signin import require_recent_authentication
@@ -111,6 +111,8 @@ def reset_user(user, *, actor=None, request=None, note: str = "") -> int:
             devices = model.objects.filter(user=user)
             removed += devices.count()
             devices.delete()
+        # An outstanding rescue code must not outlive the reset either.
+        RescueCodeDevice.objects.filter(user=user).delete()
     state.end_sessions(UserSession.objects.filter(user=user))
     emit(
         Kind.RESET,

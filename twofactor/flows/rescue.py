@@ -21,6 +21,7 @@ from ..app_settings import app_settings
 from ..client_info import client_ip, user_agent
 from ..codes import generate_numeric_code
 from ..models import BackupCodeDevice, RescueCodeDevice, RescueRequest
+from ..models.devices import masked_email
 from ..signals import Kind, emit
 from ..verification import verify_code
 from .challenge import SentCode
@@ -53,7 +54,7 @@ def rescue_options(request) -> RescueOptions:
     return RescueOptions(
         backup_codes=bool(backup and backup.remaining),
         email=app_settings.RESCUE_BY_EMAIL and bool(address),
-        masked_email=RescueCodeDevice(email=address).masked_target if address else "",
+        masked_email=masked_email(address) if address else "",
         code_sent=bool(device and device.valid_until and device.valid_until > timezone.now()),
         code_valid_minutes=max(1, math.ceil(app_settings.CODE_VALIDITY_SECONDS / 60)),
         open_request=RescueRequest.objects.filter(user=user, status=RescueRequest.Status.OPEN).first(),
@@ -174,7 +175,6 @@ def approve_rescue_request(rescue: RescueRequest, *, actor, request=None, note: 
         _mark_handled(rescue, RescueRequest.Status.APPROVED, actor, note)
         _emit_handled(rescue, actor, request, note)
         reset_user(rescue.user, actor=actor, request=request, note=note)
-        RescueCodeDevice.objects.filter(user=rescue.user).delete()  # an outstanding rescue code dies too
     return rescue
 
 
@@ -195,7 +195,6 @@ def reset_two_factor(user, *, actor=None, request=None, note: str = "") -> int:
     """
     with transaction.atomic():
         removed = reset_user(user, actor=actor, request=request, note=note)
-        RescueCodeDevice.objects.filter(user=user).delete()
         RescueRequest.objects.filter(user=user, status=RescueRequest.Status.OPEN).update(
             status=RescueRequest.Status.APPROVED, handled_by=actor, handled_at=timezone.now(),
             staff_note=note, updated_at=timezone.now(),

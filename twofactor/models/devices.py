@@ -182,8 +182,7 @@ class EmailDevice(SentCodeDevice):
 
     @property
     def masked_target(self) -> str:
-        local, _at, domain = self.email.partition("@")
-        return f"{local[:1]}{'•' * max(len(local) - 1, 2)}@{domain}"
+        return masked_email(self.email)
 
 
 class SMSDevice(SentCodeDevice):
@@ -201,8 +200,7 @@ class SMSDevice(SentCodeDevice):
 
     @property
     def masked_target(self) -> str:
-        number = self.phone_number.as_e164
-        return f"{number[:3]}{'•' * max(len(number) - 5, 2)}{number[-2:]}"
+        return masked_phone(self.phone_number.as_e164)
 
 
 #: Device classes by method name, in the order methods are offered.
@@ -212,3 +210,14 @@ DEVICE_CLASSES: dict[str, type[TwoFactorDevice]] = {
     "email": EmailDevice,
     "backup": BackupCodeDevice,
 }
+
+
+def masked_email(address: str) -> str:
+    """An address as shown to whoever is signing in: the first letter and the domain."""
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}{'•' * max(len(local) - 1, 2)}@{domain}"
+
+
+def masked_phone(number: str) -> str:
+    """An E.164 number as shown to whoever is signing in: the country code and the last two digits."""
+    return f"{number[:3]}{'•' * max(len(number) - 5, 2)}{number[-2:]}"

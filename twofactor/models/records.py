@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
-from .devices import SentCodeDevice
+from .devices import SentCodeDevice, masked_email
 
 
 class UserSession(models.Model):
@@ -135,8 +135,7 @@ class RescueCodeDevice(SentCodeDevice):
 
     @property
     def masked_target(self) -> str:
-        local, _at, domain = self.email.partition("@")
-        return f"{local[:1]}{'•' * max(len(local) - 1, 2)}@{domain}"
+        return masked_email(self.email)
 
     def check_code(self, code: str) -> bool:
         accepted = super().check_code(code)
