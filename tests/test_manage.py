@@ -42,6 +42,23 @@ def test_removing_a_method_needs_a_fresh_password_and_code(verified_client, totp
     assert SecurityEvent.objects.filter(user=user, kind="method_removed").exists()
 
 
+def test_reauthentication_rotates_the_session_key_and_keeps_the_session_listed(verified_client, totp_user, client_factory):
+    user, _device, totp = totp_user
+    old_key = verified_client.session.session_key
+    response = verified_client.post(
+        "/2fa/reauthenticate/", {"password": PASSWORD, "code": next_step_code(totp), "method": "totp"}
+    )
+    assert response.status_code == 302
+    new_key = verified_client.session.session_key
+    assert new_key != old_key
+    assert list(UserSession.objects.filter(user=user).values_list("session_key", flat=True)) == [new_key]
+    # The key from before the step up opens nothing any more.
+    replay = client_factory()
+    replay.cookies["sessionid"] = old_key
+    assert replay.get("/2fa/").status_code == 302
+    assert verified_client.get("/2fa/").status_code == 200
+
+
 def test_the_last_method_cannot_be_removed_while_the_site_requires_one(verified_client, totp_user):
     user, device, _totp = totp_user
     response = verified_client.post("/2fa/methods/totp/remove/", follow=True)

@@ -89,3 +89,15 @@ def test_postgresql_uses_persistent_health_checked_connections():
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
     assert connection.Database.__name__ == "psycopg"
+
+
+def test_gunicorn_stops_on_bad_configuration_instead_of_rebooting_workers():
+    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "TESTING"}}
+    env.update(PRODUCTION, DATABASE_URL="nonsense://")
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    result = subprocess.run([str(gunicorn), "twofa_site.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    sentences = [line for line in result.stderr.splitlines() if line.startswith("Configuration error:")]
+    assert len(sentences) == 1 and "DATABASE_URL" in sentences[0]
+    assert "Traceback" not in result.stderr

@@ -7,8 +7,12 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofa_site.settings")
 
+#: gunicorn's "application could not be loaded" exit status: the arbiter halts instead of rebooting workers forever.
+APP_LOAD_ERROR = 4
+
 try:
     application = get_wsgi_application()
 except ImproperlyConfigured as error:
-    # Stop the worker with one sentence naming the variable instead of a deep traceback.
-    sys.exit(f"Configuration error: {error}")
+    # Stop with one sentence naming the variable instead of a deep traceback.
+    print(f"Configuration error: {error}", file=sys.stderr, flush=True)
+    sys.exit(APP_LOAD_ERROR)

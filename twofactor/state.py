@@ -136,6 +136,14 @@ def mark_verified(request, device: TwoFactorDevice) -> SignInState:
     return new
 
 
+def rotate_key(request) -> None:
+    """A step up (re-authentication): a new session key, so a key captured before it is worth nothing."""
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    if old_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
+
+
 def record_session(request, user_id: int, *, old_key: str | None = None, device_id: str = "",
                    verified: bool = False) -> None:
     """Keep the session's row in UserSession in step with its (possibly new) key."""

@@ -113,6 +113,7 @@ def reauthenticate(request, password: str, code: str = "", method: str | None = 
         check_code(request, user, code, method)
         state.mark_code_entered(request)
     state.mark_password_entered(request)
+    state.rotate_key(request)
 
 
 def require_recent_authentication(request) -> None:
