@@ -1,9 +1,12 @@
 """The user's two-factor page: removing methods, turning two-factor off, ending sessions."""
 import time
+from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
-from tests.conftest import PASSWORD, add_totp, sign_in
+from tests.conftest import PASSWORD, sign_in
 from twofactor.models import BackupCodeDevice, EmailDevice, SecurityEvent, TOTPDevice, UserSession
 
 
@@ -105,6 +108,33 @@ def test_sign_out_another_session_ends_it_now(verified_client, totp_user, client
     verified_client.post(f"/2fa/sessions/{record.pk}/end/")
     assert other.get("/").url.startswith("/accounts/login/")
     assert verified_client.get("/").status_code == 200
+
+
+def test_a_session_whose_expiry_moved_on_stays_listed_and_is_still_signed_out(verified_client, totp_user,
+                                                                               client_factory):
+    """Django pushes a session's expiry back whenever it is saved; its row must not be forgotten before it ends."""
+    user, _device, totp = totp_user
+    other = client_factory()
+    sign_in(other)
+    assert other.post("/2fa/verify/", {"code": next_step_code(totp)}).status_code == 302
+    record = UserSession.objects.get(session_key=other.session.session_key)
+    UserSession.objects.filter(pk=record.pk).update(expires_at=timezone.now() - timedelta(days=1))
+
+    page = verified_client.get("/2fa/").content.decode()
+    assert page.count("Sign out this session") == 1
+    assert UserSession.objects.get(pk=record.pk).expires_at > timezone.now()
+    verified_client.post("/2fa/sessions/end-others/")
+    assert other.get("/").url.startswith("/accounts/login/")
+
+
+def test_the_list_forgets_sessions_that_ended(verified_client, totp_user, client_factory):
+    other = client_factory()
+    sign_in(other)
+    key = other.session.session_key
+    UserSession.objects.filter(session_key=key).update(expires_at=timezone.now() - timedelta(seconds=1))
+    Session.objects.filter(session_key=key).delete()  # expired and cleared by clearsessions
+    verified_client.get("/2fa/")
+    assert not UserSession.objects.filter(session_key=key).exists()
 
 
 def test_a_user_cannot_end_someone_elses_session(verified_client, client_factory, db):

@@ -17,6 +17,7 @@ per-request check.
 """
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -164,9 +165,29 @@ def record_session(request, user_id: int, *, old_key: str | None = None, device_
         UserSession.objects.create(**values)
 
 
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def live_sessions(user):
+    """The user's UserSession rows, after forgetting those whose session has ended.
+
+    A row's `expires_at` is only a hint: Django moves a session's expiry whenever it saves it. A row past
+    its hint is kept (with a new horizon) while its session still loads, so revocation never misses it.
+    """
+    store = _session_store()
+    horizon = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    for record in UserSession.objects.filter(user=user, expires_at__lt=timezone.now()):
+        if store(session_key=record.session_key).load():
+            UserSession.objects.filter(pk=record.pk).update(expires_at=horizon)
+        else:
+            record.delete()
+    return UserSession.objects.filter(user=user)
+
+
 def end_sessions(sessions) -> int:
     """Delete these sessions from the session store (signing them out at once) and their rows."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
+    store = _session_store()
     ended = 0
     for record in list(sessions):
         store(session_key=record.session_key).delete()

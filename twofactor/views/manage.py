@@ -3,12 +3,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import flows, state
-from ..models import SecurityEvent, UserSession
+from ..models import SecurityEvent
 from .common import redirect_to_reauthenticate
 
 RECENT_EVENTS = 15
@@ -20,7 +19,6 @@ def overview(request):
     devices = state.devices_of(user)
     methods = [device for device in devices if device.method != "backup"]
     backup = next((device for device in devices if device.method == "backup"), None)
-    UserSession.objects.filter(user=user, expires_at__lt=timezone.now()).delete()
     context = {
         "methods": methods,
         "primary": state.primary_device(devices),
@@ -28,7 +26,7 @@ def overview(request):
         "backup_remaining": backup.remaining if backup else 0,
         "missing": [m for m in ("totp", "sms", "email") if m not in {d.method for d in methods}],
         "required": state.required_for(user),
-        "sessions": UserSession.objects.filter(user=user).order_by("-created_at"),
+        "sessions": state.live_sessions(user).order_by("-created_at"),
         "current_session_key": request.session.session_key,
         "events": SecurityEvent.objects.filter(user=user)[:RECENT_EVENTS],
     }

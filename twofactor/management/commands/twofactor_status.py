@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from twofactor import state
 from twofactor.app_settings import app_settings
-from twofactor.models import RescueRequest, SecurityEvent, UserSession
+from twofactor.models import RescueRequest, SecurityEvent
 from twofactor.management.users import find_user
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             write(f"  - {device.method}: {device.name}; added {_when(device.created_at)}, "
                   f"last used {_when(device.last_used_at)}")
         write(f"Backup codes: {backup.remaining} unused" if backup else "Backup codes: none")
-        sessions = UserSession.objects.filter(user=account, expires_at__gte=timezone.now())
+        sessions = state.live_sessions(account)
         verified = sessions.filter(verified_at__isnull=False).count()
         write(f"Signed-in sessions: {sessions.count()} ({verified} verified)")
         rescue = RescueRequest.objects.filter(user=account, status=RescueRequest.Status.OPEN).first()
