@@ -8,9 +8,10 @@ from ..flows import TwoFactorError
 
 
 def safe_next(request, default: str = "/") -> str:
-    """The `next` parameter when it points at this site, else `default`."""
+    """The `next` parameter when it is a path on this site, else `default`."""
     candidate = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME) or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # Only a path: redirect() would take a bare word such as "0" for a URL name and fail to reverse it.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
