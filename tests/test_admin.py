@@ -184,6 +184,24 @@ def test_staff_without_any_method_cannot_enter_the_admin(db, settings):
     sign_in(client, "helper")
     response = client.get(RESCUES)
     assert response.status_code == 302 and "/login/" in response["Location"]
+    # Signed in already: sent on to add a method, not back to the password page (which would loop).
+    response = client.get(response["Location"])
+    assert response.status_code == 302 and response["Location"] == "/2fa/setup/?next=%2Fadmin%2Ftwofactor%2Frescuerequest%2F"
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("policy", ["all", "optional"])
+def test_a_verified_user_who_is_not_staff_is_refused_by_the_admin_without_a_loop(db, settings, policy):
+    settings.TWOFACTOR_REQUIRED = policy
+    _user, _device, client = verified_user()
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert client.get(response["Location"]).status_code == 403
+
+
+def test_the_admin_login_page_sends_a_signed_out_visitor_to_the_one_sign_in_page(db):
+    response = Client().get("/admin/login/", {"next": "//evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/admin/"
 
 
 def test_staff_without_the_permission_cannot_see_or_act(db):

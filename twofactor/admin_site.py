@@ -1,9 +1,14 @@
 """The admin site, entered only by active staff whose session passed the second step."""
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
-from django.conf import settings
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 
 
 class TwoFactorAdminSite(admin.AdminSite):
@@ -11,7 +16,20 @@ class TwoFactorAdminSite(admin.AdminSite):
         return super().has_permission(request) and getattr(request.user, "is_verified", lambda: False)()
 
     def login(self, request, extra_context=None):
-        # One sign-in for the whole site: the password page, then the second step.
-        return redirect_to_login(
-            request.GET.get(REDIRECT_FIELD_NAME, resolve_url("admin:index")), resolve_url(settings.LOGIN_URL)
-        )
+        """One sign-in for the whole site: the password page, then the second step.
+
+        A signed-in session is never sent back to the password page (it would come straight back
+        here): staff without a verified second step are sent to add a method, anyone else is refused.
+        """
+        target = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if not (target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()})):
+            target = resolve_url("admin:index")
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(target, resolve_url(settings.LOGIN_URL))
+        if not (user.is_active and user.is_staff):
+            raise PermissionDenied
+        # Staff whose session has no second step: the middleware already sends a pending one to verify.
+        messages.info(request, _("The admin needs two-factor authentication: add a method first."),
+                      fail_silently=True)
+        return HttpResponseRedirect(reverse("twofactor:setup") + "?" + urlencode({REDIRECT_FIELD_NAME: target}))
