@@ -7,8 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+
+from .views.common import safe_next
 
 
 class TwoFactorAdminSite(admin.AdminSite):
@@ -21,9 +23,7 @@ class TwoFactorAdminSite(admin.AdminSite):
         A signed-in session is never sent back to the password page (it would come straight back
         here): staff without a verified second step are sent to add a method, anyone else is refused.
         """
-        target = request.GET.get(REDIRECT_FIELD_NAME, "")
-        if not (target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()})):
-            target = resolve_url("admin:index")
+        target = safe_next(request, "admin:index")
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(target, resolve_url(settings.LOGIN_URL))
