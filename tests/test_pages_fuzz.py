@@ -1,4 +1,5 @@
-"""Every HTML page answers any form input with a page, a redirect or a 4xx, never a server error.
+"""Every HTML page answers any form input with a page, a redirect or a 4xx, never a server error,
+and no page sends a session of any kind round in a circle of redirects.
 
 Hypothesis posts random forms (the interface's field names with odd values: empty, huge, NUL bytes,
 non-ASCII, repeated keys) to every page, from each state a session can be in.
@@ -80,3 +81,26 @@ def test_no_page_answers_random_forms_with_a_server_error(page):
             assert response.status_code < 500, (who, form, response.status_code)
 
     post()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("policy", ["all", "staff", "optional"])
+def test_no_page_sends_any_session_round_in_circles(settings, policy):
+    settings.TWOFACTOR_REQUIRED = policy
+    clients = _sessions()
+    make_user("methodless_staff", is_staff=True, is_superuser=True)
+    clients["methodless_staff"] = Client()
+    sign_in(clients["methodless_staff"], "methodless_staff")
+    for who, client in clients.items():
+        for page in PAGES:
+            if page == "/accounts/logout/":
+                continue  # POST only; following it would end the session for the pages after it
+            url, seen = page, []
+            for _hop in range(8):
+                response = client.get(url)
+                if response.status_code not in (301, 302):
+                    break
+                seen.append(url)
+                url = response["Location"]
+                assert url not in seen, f"{who} goes round in circles from {page}: {seen + [url]}"
+            assert response.status_code < 500 and response.status_code not in (301, 302), (who, page, seen)
