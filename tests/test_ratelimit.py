@@ -1,4 +1,4 @@
-"""twofactor.ratelimit: fixed windows in the database and in a real Redis, under real threads."""
+"""twofactor.ratelimit: token buckets (GCRA) in the database and in a real Redis, under real threads."""
 import os
 import threading
 import uuid
@@ -12,7 +12,7 @@ from django.db import connection
 
 from twofactor import ratelimit
 from twofactor.models import RateCounter
-from twofactor.ratelimit import Decision, consume, peek, reset
+from twofactor.ratelimit import Decision, Limit, consume, consume_all, peek, refund, reset
 
 HOUR = 3600
 # A window boundary: 2024-01-01 00:00:00 UTC is a whole number of hours (and days) after the epoch.
@@ -47,12 +47,16 @@ def redis_cache(settings):
     client.close()
 
 
-@pytest.fixture(params=["database", "cache"])
+@pytest.fixture(params=["database", "cache", "locmem"])
 def store(request, settings):
-    """Runs a test once on each store."""
+    """Runs a test once on each store (the cache store on Redis and on a local-memory cache)."""
     if request.param == "database":
         request.getfixturevalue("db")
         settings.TWOFACTOR_RATE_LIMIT_STORE = "database"
+    elif request.param == "locmem":
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                       "LOCATION": f"ratelimit-{uuid.uuid4().hex}"}}
+        settings.TWOFACTOR_RATE_LIMIT_STORE = "cache"
     else:
         request.getfixturevalue("redis_cache")
     return request.param
@@ -61,26 +65,28 @@ def store(request, settings):
 # The same behaviour from both stores
 
 
-def test_allows_up_to_the_limit_then_refuses_until_the_window_ends(store):
+def test_allows_the_limit_at_once_then_one_per_interval(store):
     assert [consume("k", 3, HOUR, now=at(100)) for _ in range(3)] == [Decision(True, 0)] * 3
-    assert consume("k", 3, HOUR, now=at(100.5)) == Decision(False, HOUR - 100)
-    assert consume("k", 3, HOUR, now=at(HOUR - 0.2)) == Decision(False, 1)
+    # One attempt frees up every HOUR / 3 = 1200 seconds.
+    assert consume("k", 3, HOUR, now=at(100.5)) == Decision(False, 1200)
+    assert consume("k", 3, HOUR, now=at(1299)) == Decision(False, 1)
+    assert consume("k", 3, HOUR, now=at(1300)) == Decision(True, 0)
+    assert not consume("k", 3, HOUR, now=at(1300)).allowed
 
 
-def test_window_rolls_over(store):
+def test_a_clock_boundary_lets_nothing_extra_through(store):
+    # A fixed window ending at HOUR would admit two more one second later: the boundary burst.
+    assert consume("k", 2, HOUR, now=at(HOUR - 1)).allowed
+    assert consume("k", 2, HOUR, now=at(HOUR - 1)).allowed
+    assert consume("k", 2, HOUR, now=at(HOUR + 1)) == Decision(False, HOUR // 2 - 2)
+    # In the hour after the burst, one attempt a half hour: a single one fits before 2 * HOUR - 1.
+    assert sum(consume("k", 2, HOUR, now=at(t)).allowed for t in range(HOUR + 1, 2 * HOUR - 1, 60)) == 1
+
+
+def test_a_full_window_later_the_whole_limit_is_back(store):
     for _ in range(2):
-        consume("k", 2, HOUR, now=at(HOUR - 1))
-    assert not consume("k", 2, HOUR, now=at(HOUR - 1)).allowed
-    assert consume("k", 2, HOUR, now=at(HOUR)) == Decision(True, 0)
-
-
-def test_windows_are_aligned_to_the_epoch(store):
-    # 90 s does not divide an hour, so the edge comes from the epoch, not from the clock's hours.
-    start = int(WINDOW_START.timestamp()) // 90 * 90
-    moment = datetime.fromtimestamp(start + 89, tz=dt_timezone.utc)
-    assert consume("k", 1, 90, now=moment).allowed
-    assert consume("k", 1, 90, now=moment) == Decision(False, 1)
-    assert consume("k", 1, 90, now=moment + timedelta(seconds=1)).allowed
+        consume("k", 2, HOUR, now=at(10))
+    assert [consume("k", 2, HOUR, now=at(10 + HOUR)).allowed for _ in range(3)] == [True, True, False]
 
 
 def test_keys_are_independent(store):
@@ -107,7 +113,7 @@ def test_peek_does_not_count(store):
     assert peek("k", 1, HOUR, now=at(5)) == Decision(True, 0)
     assert peek("k", 1, HOUR, now=at(5)) == Decision(True, 0)
     assert consume("k", 1, HOUR, now=at(5)).allowed
-    assert peek("k", 1, HOUR, now=at(10)) == Decision(False, HOUR - 10)
+    assert peek("k", 1, HOUR, now=at(10)) == Decision(False, HOUR - 5)
 
 
 def test_reset_forgets_the_key_only(store):
@@ -118,15 +124,31 @@ def test_reset_forgets_the_key_only(store):
     assert not consume("other", 1, HOUR, now=at(6)).allowed
 
 
+def test_refund_gives_one_attempt_back(store):
+    consume("k", 2, HOUR, now=at(5))
+    consume("k", 2, HOUR, now=at(5))
+    refund("k", 2, HOUR)
+    assert consume("k", 2, HOUR, now=at(5)).allowed
+    assert not consume("k", 2, HOUR, now=at(5)).allowed
+
+
+def test_consume_all_counts_against_every_limit_or_none(store):
+    limits = [Limit("a", 5, HOUR), Limit("b", 1, HOUR)]
+    assert consume_all(limits, now=at(5)).allowed
+    assert consume_all(limits, now=at(5)) == Decision(False, HOUR)
+    # The refused attempt gave back what it had counted on "a": four of five are left.
+    assert [consume("a", 5, HOUR, now=at(5)).allowed for _ in range(5)] == [True] * 4 + [False]
+
+
 def test_a_limit_of_zero_refuses_everything(store):
-    assert consume("k", 0, HOUR, now=at(5)) == Decision(False, HOUR - 5)
+    assert consume("k", 0, HOUR, now=at(5)) == Decision(False, HOUR)
 
 
 def test_defaults_to_the_current_time(store, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: at(HOUR + 30))
+    monkeypatch.setattr("time.time", lambda: at(HOUR + 30).timestamp())
     assert consume("k", 1, HOUR).allowed
-    assert consume("k", 1, HOUR) == Decision(False, HOUR - 30)
-    assert peek("k", 1, HOUR) == Decision(False, HOUR - 30)
+    assert consume("k", 1, HOUR) == Decision(False, HOUR)
+    assert peek("k", 1, HOUR) == Decision(False, HOUR)
 
 
 @pytest.mark.parametrize(("limit", "window"), [(-1, HOUR), (1, 0), (1, 86401)])
@@ -145,35 +167,21 @@ def test_unknown_store_is_a_configuration_error(settings):
 
 
 @pytest.mark.django_db
-def test_database_store_keeps_one_row_per_key_and_window(settings):
+def test_database_store_keeps_one_row_per_key(settings):
     settings.TWOFACTOR_RATE_LIMIT_STORE = "database"
     for _ in range(3):
-        consume("k", 2, HOUR, now=at(5))
-    consume("k", 2, HOUR, now=at(HOUR + 5))
-    rows = RateCounter.objects.filter(key="k").order_by("window_start").values_list("window_start", "count")
-    assert list(rows) == [(at(0), 2), (at(HOUR), 1)]
+        consume("k", 5, HOUR, now=at(10))
+    assert list(RateCounter.objects.values_list("key", "tat")) == [("k", at(10).timestamp() + 3 * HOUR / 5)]
 
 
 @pytest.mark.django_db
-def test_a_new_window_deletes_the_keys_expired_rows(settings, monkeypatch):
+def test_database_store_sweeps_full_buckets_now_and_then(settings, monkeypatch):
     settings.TWOFACTOR_RATE_LIMIT_STORE = "database"
-    monkeypatch.setattr(ratelimit, "CLEANUP_PROBABILITY", 0)
-    RateCounter.objects.create(key="k", window_start=at(-2 * 86400), count=3)
-    RateCounter.objects.create(key="k", window_start=at(-HOUR), count=3)  # less than a day old: kept
-    RateCounter.objects.create(key="other", window_start=at(-2 * 86400), count=3)
-    consume("k", 5, HOUR, now=at(5))
-    remaining = RateCounter.objects.order_by("key", "window_start").values_list("key", "window_start")
-    assert list(remaining) == [("k", at(-HOUR)), ("k", at(0)), ("other", at(-2 * 86400))]
-
-
-@pytest.mark.django_db
-def test_now_and_then_a_new_window_sweeps_every_key(settings, monkeypatch):
-    settings.TWOFACTOR_RATE_LIMIT_STORE = "database"
-    monkeypatch.setattr(ratelimit, "CLEANUP_PROBABILITY", 1)
-    RateCounter.objects.create(key="other", window_start=at(-2 * 86400), count=3)
-    RateCounter.objects.create(key="recent", window_start=at(-HOUR), count=3)
-    consume("k", 5, HOUR, now=at(5))
-    assert set(RateCounter.objects.values_list("key", flat=True)) == {"k", "recent"}
+    monkeypatch.setattr(ratelimit, "CLEANUP_PROBABILITY", 1.0)
+    RateCounter.objects.create(key="old", tat=at(-HOUR).timestamp())
+    RateCounter.objects.create(key="busy", tat=at(HOUR).timestamp())
+    consume("k", 1, HOUR, now=at(0))
+    assert set(RateCounter.objects.values_list("key", flat=True)) == {"k", "busy"}
 
 
 def _race(attempts_per_thread: int, threads: int, call) -> list[bool]:
@@ -207,7 +215,7 @@ def test_database_store_never_over_admits_under_concurrency(settings):
     # Every thread starts on a missing row, so they also race to create it.
     results = _race(4, 16, lambda: consume("race", 10, HOUR, now=at(5)).allowed)
     assert results.count(True) == 10
-    assert RateCounter.objects.get(key="race").count == 10
+    assert RateCounter.objects.get(key="race").tat == pytest.approx(at(5).timestamp() + HOUR)
 
 
 def test_cache_store_never_over_admits_under_concurrency(redis_cache):
@@ -219,7 +227,7 @@ def test_cache_store_never_over_admits_under_concurrency(redis_cache):
 
 
 def test_cache_keys_are_hashed_and_expire(redis_cache, settings):
-    consume("sms-phone:+14155550123 with spaces", 5, HOUR, now=at(5))
+    consume("sms-phone:+14155550123 with spaces", 5, HOUR)
     [counter] = [key.decode() for key in redis_cache.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*")]
     assert "+14155550123" not in counter and " " not in counter
     assert len(counter) < 250  # memcached's limit

@@ -23,6 +23,9 @@ class UserSession(models.Model):
     user_agent = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     verified_at = models.DateTimeField(null=True, blank=True)
+    password_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("when this session last proved the password (sign-in or re-authentication)")
+    )
     expires_at = models.DateTimeField()
 
     class Meta:
@@ -157,11 +160,7 @@ class KnownLocation(models.Model):
 
 
 class RateCounter(models.Model):
-    """A fixed-window counter shared by every app server (see twofactor.ratelimit)."""
+    """One rate-limit bucket shared by every app server: its theoretical arrival time (see twofactor.ratelimit)."""
 
-    key = models.CharField(max_length=200)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="twofactor_rate_window")]
+    key = models.CharField(max_length=200, unique=True)
+    tat = models.FloatField(default=0.0, help_text=_("epoch seconds; the bucket is full again from then on"))
