@@ -179,6 +179,9 @@ TWOFACTOR_TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWOFACTOR_TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
 TWOFACTOR_RATE_LIMIT_STORE = "cache" if REDIS_URL else "database"
+# Proxy hops (a number) or proxy addresses whose X-Forwarded-For entries are trusted; Heroku and Render: 1.
+TWOFACTOR_TRUSTED_PROXIES = env.str("TWOFACTOR_TRUSTED_PROXIES", default="0")
+TWOFACTOR_SMS_ALLOWED_REGIONS = env.list("TWOFACTOR_SMS_ALLOWED_REGIONS", default=[])
 PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="US")
 
 LOGGING = {

@@ -146,6 +146,19 @@ class AppSettings:
         return self._get("TWILIO_HTTP_CLIENT", "")
 
     @property
+    def TRUSTED_PROXIES(self) -> int | list[str]:
+        """Proxies in front of the app whose X-Forwarded-For entries are trusted: a number of hops, or their
+        addresses (IPs, CIDR networks); 0 (the default) ignores X-Forwarded-For. Heroku and Render: 1."""
+        value = self._get("TRUSTED_PROXIES", 0)
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+            if len(value) == 1 and value[0].isdigit():
+                return int(value[0])
+        if isinstance(value, (list, tuple)):
+            return [str(item) for item in value]
+        return value
+
+    @property
     def ALLOWED_PATHS(self) -> list[str]:
         """Extra path prefixes a session waiting for its second step may reach."""
         return list(self._get("ALLOWED_PATHS", []))

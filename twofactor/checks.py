@@ -49,7 +49,25 @@ def check_settings(app_configs, **kwargs):
             f"TWOFACTOR_RATE_LIMIT_STORE is {app_settings.RATE_LIMIT_STORE!r}.",
             hint="Use database or cache.", id="twofactor.E007",
         ))
+    errors.extend(_check_trusted_proxies())
     return errors
+
+
+def _check_trusted_proxies() -> list[Error]:
+    """twofactor.E009: TWOFACTOR_TRUSTED_PROXIES neither a hop count nor a list of addresses."""
+    import ipaddress
+
+    trusted = app_settings.TRUSTED_PROXIES
+    hint = "Give a number of proxy hops (Heroku and Render: 1) or comma-separated proxy addresses or networks."
+    if isinstance(trusted, bool) or not isinstance(trusted, (int, list)) or (isinstance(trusted, int) and trusted < 0):
+        return [Error(f"TWOFACTOR_TRUSTED_PROXIES is {trusted!r}.", hint=hint, id="twofactor.E009")]
+    for entry in trusted if isinstance(trusted, list) else []:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            return [Error(f"TWOFACTOR_TRUSTED_PROXIES has {entry!r}, not an address.", hint=hint,
+                          id="twofactor.E009")]
+    return []
 
 
 @register(Tags.security)

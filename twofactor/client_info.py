@@ -1,19 +1,34 @@
-"""Where a request comes from, as recorded in the security record."""
-import ipaddress
+"""Where a request comes from: the client address (django-ipware) and the browser.
 
-from django.conf import settings
+Behind proxies the address is read from X-Forwarded-For only as far as TWOFACTOR_TRUSTED_PROXIES
+allows: a number of proxy hops, or the proxies' own addresses. Each proxy appends the address it
+received the request from, so the chain `X-Forwarded-For + REMOTE_ADDR` ends with the trusted hops;
+the entry just before them is the client. Anything further left was written by the client itself.
+With no trusted proxy (the default) the header is ignored and REMOTE_ADDR is the client.
+"""
+import ipaddress
+from types import SimpleNamespace
+
+from ipware import get_client_ip
+
+from .app_settings import app_settings
 
 
 def client_ip(request) -> str | None:
-    """The client address: REMOTE_ADDR, or the last proxy hop Heroku/Render add when behind their proxy."""
+    """The client address, or None when there is no usable one."""
     if request is None:
         return None
     address = request.META.get("REMOTE_ADDR", "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        # The platform's router appends the real client last; earlier entries are client-controlled.
-        if forwarded:
-            address = forwarded.split(",")[-1].strip()
+    trusted = app_settings.TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if trusted and forwarded:
+        chain = SimpleNamespace(META={"HTTP_X_FORWARDED_FOR": f"{forwarded}, {address}"})
+        hops = {"proxy_count": trusted} if isinstance(trusted, int) else {"proxy_trusted_ips": trusted}
+        found, _routable = get_client_ip(
+            chain, request_header_order=["HTTP_X_FORWARDED_FOR"], strict=False, algorithm="modern", **hops
+        )
+        # None: the request did not come through the trusted proxies (too few hops, another sender).
+        address = found or address
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:
