@@ -123,7 +123,7 @@ def test_password_change_keeps_this_session_and_ends_the_others(verified_client,
 
 @pytest.mark.django_db
 def test_repeated_wrong_passwords_are_throttled_even_with_the_right_one(client, settings):
-    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 3
     make_user("alice")
     for _attempt in range(3):
         response = client.post("/accounts/login/", {"username": "alice", "password": "wrong-password"})

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 ALLOWED = {
     "verify": {"session", "logout", "challenge", "verify", "rescue", "openapi"},
-    "setup": {"session", "logout", "devices", "setup_totp", "setup_email", "setup_sms", "setup_confirm", "openapi"},
+    "setup": {"session", "logout", "reauthenticate", "devices", "setup_totp", "setup_email", "setup_sms", "setup_confirm",
+              "openapi"},
 }
 
 

@@ -4,7 +4,7 @@ import pytest
 from tests.api_client import ApiClient, error_of
 from tests.conftest import PASSWORD, make_user
 from twofactor.app_settings import app_settings
-from twofactor.flows.signin import PASSWORD_WINDOW_SECONDS
+from twofactor.password_guard import WINDOW_SECONDS as PASSWORD_WINDOW_SECONDS
 
 pytestmark = pytest.mark.django_db
 
@@ -79,17 +79,18 @@ def test_an_empty_username_is_a_validation_error(api, user):
     assert set(error["fields"]) == {"username"}
 
 
-def test_login_failures_are_throttled_per_identifier(api, user):
-    for _attempt in range(app_settings.PASSWORD_FAILURES_PER_ACCOUNT):
+def test_login_failures_are_throttled_per_account_and_address(api, user):
+    for _attempt in range(app_settings.PASSWORD_FAILURES_PER_ACCOUNT_IP):
         error_of(api.post("/login", {"username": "Alice", "password": "wrong-password-123"}), 401,
                  "invalid_credentials")
     response = api.post("/login", {"username": "alice", "password": PASSWORD})
     error = error_of(response, 429, "throttled")
     assert 1 <= error["retry_after"] <= PASSWORD_WINDOW_SECONDS
     assert response["Retry-After"] == str(error["retry_after"])
-    # Another identifier from the same address is not locked out.
+    # Another account from the same address is not locked out, nor this one from another address.
     make_user("bob")
     assert ApiClient().login("bob", PASSWORD)["authenticated"] is True
+    assert ApiClient(REMOTE_ADDR="192.0.2.7").login("alice", PASSWORD)["authenticated"] is True
 
 
 def test_login_failures_are_throttled_per_address(api, user, settings):

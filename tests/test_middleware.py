@@ -25,8 +25,8 @@ ALLOWED_WHILE_VERIFYING = {
 #: What enrolling the first method needs.
 ALLOWED_WHILE_SETTING_UP = {
     "twofactor:setup", "twofactor:setup_totp", "twofactor:setup_email", "twofactor:setup_sms",
-    "twofactor:backup_codes", "logout",
-    "api:session", "api:logout", "api:devices", "api:setup_totp", "api:setup_email", "api:setup_sms",
+    "twofactor:backup_codes", "twofactor:reauthenticate", "logout",
+    "api:session", "api:logout", "api:reauthenticate", "api:devices", "api:setup_totp", "api:setup_email", "api:setup_sms",
     "api:setup_confirm", "api:openapi",
 }
 

@@ -51,6 +51,11 @@ class AppSettings:
         return int(self._get("PENDING_SIGN_IN_SECONDS", 600))
 
     @property
+    def SETUP_SECONDS(self) -> int:
+        """How long a password-only session may set up a first method (a "setup" session then expires)."""
+        return int(self._get("SETUP_SECONDS", 900))
+
+    @property
     def REAUTH_SECONDS(self) -> int:
         """How recent a password (and code) must be before an account is weakened."""
         return int(self._get("REAUTH_SECONDS", 300))
@@ -91,14 +96,25 @@ class AppSettings:
         return int(self._get("RESCUE_LIMIT_PER_ACCOUNT_HOUR", 5))
 
     @property
-    def PASSWORD_FAILURES_PER_ACCOUNT(self) -> int:
-        """Wrong passwords for one username/email per 15 minutes before sign-in is throttled."""
-        return int(self._get("PASSWORD_FAILURES_PER_ACCOUNT", 10))
+    def PASSWORD_FAILURES_PER_ACCOUNT_IP(self) -> int:
+        """Password attempts for one account from one address (or one known browser) per 15 minutes."""
+        return int(self._get("PASSWORD_FAILURES_PER_ACCOUNT_IP", 10))
 
     @property
     def PASSWORD_FAILURES_PER_IP(self) -> int:
-        """Wrong passwords from one address per 15 minutes before sign-in is throttled."""
+        """Password attempts from one address, whatever the account, per 15 minutes."""
         return int(self._get("PASSWORD_FAILURES_PER_IP", 50))
+
+    @property
+    def PASSWORD_FAILURES_PER_ACCOUNT(self) -> int:
+        """The account's ceiling per day, from every address together (NIST SP 800-63B: at most 100).
+        Browsers holding the account's device cookie are exempt."""
+        return int(self._get("PASSWORD_FAILURES_PER_ACCOUNT", 100))
+
+    @property
+    def DEVICE_COOKIE_DAYS(self) -> int:
+        """Lifetime of the device cookie a full sign-in leaves in the browser; 0 turns device cookies off."""
+        return int(self._get("DEVICE_COOKIE_DAYS", 365))
 
     @property
     def BACKUP_CODE_COUNT(self) -> int:

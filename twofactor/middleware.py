@@ -15,7 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from . import state
+from . import device_cookie, state
 from .app_settings import app_settings
 
 #: View names a session may reach while its second step is pending, by state.
@@ -37,7 +37,9 @@ ALLOWED_VIEWS = {
         "twofactor:setup_email",
         "twofactor:setup_sms",
         "twofactor:backup_codes",
+        "twofactor:reauthenticate",
         "api:session",
+        "api:reauthenticate",
         "api:logout",
         "api:devices",
         "api:setup_totp",
@@ -64,6 +66,11 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        response = self._handle(request)
+        device_cookie.attach(request, response)  # issued by a sign-in that completed during this request
+        return response
+
+    def _handle(self, request):
         user = request.user
         if not user.is_authenticated:
             return self.get_response(request)

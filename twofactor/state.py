@@ -7,7 +7,7 @@
 
 state is one of
     "verify"    password given, second step pending (expires after PENDING_SIGN_IN_SECONDS)
-    "setup"     password given, no method yet, and the site requires one
+    "setup"     password given, no method yet, and the site requires one (expires after SETUP_SECONDS)
     "verified"  second step done (device_id names the device)
     "none"      no method and none required
 
@@ -25,6 +25,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.utils import timezone
 
+from . import device_cookie
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
 from .models import DEVICE_CLASSES, TwoFactorDevice, UserSession
@@ -46,7 +47,10 @@ class SignInState:
 
     @property
     def expired(self) -> bool:
-        return self.state == VERIFY and time.time() - self.started_at > app_settings.PENDING_SIGN_IN_SECONDS
+        if self.state == VERIFY:
+            return time.time() - self.started_at > app_settings.PENDING_SIGN_IN_SECONDS
+        # A password-only session parked on the set-up page must not wait for the owner to add a method.
+        return self.state == SETUP and time.time() - self.started_at > app_settings.SETUP_SECONDS
 
     @property
     def verified(self) -> bool:
@@ -132,6 +136,7 @@ def mark_verified(request, device: TwoFactorDevice) -> SignInState:
     request.session.cycle_key()
     mark_code_entered(request)
     record_session(request, device.user_id, old_key=old_key, device_id=device.persistent_id, verified=True)
+    device_cookie.issue(request, request.user)
     request.user.is_verified = lambda: True
     request.user.otp_device = device
     return new
@@ -146,8 +151,11 @@ def rotate_key(request) -> None:
 
 
 def record_session(request, user_id: int, *, old_key: str | None = None, device_id: str = "",
-                   verified: bool = False) -> None:
-    """Keep the session's row in UserSession in step with its (possibly new) key."""
+                   verified: bool = False, password: bool = False) -> None:
+    """Keep the session's row in UserSession in step with its (possibly new) key.
+
+    `password`: the session just proved the password (sign-in, re-authentication).
+    """
     if request.session.session_key is None:
         request.session.save()
     values = {
@@ -159,10 +167,34 @@ def record_session(request, user_id: int, *, old_key: str | None = None, device_
     }
     if verified:
         values.update(device_id=device_id, verified_at=timezone.now())
+    if password:
+        values.update(password_at=timezone.now())
     keys = [key for key in (old_key, request.session.session_key) if key]
     updated = UserSession.objects.filter(session_key__in=keys).update(**values)
     if not updated:
         UserSession.objects.create(**values)
+
+
+def is_newest_recent_password_proof(request, user) -> bool:
+    """Whether this session proved the password within SETUP_SECONDS and no other session of `user` did since.
+
+    The rule for adding a first method: of two sessions that know the password, only the latest
+    may enrol, so a session parked by someone else loses that right once the owner signs in.
+    """
+    stamps = request.session.get(REAUTH_KEY, {})
+    if stamps.get("password_at", 0) < time.time() - app_settings.SETUP_SECONDS:
+        return False
+    key = request.session.session_key
+    mine = UserSession.objects.filter(session_key=key, user=user).values_list("password_at", flat=True).first()
+    if mine is None:
+        return False
+    return not UserSession.objects.filter(user=user, password_at__gt=mine).exclude(session_key=key).exists()
+
+
+def end_unproven_sessions(request, user) -> int:
+    """End every other session of `user` that has not passed a second step (a method was just added)."""
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    return end_sessions(UserSession.objects.filter(user=user, verified_at__isnull=True).exclude(session_key=key))
 
 
 def _session_store():
@@ -222,9 +254,12 @@ def _on_login(sender, request, user, **kwargs) -> None:
     from . import remember  # local: remember imports flows-level helpers
 
     device = remember.device_from_cookie(request, user)
-    begin(request, user, remembered_device=device)
+    new = begin(request, user, remembered_device=device)
     mark_password_entered(request)
-    record_session(request, user.pk, device_id=device.persistent_id if device else "", verified=device is not None)
+    record_session(request, user.pk, device_id=device.persistent_id if device else "", verified=device is not None,
+                   password=True)
+    if new.state in (VERIFIED, NONE):
+        device_cookie.issue(request, user)  # a complete sign-in: this browser is now known to the account
     if device is not None:
         remember.on_remembered_sign_in(request, user, device)
 

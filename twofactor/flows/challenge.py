@@ -94,6 +94,7 @@ def begin_email_setup(request, email: str | None = None) -> SentCode:
     """Send a confirmation code to the account's address, or to `email` when the user gave another one."""
     user = request.user
     setup._ensure_method_is_new(user, "email")
+    setup.require_enrolment_allowed(request)
     address = (email or "").strip() or getattr(user, user.get_email_field_name(), "") or ""
     if not address:
         raise TwoFactorError(
@@ -116,12 +117,14 @@ def begin_sms_setup(request, phone: str) -> SentCode:
         number = parse_phone(phone)
     except ValidationError as error:
         raise TwoFactorError("invalid_phone", error.messages[0], fields={"phone": error.code or "invalid"}) from None
+    setup.require_enrolment_allowed(request)
     return _send_setup_code(request, "sms", number.as_e164)
 
 
 def resend_setup_code(request, method: str) -> SentCode:
     """Send a new code to the target of the email or SMS enrolment in progress (the older code stops working)."""
     setup._ensure_method_is_new(request.user, method)
+    setup.require_enrolment_allowed(request)
     record = setup.pending(request)
     if not record or record.get("method") != method or not record.get("target"):
         raise TwoFactorError(

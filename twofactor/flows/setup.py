@@ -50,6 +50,33 @@ def clear_pending(request) -> None:
     request.session.pop(PENDING_KEY, None)
 
 
+def require_enrolment_allowed(request, *, at_confirm: bool = False) -> None:
+    """A method is added only by a session that proved a factor (the same rule for pages, API and admin).
+
+    With methods already: the session passed its second step, and (when starting) re-authenticated
+    recently, as for removing one. Without any: the session is the account's newest password
+    sign-in (or re-authentication), younger than TWOFACTOR_SETUP_SECONDS.
+    """
+    from .signin import require_recent_authentication
+
+    user = request.user
+    current = state.read(request)
+    if any(device.method != "backup" for device in state.devices_of(user)):
+        if current is None or not current.verified or current.user_id != user.pk:
+            raise TwoFactorError(
+                "two_factor_required", _("Sign in with one of your two-factor methods before adding another."),
+                status=403,
+            )
+        if not at_confirm:
+            require_recent_authentication(request)
+    elif not state.is_newest_recent_password_proof(request, user):
+        raise TwoFactorError(
+            "reauthentication_required",
+            _("For your security, enter your password again before setting up two-factor authentication."),
+            status=403,
+        )
+
+
 def _ensure_method_is_new(user, method: str) -> None:
     if any(device.method == method for device in state.devices_of(user)):
         raise TwoFactorError(
@@ -63,6 +90,7 @@ def begin_totp(request, *, restart: bool = False) -> TOTPEnrolment:
     """Make (or keep) a pending authenticator key; a plain page load never replaces a scanned key."""
     user = request.user
     _ensure_method_is_new(user, "totp")
+    require_enrolment_allowed(request)
     record = pending(request)
     if restart or record is None or record.get("method") != "totp":
         record = {
@@ -116,11 +144,17 @@ def _check_pending_totp(request, record: dict, code: str) -> TOTPDevice:
 
 
 def store_method(request, device: TwoFactorDevice) -> StoredMethod:
-    """Save a confirmed device; the first method also gets a set of backup codes."""
+    """Save a confirmed device; the first method also gets a set of backup codes.
+
+    Every other session of the user that has not passed a second step ends: a password-only
+    session (parked on the set-up page, or under "optional") must not outlive the new method.
+    """
     user = request.user
     with transaction.atomic():
-        # Lock the user row so two concurrent confirmations cannot store the method twice.
+        # Lock the user row so two concurrent confirmations cannot store the method twice, and so the
+        # rule below sees the methods a concurrent confirmation may just have stored.
         get_user_model()._default_manager.select_for_update().filter(pk=user.pk).first()
+        require_enrolment_allowed(request, at_confirm=True)
         if type(device).objects.filter(user=user, confirmed=True).exists():
             raise TwoFactorError("conflict", _("This method is already set up."), status=409)
         device.save()
@@ -128,7 +162,8 @@ def store_method(request, device: TwoFactorDevice) -> StoredMethod:
         if not BackupCodeDevice.objects.filter(user=user).exists():
             codes = _replace_backup_codes(user)
     clear_pending(request)
-    emit(Kind.METHOD_ADDED, user=user, request=request, method=device.method, name=device.name)
+    ended = state.end_unproven_sessions(request, user)
+    emit(Kind.METHOD_ADDED, user=user, request=request, method=device.method, name=device.name, sessions_ended=ended)
     if codes:
         emit(Kind.BACKUP_CODES_GENERATED, user=user, request=request, count=len(codes))
     state.mark_verified(request, device)

@@ -2,9 +2,7 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
-from .. import ratelimit, remember, state
-from ..app_settings import app_settings
-from ..client_info import client_ip
+from .. import password_guard, remember, state
 from ..codes import looks_like_backup_code
 from ..models import TwoFactorDevice
 from ..signals import Kind, emit
@@ -62,58 +60,35 @@ def choose_method(request, method: str) -> None:
     state.set_method(request, method)
 
 
-PASSWORD_WINDOW_SECONDS = 15 * 60
-
-
-def _password_limits(request, identifier: str) -> list[tuple[str, int]]:
-    return [
-        (f"password-failures:id:{identifier.strip().lower()}", app_settings.PASSWORD_FAILURES_PER_ACCOUNT),
-        (f"password-failures:ip:{client_ip(request)}", app_settings.PASSWORD_FAILURES_PER_IP),
-    ]
-
-
-def _check_password_throttle(limits: list[tuple[str, int]]) -> None:
-    for key, limit in limits:
-        decision = ratelimit.peek(key, limit, PASSWORD_WINDOW_SECONDS)
-        if not decision.allowed:
-            raise throttled(decision.retry_after)
-
-
-def _count_password_failure(limits: list[tuple[str, int]]) -> None:
-    for key, limit in limits:
-        ratelimit.consume(key, limit, PASSWORD_WINDOW_SECONDS)
-
-
 def authenticate_password(request, identifier: str, password: str):
-    """The password step, shared by the sign-in page and the API: throttled per account and per address.
+    """The password step, shared by the sign-in page and the API; every attempt is budgeted before the check.
 
     Returns the user; raises TwoFactorError "invalid_credentials" (one generic message for a
     wrong identity, a wrong password or an inactive account) or "throttled".
     """
-    limits = _password_limits(request, identifier)
-    _check_password_throttle(limits)
+    counted = password_guard.admit(request, password_guard.account_for(identifier), identifier)
     user = authenticate(request, username=identifier, password=password)
     if user is None or not user.is_active:
-        _count_password_failure(limits)
         raise TwoFactorError(
             "invalid_credentials", _("The username, email or password is not correct."), status=401
         )
+    password_guard.succeeded(counted)
     return user
 
 
 def reauthenticate(request, password: str, code: str = "", method: str | None = None) -> None:
     """Prove the password (and a code, when the user has methods) again before a sensitive change."""
     user = request.user
-    limits = _password_limits(request, user.get_username())
-    _check_password_throttle(limits)
+    counted = password_guard.admit(request, user.pk)
     if not user.check_password(password):
-        _count_password_failure(limits)
         raise TwoFactorError("invalid_credentials", _("That password is not correct."), fields={"password": "invalid"})
+    password_guard.succeeded(counted)
     if state.devices_of(user):
         check_code(request, user, code, method)
         state.mark_code_entered(request)
     state.mark_password_entered(request)
     state.rotate_key(request)
+    state.record_session(request, user.pk, password=True)
 
 
 def require_recent_authentication(request) -> None:

@@ -8,12 +8,13 @@ from django.views.decorators.http import require_http_methods
 from .. import flows
 from ..flows import challenge
 from ..forms import EmailSetupForm, PhoneSetupForm, SetupConfirmForm
-from .common import add_flow_error, safe_next, status_for
+from .common import add_flow_error, enrolment_page, safe_next, status_for
 from .setup import render_stored
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@enrolment_page
 def setup_email(request):
     """The account's address (or another one), proven by the code mailed to it."""
     return _code_setup_page(
@@ -24,6 +25,7 @@ def setup_email(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@enrolment_page
 def setup_sms(request):
     """A mobile number (validated before anything is sent), proven by the code texted to it."""
     return _code_setup_page(

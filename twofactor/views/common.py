@@ -1,10 +1,13 @@
 """What the page views share: safe redirects and turning flow errors into form errors."""
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from ..flows import TwoFactorError
+from ..flows import TwoFactorError, setup
 
 
 def safe_next(request, default: str = "/") -> str:
@@ -33,3 +36,22 @@ def status_for(error: TwoFactorError | None) -> int:
 
 def redirect_to_reauthenticate(request, back_to: str):
     return redirect(reverse("twofactor:reauthenticate") + "?" + urlencode({REDIRECT_FIELD_NAME: back_to}))
+
+
+def enrolment_page(view):
+    """A set-up page opens only for a session that may add a method (flows.setup.require_enrolment_allowed):
+    a stale proof goes to re-authentication and back; a session that never passed its second step is refused.
+    POSTs are checked by the flows themselves."""
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.method == "GET":
+            try:
+                setup.require_enrolment_allowed(request)
+            except TwoFactorError as failure:
+                messages.info(request, failure.message)
+                if failure.code == "reauthentication_required":
+                    return redirect_to_reauthenticate(request, request.get_full_path())
+                return redirect("twofactor:overview")
+        return view(request, *args, **kwargs)
+
+    return guarded

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from .. import flows, state
 from ..models import BackupCodeDevice
 from ..forms import SetupConfirmForm
-from .common import add_flow_error, redirect_to_reauthenticate, safe_next, status_for
+from .common import add_flow_error, enrolment_page, redirect_to_reauthenticate, safe_next, status_for
 
 
 @login_required
@@ -32,6 +32,7 @@ def render_stored(request, stored: flows.setup.StoredMethod):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@enrolment_page
 def totp(request):
     form = SetupConfirmForm()
     status = 200
@@ -51,6 +52,8 @@ def totp(request):
         enrolment = flows.begin_totp(request)
     except flows.TwoFactorError as failure:
         messages.info(request, failure.message)
+        if failure.code == "reauthentication_required":
+            return redirect_to_reauthenticate(request, request.get_full_path())
         return redirect("twofactor:overview")
     context = {"form": form, "enrolment": enrolment, "next": safe_next(request, "")}
     return render(request, "twofactor/setup_totp.html", context, status=status)

@@ -1,0 +1,70 @@
+"""Password attempts, counted before the password is checked, so a burst can never check more than the limit.
+
+Every attempt (sign-in page, API login, re-authentication) consumes, all or nothing, one unit of
+- the client address's budget (TWOFACTOR_PASSWORD_FAILURES_PER_IP per 15 minutes),
+- the account-and-address budget (TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP per 15 minutes), and
+- the account's ceiling (TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT per day; NIST SP 800-63B allows at
+  most 100 consecutive failures), which stops slow guessing spread over many addresses.
+A browser holding the account's device cookie uses a budget of its own instead of the last two,
+so strangers elsewhere can never lock the owner out. A correct password gives its units back.
+Budgets are token buckets (twofactor.ratelimit) in the database or Redis, shared by every app server.
+"""
+import hashlib
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from . import device_cookie, ratelimit
+from .app_settings import app_settings
+from .client_info import client_ip
+from .flows.errors import throttled
+
+WINDOW_SECONDS = 15 * 60
+CEILING_WINDOW_SECONDS = 24 * 60 * 60
+
+
+def account_for(identifier: str):
+    """The pk of the account a username or email address names (letter case ignored), or None."""
+    user_model = get_user_model()
+    identifier = identifier.strip()
+    match = Q(**{f"{user_model.USERNAME_FIELD}__iexact": identifier})
+    email_field = user_model.get_email_field_name()
+    if any(field.name == email_field for field in user_model._meta.get_fields()):
+        match |= Q(**{f"{email_field}__iexact": identifier})
+    return user_model._default_manager.filter(match).order_by("pk").values_list("pk", flat=True).first()
+
+
+def admit(request, user_pk, identifier: str = "") -> list[ratelimit.Limit]:
+    """Count one password attempt; raise TwoFactorError "throttled" (429) when a budget is spent.
+
+    `user_pk` is the account tried (None for an unknown name, which is budgeted by the name).
+    Returns the units counted, for `succeeded`.
+    """
+    address = client_ip(request) or "unknown"
+    account = f"user:{user_pk}" if user_pk is not None else "name:" + _digest(identifier.strip().lower())
+    limits = [ratelimit.Limit(f"password:ip:{address}", app_settings.PASSWORD_FAILURES_PER_IP, WINDOW_SECONDS)]
+    nonce = device_cookie.known_device(request, user_pk)
+    if nonce:
+        limits.append(ratelimit.Limit(f"password:device:{account}:{_digest(nonce)}",
+                                      app_settings.PASSWORD_FAILURES_PER_ACCOUNT_IP, WINDOW_SECONDS))
+    else:
+        limits += [
+            ratelimit.Limit(f"password:account-ip:{account}:{address}", app_settings.PASSWORD_FAILURES_PER_ACCOUNT_IP,
+                            WINDOW_SECONDS),
+            ratelimit.Limit(f"password:account:{account}", app_settings.PASSWORD_FAILURES_PER_ACCOUNT,
+                            CEILING_WINDOW_SECONDS),
+        ]
+    decision = ratelimit.consume_all(limits)
+    if not decision.allowed:
+        raise throttled(decision.retry_after)
+    return limits
+
+
+def succeeded(limits: list[ratelimit.Limit]) -> None:
+    """The password was right: the attempt was no failure, so give its units back."""
+    for item in limits:
+        ratelimit.refund(item.key, item.limit, item.window_seconds)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
