@@ -1,14 +1,23 @@
 """Sign-up, sign-in, sign-out, password change and reset: Django's views, templated."""
+import hashlib
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
-from twofactor import flows
+from twofactor import flows, ratelimit
+from twofactor.client_info import client_ip
 
 from .forms import SignInForm, SignUpForm
+
+logger = logging.getLogger("accounts")
+HOUR = 3600
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -50,10 +59,29 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by email, with the mails it sends limited per address and per client address.
+
+    A refused request gets the same "check your inbox" page as any other, so the limit tells
+    nobody whether an address has an account.
+    """
+
     template_name = "accounts/password_form.html"
     extra_context = {"heading": _("Reset your password")}
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        address = form.cleaned_data["email"].strip().lower()
+        limits = [
+            ratelimit.Limit("password-reset:address:" + hashlib.sha256(address.encode()).hexdigest(),
+                            getattr(settings, "PASSWORD_RESET_MAILS_PER_ADDRESS_HOUR", 3), HOUR),
+            ratelimit.Limit(f"password-reset:ip:{client_ip(self.request)}",
+                            getattr(settings, "PASSWORD_RESET_MAILS_PER_IP_HOUR", 10), HOUR),
+        ]
+        if ratelimit.consume_all(limits).allowed:
+            return super().form_valid(form)
+        logger.info("Password reset mail not sent: hourly limit reached")
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -66,7 +94,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        flows.password_changed(self.request, form.user)
+        flows.password_changed(self.request, form.user, by_email=True)
         return response
 
 

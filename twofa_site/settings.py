@@ -123,6 +123,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password-reset mails per hour, per address asked for and per client address (the same answer page either way).
+PASSWORD_RESET_MAILS_PER_ADDRESS_HOUR = _read("PASSWORD_RESET_MAILS_PER_ADDRESS_HOUR", env.int, default=3)
+PASSWORD_RESET_MAILS_PER_IP_HOUR = _read("PASSWORD_RESET_MAILS_PER_IP_HOUR", env.int, default=10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -46,6 +46,11 @@ class AppSettings:
         return bool(self._get("RESCUE_BY_EMAIL", True))
 
     @property
+    def RESCUE_BY_EMAIL_PAUSE_DAYS(self) -> int:
+        """Days after a password reset by email during which no code by email may replace the second step."""
+        return int(self._get("RESCUE_BY_EMAIL_PAUSE_DAYS", 7))
+
+    @property
     def PENDING_SIGN_IN_SECONDS(self) -> int:
         """How long a password-only sign-in may wait for its second step."""
         return int(self._get("PENDING_SIGN_IN_SECONDS", 600))
@@ -87,8 +92,27 @@ class AppSettings:
 
     @property
     def SMS_LIMIT_SITE_HOUR(self) -> int:
-        """Text messages the whole site may send per hour (a ceiling on the SMS bill)."""
+        """Sign-in text messages (to confirmed numbers) the whole site may send per hour."""
         return int(self._get("SMS_LIMIT_SITE_HOUR", 500))
+
+    @property
+    def SMS_ENROLMENT_LIMIT_SITE_HOUR(self) -> int:
+        """Enrolment text messages (to numbers not yet proven) the whole site may send per hour: a budget of
+        its own, so open sign-up can never spend the sign-in budget."""
+        return int(self._get("SMS_ENROLMENT_LIMIT_SITE_HOUR", 100))
+
+    @property
+    def SMS_ENROLMENT_LIMIT_PER_IP_HOUR(self) -> int:
+        """Enrolment text messages one client address may ask for per hour."""
+        return int(self._get("SMS_ENROLMENT_LIMIT_PER_IP_HOUR", 10))
+
+    @property
+    def SMS_ALLOWED_REGIONS(self) -> list[str]:
+        """Phone regions (ISO 3166 codes, e.g. ["GB", "US"]) that may receive texts; empty allows all."""
+        value = self._get("SMS_ALLOWED_REGIONS", [])
+        if isinstance(value, str):
+            value = value.split(",")
+        return [region.strip().upper() for region in value if region.strip()]
 
     @property
     def RESCUE_LIMIT_PER_ACCOUNT_HOUR(self) -> int:

@@ -59,4 +59,24 @@ def parse_phone(raw: str) -> PhoneNumber:
             _("Premium-rate and shared-cost numbers cannot receive codes. Enter your mobile number."),
             code="premium_rate",
         )
+    if not region_allowed(number):
+        raise ValidationError(
+            _("This site cannot send text messages to numbers in that country. Choose another method."),
+            code="region",
+        )
     return number
+
+
+def region_allowed(number) -> bool:
+    """Whether TWOFACTOR_SMS_ALLOWED_REGIONS (empty: every region) lets texts go to `number`.
+
+    The SMS-pumping defence: fraudsters request codes to expensive destinations they earn from.
+    """
+    from .app_settings import app_settings
+
+    allowed = app_settings.SMS_ALLOWED_REGIONS
+    if not allowed:
+        return True
+    if isinstance(number, str):
+        number = phonenumbers.parse(number, None)
+    return phonenumbers.region_code_for_number(number) in allowed

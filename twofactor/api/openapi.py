@@ -32,6 +32,11 @@ ERROR_CODES = {
     "or a foreign Origin/Referer).",
     "reauthentication_required": "403: POST /reauthenticate first (password, and a code when the user has methods).",
     "rescue_by_email_disabled": "403: this site does not mail rescue codes (TWOFACTOR_RESCUE_BY_EMAIL is off).",
+    "rescue_by_email_refused": "403: a code by email may not replace this account's second step (staff and "
+    "superusers, or a password reset by email in the last TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS days); use a "
+    "backup code or a rescue request.",
+    "second_factor_required": "403: the account has a method, so adding another needs a session that passed "
+    "its second step.",
     "not_found": "404: no such method of this user, or no such address.",
     "method_not_allowed": "405: the address does not accept this HTTP method (see the Allow header).",
     "conflict": "409: the request does not fit the account's current state (method already set up, last "
@@ -247,7 +252,8 @@ RESPONSES = {
         "from POST /login.",
         "content": ERROR_CONTENT,
     },
-    "Forbidden": {"description": "`csrf_failed`, `reauthentication_required` or `rescue_by_email_disabled`.",
+    "Forbidden": {"description": "`csrf_failed`, `reauthentication_required`, `second_factor_required`, "
+                  "`rescue_by_email_disabled` or `rescue_by_email_refused`.",
                   "content": ERROR_CONTENT},
     "NotFound": {"description": "`not_found`.", "content": ERROR_CONTENT},
     "Conflict": {"description": "`conflict`, `no_pending_setup`, `not_pending`, `no_code_sent` or `no_email`.",

@@ -30,7 +30,8 @@ from .. import delivery, ratelimit
 from ..app_settings import app_settings
 from ..codes import generate_numeric_code, hash_code, matches_hash, normalize_numeric_code
 from ..models.devices import EmailDevice, SentCodeDevice, SMSDevice, masked_email, masked_phone
-from ..phone import parse_phone
+from ..client_info import client_ip
+from ..phone import parse_phone, region_allowed
 from ..signals import Kind, emit
 from . import setup
 from .errors import TwoFactorError, invalid_code
@@ -74,7 +75,10 @@ def send_sign_in_code(request, method: str) -> SentCode:
         allowed, info = device.generate_is_allowed()
         if not allowed:
             raise _cooling_down((info["next_generation_at"] - timezone.now()).total_seconds())
-        _consume_caps(user, method, device.target)
+        if method == "sms" and not region_allowed(device.target):
+            raise TwoFactorError("invalid_method", _("This site cannot send text messages to your number's "
+                                                     "country any more. Use another method."), status=400)
+        _consume_caps(request, method, device.target, enrolment=False)
         previous = {field: getattr(device, field) for field in CODE_FIELDS}
         # Replaces (and so invalidates) the older code; the throttling failure count is left alone.
         device.set_code(code)
@@ -175,7 +179,7 @@ def _send_setup_code(request, method: str, target: str) -> SentCode:
             decision = ratelimit.consume(cooldown_key, 1, cooldown)
             if not decision.allowed:
                 raise _cooling_down(decision.retry_after)
-        _consume_caps(user, method, target)
+        _consume_caps(request, method, target, enrolment=True)
     code = generate_numeric_code()
     try:
         delivery.send_code(method, target, code, purpose=delivery.CONFIRM, user=user)
@@ -198,14 +202,25 @@ def _send_setup_code(request, method: str, target: str) -> SentCode:
 
 # Shared steps
 
-def _consume_caps(user, method: str, target: str) -> None:
-    """Count one send against each hourly cap, raising TwoFactorError (429) at the first one reached."""
+def _consume_caps(request, method: str, target: str, *, enrolment: bool) -> None:
+    """Count one send against each hourly cap, raising TwoFactorError (429) at the first one reached.
+
+    Texts to numbers being enrolled (not yet proven) spend budgets of their own, per client address
+    and site-wide, so sign-up spam can never use up the texts that users signing in need.
+    """
+    user = request.user
     caps = [(f"twofactor:send:account:{user.pk}", app_settings.SEND_LIMIT_PER_ACCOUNT_HOUR, _too_many_codes)]
     if method == "sms":
-        caps += [
-            (f"twofactor:send:phone:{_digest(target)}", app_settings.SEND_LIMIT_PER_PHONE_HOUR, _too_many_codes),
-            ("twofactor:send:sms-site", app_settings.SMS_LIMIT_SITE_HOUR, _sms_unavailable),
-        ]
+        caps.append(
+            (f"twofactor:send:phone:{_digest(target)}", app_settings.SEND_LIMIT_PER_PHONE_HOUR, _too_many_codes))
+        if enrolment:
+            caps += [
+                (f"twofactor:send:sms-enrolment-ip:{client_ip(request)}", app_settings.SMS_ENROLMENT_LIMIT_PER_IP_HOUR,
+                 _too_many_codes),
+                ("twofactor:send:sms-site-enrolment", app_settings.SMS_ENROLMENT_LIMIT_SITE_HOUR, _sms_unavailable),
+            ]
+        else:
+            caps.append(("twofactor:send:sms-site", app_settings.SMS_LIMIT_SITE_HOUR, _sms_unavailable))
     for key, limit, error in caps:
         decision = ratelimit.consume(key, limit, HOUR)
         if not decision.allowed:

@@ -85,8 +85,12 @@ def sign_out_other_sessions(request) -> int:
     return ended
 
 
-def password_changed(request, user) -> None:
-    """After a password change or reset: every other session of the user ends now."""
+def password_changed(request, user, *, by_email: bool = False) -> None:
+    """After a password change or reset: every other session of the user ends now.
+
+    `by_email`: the password was reset through a link mailed to the user, which pauses rescue by
+    email for TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS (see flows.rescue.email_rescue_refusal).
+    """
     keep = _current_key(request) if getattr(request, "user", None) == user else None
     state.end_sessions(UserSession.objects.filter(user=user).exclude(session_key=keep))
     if keep:
@@ -96,7 +100,7 @@ def password_changed(request, user) -> None:
         state.record_session(
             request, user.pk, device_id=current.device_id if current else "", verified=bool(current and current.verified)
         )
-    emit(Kind.PASSWORD_CHANGED, user=user, request=request)
+    emit(Kind.PASSWORD_CHANGED, user=user, request=request, by_email=by_email)
 
 
 def reset_user(user, *, actor=None, request=None, note: str = "") -> int:

@@ -10,6 +10,7 @@ Every submission counts against TWOFACTOR_RESCUE_LIMIT_PER_ACCOUNT_HOUR.
 """
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,7 +21,7 @@ from .. import delivery, ratelimit, state
 from ..app_settings import app_settings
 from ..client_info import client_ip, user_agent
 from ..codes import generate_numeric_code
-from ..models import BackupCodeDevice, RescueCodeDevice, RescueRequest
+from ..models import BackupCodeDevice, RescueCodeDevice, RescueRequest, SecurityEvent
 from ..models.devices import masked_email
 from ..signals import Kind, emit
 from ..verification import verify_code
@@ -39,6 +40,7 @@ class RescueOptions:
 
     backup_codes: bool  # the user has unused backup codes
     email: bool  # a code may be mailed to the account's address
+    email_refused: str  # why not, when the site offers codes by email but not to this account now
     masked_email: str
     code_sent: bool  # a mailed rescue code is waiting to be entered
     code_valid_minutes: int
@@ -51,9 +53,11 @@ def rescue_options(request) -> RescueOptions:
     backup = BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
     address = _account_address(user)
     device = RescueCodeDevice.objects.filter(user=user, confirmed=True).first()
+    refused = email_rescue_refusal(user) if app_settings.RESCUE_BY_EMAIL and address else None
     return RescueOptions(
         backup_codes=bool(backup and backup.remaining),
-        email=app_settings.RESCUE_BY_EMAIL and bool(address),
+        email=app_settings.RESCUE_BY_EMAIL and bool(address) and refused is None,
+        email_refused=str(refused.message) if refused else "",
         masked_email=masked_email(address) if address else "",
         code_sent=bool(device and device.valid_until and device.valid_until > timezone.now()),
         code_valid_minutes=max(1, math.ceil(app_settings.CODE_VALIDITY_SECONDS / 60)),
@@ -62,6 +66,38 @@ def rescue_options(request) -> RescueOptions:
 
 
 # The user's side
+
+def recently_reset_by_email(user) -> bool:
+    """Whether the password was reset through a mailed link within TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS."""
+    since = timezone.now() - timedelta(days=app_settings.RESCUE_BY_EMAIL_PAUSE_DAYS)
+    return SecurityEvent.objects.filter(
+        user=user, kind=SecurityEvent.Kind.PASSWORD_CHANGED, data__by_email=True, created_at__gte=since
+    ).exists()
+
+
+def email_rescue_refusal(user) -> TwoFactorError | None:
+    """Why a rescue code by email may not replace this user's second step, if it may not.
+
+    The mailbox must never stand in for both factors: not for staff (whose session opens the
+    admin), and not for anyone whose password was just reset through that same mailbox.
+    """
+    if user.is_staff or user.is_superuser:
+        return TwoFactorError(
+            "rescue_by_email_refused",
+            _("Staff accounts cannot be rescued with a code by email: your mailbox alone must never open the "
+              "admin. Use a backup code, or ask the administrators for help."),
+            status=403,
+        )
+    if recently_reset_by_email(user):
+        return TwoFactorError(
+            "rescue_by_email_refused",
+            _("Your password was reset by email recently, so a code by email cannot replace your second step "
+              "as well: whoever reads your mailbox would have both. Use a backup code, or ask the "
+              "administrators for help."),
+            status=403,
+        )
+    return None
+
 
 def send_rescue_code(request) -> SentCode:
     """Mail a one-time code to the account's address (valid CODE_VALIDITY_SECONDS, 10 minutes by default)."""
@@ -72,6 +108,9 @@ def send_rescue_code(request) -> SentCode:
             _("This site does not send rescue codes by email. Use a backup code or ask the administrators for help."),
             status=403,
         )
+    refused = email_rescue_refusal(user)
+    if refused is not None:
+        raise refused
     address = _account_address(user)
     if not address:
         raise TwoFactorError(
@@ -119,6 +158,9 @@ def send_rescue_code(request) -> SentCode:
 def verify_rescue_code(request, code: str) -> None:
     """Complete the pending sign-in with the mailed rescue code (once, under a row lock, throttled)."""
     user = _pending_user(request)
+    refused = email_rescue_refusal(user)  # also for a code mailed before the refusal began
+    if refused is not None:
+        raise refused
     device = RescueCodeDevice.objects.filter(user=user).first()
     if device is None:
         raise TwoFactorError("no_code_sent", _("Ask for a rescue code first."), status=409)

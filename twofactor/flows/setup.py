@@ -64,7 +64,7 @@ def require_enrolment_allowed(request, *, at_confirm: bool = False) -> None:
     if any(device.method != "backup" for device in state.devices_of(user)):
         if current is None or not current.verified or current.user_id != user.pk:
             raise TwoFactorError(
-                "two_factor_required", _("Sign in with one of your two-factor methods before adding another."),
+                "second_factor_required", _("Sign in with one of your two-factor methods before adding another."),
                 status=403,
             )
         if not at_confirm:
