@@ -41,6 +41,12 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if any(error.code == "throttled" for error in form.non_field_errors().as_data()):
+            response.status_code = 429  # as the API answers, so scripts see it too
+        return response
+
 
 class SignOutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]

@@ -129,6 +129,6 @@ def test_repeated_wrong_passwords_are_throttled_even_with_the_right_one(client, 
         response = client.post("/accounts/login/", {"username": "alice", "password": "wrong-password"})
         assert "not correct" in response.context["form"].non_field_errors()[0]
     response = client.post("/accounts/login/", {"username": "ALICE", "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert "Try again in" in response.context["form"].non_field_errors()[0]
     assert "_auth_user_id" not in client.session

@@ -1,0 +1,16 @@
+"""Settings of the gunicorn server the attack tests run against: the production settings (DEBUG off),
+read from the environment like any deployment, plus what plain HTTP and quick tests need."""
+from twofa_site.settings import *  # noqa: F401,F403
+
+# The test client speaks plain HTTP, where a browser would not send Secure cookies back.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+# A cheaper PBKDF2, the same in the tests that create the users: still a real hash, so a password check
+# takes long enough for concurrent requests to overlap.
+PASSWORD_HASHERS = ["tests.live_server.LiveServerHasher"]
+# Short cooldown, small SMS budgets: the attacks reach them within a second.
+TWOFACTOR_COOLDOWN_SECONDS = 3
+TWOFACTOR_SMS_ENROLMENT_LIMIT_SITE_HOUR = 3
+TWOFACTOR_SMS_LIMIT_SITE_HOUR = 5

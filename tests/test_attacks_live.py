@@ -1,0 +1,279 @@
+"""The attacks of issue 11, run over HTTP against a live gunicorn (several workers) on the test database.
+
+Two servers are shared by the module: "all" (TWOFACTOR_REQUIRED=all behind one trusted proxy hop, so
+a test plays clients at different addresses through X-Forwarded-For) and "optional" (no trusted
+proxy: X-Forwarded-For is the client's own word). Each test is one attack and what it must now get.
+"""
+import base64
+import re
+import threading
+import time
+
+import pyotp
+import pytest
+from django.contrib.auth import get_user_model
+
+from twofactor.models import EmailDevice, SMSDevice, TOTPDevice, UserSession
+
+from .live_server import Browser, LiveServer, six_digit_code
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "owner-password-1234"
+WRONG = "not-the-password-00"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, django_db_setup, django_db_blocker):
+    started = {}
+
+    def server(name: str) -> LiveServer:
+        if name not in started:
+            variables = {"all": {"TWOFACTOR_REQUIRED": "all", "TWOFACTOR_TRUSTED_PROXIES": "1"},
+                         "optional": {"TWOFACTOR_REQUIRED": "optional", "TWOFACTOR_TRUSTED_PROXIES": "0"}}[name]
+            with django_db_blocker.unblock():
+                started[name] = LiveServer(tmp_path_factory.mktemp(f"live-{name}"), **variables)
+        started[name].clear_outboxes()
+        return started[name]
+
+    yield server
+    for running in started.values():
+        running.stop()
+
+
+@pytest.fixture
+def site_all(servers):
+    return servers("all")
+
+
+@pytest.fixture
+def site_optional(servers):
+    return servers("optional")
+
+
+@pytest.fixture(autouse=True)
+def _live_hasher(settings):
+    settings.PASSWORD_HASHERS = ["tests.live_server.LiveServerHasher"]
+
+
+def make_user(username: str, **extra):
+    return get_user_model().objects.create_user(username, f"{username}@example.com", PASSWORD, **extra)
+
+
+def enrol_totp(browser: Browser) -> pyotp.TOTP:
+    response = browser.api("POST", "/2fa/setup/totp")
+    assert response.status_code == 200, response.text
+    totp = pyotp.parse_uri(response.json()["otpauth_uri"])
+    confirmed = browser.api("POST", "/2fa/setup/confirm", {"code": totp.now()})
+    assert confirmed.status_code == 200, confirmed.text
+    return totp
+
+
+def add_totp(user) -> pyotp.TOTP:
+    key = b"0123456789abcdefghij"
+    device = TOTPDevice(user=user, name="Authenticator app", confirmed=True)
+    device.set_key(key)
+    device.save()
+    return pyotp.TOTP(base64.b32encode(key).decode())
+
+
+def wait_for_next_totp_step() -> None:
+    time.sleep(30 - time.time() % 30 + 0.2)
+
+
+# 1. A parked password-only session never gets a factor
+
+
+def test_a_parked_setup_session_cannot_add_a_method_after_the_owner_did(site_all):
+    make_user("owner")
+    attacker = Browser(site_all, "203.0.113.66")
+    assert attacker.login("owner", PASSWORD).json()["two_factor"]["state"] == "setup"
+    # The attacker starts enrolling their own mailbox while the account still has no method.
+    started = attacker.api("POST", "/2fa/setup/email", {"email": "attacker@evil.example"})
+    assert started.status_code == 200, started.text
+    code = six_digit_code(site_all.mails_to("attacker@evil.example")[-1])
+
+    owner = Browser(site_all, "198.51.100.20")
+    assert owner.login("owner", PASSWORD).json()["two_factor"]["state"] == "setup"
+    enrol_totp(owner)
+
+    # The owner's enrolment ended the attacker's unproven session: nothing it holds is worth anything.
+    assert attacker.state()["authenticated"] is False
+    assert attacker.api("POST", "/2fa/setup/confirm", {"code": code}).status_code == 401
+    assert attacker.api("POST", "/2fa/setup/email", {"email": "attacker@evil.example"}).status_code == 401
+    assert not EmailDevice.objects.exists()
+    assert owner.api("GET", "/2fa/devices").status_code == 200
+
+
+def test_an_older_setup_session_cannot_start_an_enrolment_once_the_owner_signed_in(site_all):
+    make_user("owner")
+    attacker = Browser(site_all, "203.0.113.66")
+    attacker.login("owner", PASSWORD)
+    owner = Browser(site_all, "198.51.100.20")
+    owner.login("owner", PASSWORD)
+    # Only the account's newest password sign-in may add the first method (the page and the API alike).
+    refused = attacker.api("POST", "/2fa/setup/totp")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "reauthentication_required"
+    page = attacker.get("/2fa/setup/email/")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/2fa/reauthenticate/")
+    enrol_totp(owner)
+    assert attacker.state()["authenticated"] is False
+
+
+def test_under_optional_a_password_only_session_ends_when_the_owner_turns_two_factor_on(site_optional):
+    make_user("owner")
+    attacker = Browser(site_optional)
+    session = attacker.login("owner", PASSWORD).json()
+    assert session["two_factor"]["state"] == "none"
+    assert attacker.api("GET", "/2fa/devices").status_code == 200  # full access, as "optional" means
+    owner = Browser(site_optional)
+    owner.login("owner", PASSWORD)
+    enrol_totp(owner)
+    assert attacker.state()["authenticated"] is False
+    assert attacker.api("GET", "/2fa/devices").status_code == 401
+    assert attacker.api("POST", "/2fa/setup/email", {"email": "attacker@evil.example"}).status_code == 401
+    assert list(UserSession.objects.values_list("verified_at", flat=True)) != [None]
+
+
+# 2-4. Password guessing: no lock-out by strangers, no race, no boundary burst
+
+
+def test_strangers_guessing_do_not_lock_the_owner_out(site_all):
+    owner_user = make_user("owner")
+    totp = add_totp(owner_user)
+    shared_address = "192.0.2.10"  # the owner's browser and the attacker behind one address (a café, a NAT)
+    known_browser = Browser(site_all, shared_address)
+    known_browser.login("owner", PASSWORD)
+    assert known_browser.api("POST", "/2fa/verify", {"code": totp.now()}).json()["verified"] is True
+    assert "twofactor_device" in known_browser.http.cookies
+    known_browser.api("POST", "/logout")
+
+    attacker = Browser(site_all, shared_address)
+    statuses = [attacker.post("/accounts/login/", {"username": "owner", "password": WRONG}).status_code
+                for _ in range(25)]
+    assert statuses.count(200) == 10 and statuses.count(429) == 15, statuses  # 10 checked, then refused unchecked
+
+    elsewhere = Browser(site_all, "198.51.100.20")
+    assert elsewhere.login("owner", PASSWORD).json()["two_factor"]["state"] == "verify"
+    assert known_browser.login("owner", PASSWORD).json()["two_factor"]["state"] == "verify"
+
+
+def _concurrent_wrong_passwords(site, count: int) -> list[int]:
+    barrier = threading.Barrier(count)
+    statuses = []
+
+    def attempt():
+        browser = Browser(site, "203.0.113.77")
+        browser._csrf()
+        barrier.wait()
+        statuses.append(browser.login("owner", WRONG).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return statuses
+
+
+def test_thirty_concurrent_wrong_passwords_check_at_most_the_limit(site_all):
+    make_user("owner")
+    statuses = _concurrent_wrong_passwords(site_all, 30)
+    assert len(statuses) == 30
+    assert statuses.count(401) <= 10 and statuses.count(401) + statuses.count(429) == 30, statuses
+
+
+def test_a_clock_boundary_lets_no_second_code_through_the_cooldown(site_all):
+    # Two accounts enrol the same address: one code per address per 3-second cooldown, across accounts.
+    browsers = []
+    for number in range(2):
+        make_user(f"user{number}")
+        browser = Browser(site_all, f"198.51.100.{30 + number}")
+        browser.login(f"user{number}", PASSWORD)
+        browser._csrf()
+        browsers.append(browser)
+    time.sleep(3 - time.time() % 3 + 2.6)  # 0.4 s before a multiple of 3 seconds since the epoch
+    first = browsers[0].api("POST", "/2fa/setup/email", {"email": "shared@example.com"})
+    time.sleep(max(0.0, 3 - time.time() % 3) + 0.1)  # just after the boundary
+    second = browsers[1].api("POST", "/2fa/setup/email", {"email": "shared@example.com"})
+    assert first.status_code == 200, first.text
+    assert second.status_code == 429, second.text
+    assert len(site_all.mails_to("shared@example.com")) == 1
+
+
+# 5-6. The mailbox: never both factors, never a flood
+
+
+@pytest.mark.parametrize("staff", [True, False], ids=["staff", "totp-user"])
+def test_reset_by_email_then_rescue_by_email_gives_no_verified_session(site_all, staff):
+    victim = make_user("victim", is_staff=staff, is_superuser=staff)
+    add_totp(victim)
+    mailbox_reader = Browser(site_all, "203.0.113.66")
+    assert mailbox_reader.post("/accounts/password/reset/", {"email": "victim@example.com"}).status_code == 302
+    link = re.search(r"/accounts/password/reset/[^/\s]+/[^/\s]+/", site_all.mails_to("victim@example.com")[-1])
+    form_page = mailbox_reader.http.get(site_all.url + link.group(0), headers=mailbox_reader.headers, timeout=30)
+    new_password = "taken-over-password-55"
+    done = mailbox_reader.post(form_page.url.removeprefix(site_all.url),
+                               {"new_password1": new_password, "new_password2": new_password})
+    assert done.status_code == 302
+
+    assert mailbox_reader.login("victim", new_password).json()["two_factor"]["state"] == "verify"
+    refused = mailbox_reader.api("POST", "/2fa/rescue", {"option": "email"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "rescue_by_email_refused"
+    assert not any("rescue code" in body for body in site_all.mails_to("victim@example.com"))
+    page = mailbox_reader.http.get(site_all.url + "/2fa/rescue/", headers=mailbox_reader.headers, timeout=30)
+    assert "cannot" in page.text and "backup code" in page.text
+    assert mailbox_reader.state()["verified"] is False
+    assert mailbox_reader.get("/admin/").status_code == 302
+
+
+def test_ten_reset_requests_send_three_mails_and_the_same_page(site_all):
+    make_user("victim")
+    flooder = Browser(site_all, "203.0.113.66")
+    answers = [flooder.post("/accounts/password/reset/", {"email": "victim@example.com"}) for _ in range(10)]
+    assert {(answer.status_code, answer.headers["Location"]) for answer in answers} == {
+        (302, "/accounts/password/reset/sent/")}
+    assert len(site_all.mails_to("victim@example.com")) == 3
+
+
+# 7. SMS budgets
+
+
+def test_sign_up_spam_cannot_spend_the_sign_in_text_budget(site_all):
+    sms_user = make_user("texter")
+    SMSDevice.objects.create(user=sms_user, name="Code by text message", phone_number="+14155550100",
+                             confirmed=True)
+    refused = 0
+    for number in range(6):
+        spammer = Browser(site_all, f"203.0.113.{100 + number}")
+        signed_up = spammer.post("/accounts/signup/", {
+            "username": f"spam{number}", "email": f"spam{number}@example.com",
+            "password1": "spam-password-9876", "password2": "spam-password-9876"})
+        assert signed_up.status_code == 302
+        answer = spammer.api("POST", "/2fa/setup/sms", {"phone": f"+1415555011{number}"})
+        assert answer.status_code in (200, 429), answer.text
+        refused += answer.status_code == 429
+    assert refused == 3  # the enrolment budget (3 an hour on this server) ran out
+
+    texter = Browser(site_all, "198.51.100.20")
+    assert texter.login("texter", PASSWORD).json()["two_factor"]["state"] == "verify"
+    sent = texter.api("POST", "/2fa/challenge", {"method": "sms"})
+    assert sent.status_code == 200, sent.text
+    assert any("+14155550100" in text for text in site_all.texts())
+
+
+# 8. Client address
+
+
+def test_a_forged_forwarded_header_is_ignored_without_a_trusted_proxy(site_optional):
+    make_user("owner")
+    forger = Browser(site_optional, forwarded="203.0.113.9")
+    forger.login("owner", PASSWORD)
+    assert list(UserSession.objects.values_list("ip", flat=True)) == ["127.0.0.1"]
+
+
+def test_behind_one_trusted_hop_only_the_proxys_entry_counts(site_all):
+    make_user("owner")
+    forger = Browser(site_all, forwarded="203.0.113.9, 198.51.100.20")
+    forger.login("owner", PASSWORD)
+    assert list(UserSession.objects.values_list("ip", flat=True)) == ["198.51.100.20"]
