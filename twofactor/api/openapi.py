@@ -35,6 +35,8 @@ ERROR_CODES = {
     "rescue_by_email_refused": "403: a code by email may not replace this account's second step (staff and "
     "superusers, or a password reset by email in the last TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS days); use a "
     "backup code or a rescue request.",
+    "email_factor_paused": "403: after a password reset by email, a code by email cannot be the second step of "
+    "an account that has another method (for TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS days).",
     "second_factor_required": "403: the account has a method, so adding another needs a session that passed "
     "its second step.",
     "not_found": "404: no such method of this user, or no such address.",
@@ -253,7 +255,7 @@ RESPONSES = {
         "content": ERROR_CONTENT,
     },
     "Forbidden": {"description": "`csrf_failed`, `reauthentication_required`, `second_factor_required`, "
-                  "`rescue_by_email_disabled` or `rescue_by_email_refused`.",
+                  "`email_factor_paused`, `rescue_by_email_disabled` or `rescue_by_email_refused`.",
                   "content": ERROR_CONTENT},
     "NotFound": {"description": "`not_found`.", "content": ERROR_CONTENT},
     "Conflict": {"description": "`conflict`, `no_pending_setup`, `not_pending`, `no_code_sent` or `no_email`.",

@@ -67,6 +67,12 @@ def send_sign_in_code(request, method: str) -> SentCode:
     model = CODE_DEVICES.get(method)
     if model is None:
         raise _not_a_code_method()
+    if method == "email":
+        from .rescue import email_factor_refusal
+
+        refused = email_factor_refusal(user)
+        if refused is not None:
+            raise refused
     code = generate_numeric_code()
     with transaction.atomic():
         device = model.objects.select_for_update().filter(user=user, confirmed=True).first()

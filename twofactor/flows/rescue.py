@@ -99,6 +99,20 @@ def email_rescue_refusal(user) -> TwoFactorError | None:
     return None
 
 
+def email_factor_refusal(user) -> TwoFactorError | None:
+    """Why the user's email method may not pass the second step now: after a reset by email, when the
+    account has a method beyond email, the mailbox must not stand in for that method too."""
+    others = {device.method for device in state.devices_of(user)} - {"email", "backup"}
+    if others and recently_reset_by_email(user):
+        return TwoFactorError(
+            "email_factor_paused",
+            _("Your password was reset by email recently, so a code by email cannot be your second step for now. "
+              "Use your other method or a backup code."),
+            status=403,
+        )
+    return None
+
+
 def send_rescue_code(request) -> SentCode:
     """Mail a one-time code to the account's address (valid CODE_VALIDITY_SECONDS, 10 minutes by default)."""
     user = _pending_user(request)

@@ -30,6 +30,12 @@ def check_code(request, user, code: str, method: str | None = None) -> TwoFactor
     device = pick_device(devices, method, code, default=current.method if current else None)
     if device is None:
         raise TwoFactorError("invalid_method", _("Choose one of your two-factor methods."), fields={"method": "unknown"})
+    if device.method == "email":
+        from .rescue import email_factor_refusal
+
+        refused = email_factor_refusal(user)
+        if refused is not None:
+            raise refused
     result = verify_code(device, code)
     if result.throttled:
         emit(Kind.THROTTLED, user=user, request=request, method=device.method, retry_after=result.retry_after)

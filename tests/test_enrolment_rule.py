@@ -1,0 +1,73 @@
+"""A factor is only added by a session that proved one (flows.setup.require_enrolment_allowed)."""
+import time
+
+import pytest
+
+from tests.api_client import ApiClient, error_of, last_emailed_code
+from tests.conftest import PASSWORD, add_totp, make_user
+from twofactor.models import EmailDevice, UserSession
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_setup_session_expires_after_the_set_up_lifetime(user, settings):
+    settings.TWOFACTOR_SETUP_SECONDS = 1
+    api = ApiClient()
+    assert api.login("alice", PASSWORD)["two_factor"]["state"] == "setup"
+    time.sleep(1.1)
+    error_of(api.post("/2fa/setup/totp"), 401, "sign_in_expired")
+    assert not UserSession.objects.filter(user=user).exists()
+
+
+def test_adding_a_second_method_needs_recent_reauthentication(settings):
+    user = make_user()
+    _device, totp = add_totp(user)
+    settings.TWOFACTOR_REAUTH_SECONDS = 1
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    api.verify(totp.now())
+    time.sleep(1.1)
+    error_of(api.post("/2fa/setup/email"), 403, "reauthentication_required")
+    settings.TWOFACTOR_REAUTH_SECONDS = 300
+    assert api.post("/reauthenticate", {"password": PASSWORD, "code": totp.at(time.time() + 30)}).status_code == 200
+    assert api.post("/2fa/setup/email").status_code == 200
+    assert api.post("/2fa/setup/confirm", {"code": last_emailed_code()}).status_code == 200
+    assert EmailDevice.objects.filter(user=user).exists()
+
+
+def test_a_session_that_did_not_pass_the_second_step_adds_nothing(settings, client):
+    user = make_user()
+    add_totp(user)
+    settings.TWOFACTOR_ALLOWED_PATHS = ["/api/v1/2fa/setup/", "/2fa/setup/"]  # even if a project let it through
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    error_of(api.post("/2fa/setup/email"), 403, "second_factor_required")
+    error_of(api.post("/2fa/setup/sms", {"phone": "+14155550123"}), 403, "second_factor_required")
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    response = client.get("/2fa/setup/email/")
+    assert response.status_code == 302 and response.url == "/2fa/"
+
+
+def test_a_stale_optional_session_reauthenticates_before_its_first_method(user, settings):
+    settings.TWOFACTOR_REQUIRED = "optional"
+    settings.TWOFACTOR_SETUP_SECONDS = 1
+    api = ApiClient()
+    assert api.login("alice", PASSWORD)["two_factor"]["state"] == "none"
+    time.sleep(1.1)
+    error_of(api.post("/2fa/setup/email"), 403, "reauthentication_required")
+    assert api.post("/reauthenticate", {"password": PASSWORD}).status_code == 200
+    assert api.post("/2fa/setup/email").status_code == 200
+
+
+def test_confirming_a_method_ends_only_the_unproven_sessions(settings):
+    settings.TWOFACTOR_REQUIRED = "optional"
+    user = make_user()
+    unproven = ApiClient()
+    unproven.login("alice", PASSWORD)
+    owner = ApiClient()
+    owner.login("alice", PASSWORD)
+    owner.post("/2fa/setup/email")
+    owner.post("/2fa/setup/confirm", {"code": last_emailed_code()})
+    assert unproven.get("/session").json()["authenticated"] is False
+    assert owner.get("/session").json()["verified"] is True
+    assert UserSession.objects.filter(user=user).count() == 1

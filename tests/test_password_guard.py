@@ -1,0 +1,103 @@
+"""twofactor.password_guard: attempts budgeted before the check; strangers never lock the owner out."""
+import pytest
+
+from tests.api_client import ApiClient, error_of
+from tests.conftest import PASSWORD, add_totp, make_user
+from twofactor.password_guard import account_for
+
+pytestmark = pytest.mark.django_db
+
+
+def fail(client: ApiClient, username: str = "alice", times: int = 1) -> None:
+    for _ in range(times):
+        error_of(client.post("/login", {"username": username, "password": "wrong-password-1"}), 401,
+                 "invalid_credentials")
+
+
+def known_browser(totp) -> ApiClient:
+    """A browser that completed a full sign-in (so holds the device cookie), then signed out."""
+    browser = ApiClient(REMOTE_ADDR="192.0.2.1")
+    browser.login("alice", PASSWORD)
+    browser.verify(totp.now())
+    assert "twofactor_device" in browser.django.cookies
+    browser.post("/logout")
+    return browser
+
+
+def test_the_account_ceiling_stops_guessing_spread_over_many_addresses(user, settings):
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    for number in range(3):
+        fail(ApiClient(REMOTE_ADDR=f"203.0.113.{number}"))
+    error_of(ApiClient(REMOTE_ADDR="198.51.100.9").post("/login", {"username": "alice", "password": PASSWORD}),
+             429, "throttled")
+
+
+def test_a_known_browser_is_exempt_from_the_ceiling_others_ran_up(settings):
+    user = make_user()
+    _device, totp = add_totp(user)
+    browser = known_browser(totp)
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    for number in range(3):
+        fail(ApiClient(REMOTE_ADDR=f"203.0.113.{number}"))
+    assert browser.login("alice", PASSWORD)["two_factor"]["state"] == "verify"
+
+
+def test_a_known_browser_has_a_failure_budget_of_its_own(settings):
+    user = make_user()
+    _device, totp = add_totp(user)
+    browser = known_browser(totp)
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 2
+    fail(browser, times=2)
+    error_of(browser.post("/login", {"username": "alice", "password": PASSWORD}), 429, "throttled")
+
+
+def test_a_device_cookie_for_another_account_or_forged_counts_for_nothing(settings):
+    user = make_user()
+    _device, totp = add_totp(user)
+    browser = known_browser(totp)
+    make_user("bob")
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 1
+    fail(ApiClient(REMOTE_ADDR="203.0.113.1"), "bob")
+    error_of(browser.post("/login", {"username": "bob", "password": PASSWORD}), 429, "throttled")
+    browser.django.cookies["twofactor_device"] = browser.django.cookies["twofactor_device"].value[:-2] + "xx"
+    fail(ApiClient(REMOTE_ADDR="203.0.113.2"))
+    error_of(browser.post("/login", {"username": "alice", "password": PASSWORD}), 429, "throttled")
+
+
+def test_a_right_password_gives_its_attempt_back(user, settings):
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 2
+    client = ApiClient()
+    for _ in range(3):
+        client.login("alice", PASSWORD)
+        client.post("/logout")
+    fail(client)
+    assert client.login("alice", PASSWORD)["authenticated"] is True
+
+
+def test_unknown_names_are_budgeted_like_accounts(db, settings):
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 2
+    client = ApiClient()
+    fail(client, "nobody", times=2)
+    error_of(client.post("/login", {"username": "nobody", "password": "x"}), 429, "throttled")
+
+
+def test_username_and_email_share_the_accounts_budget(user, settings):
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 2
+    client = ApiClient()
+    fail(client, "alice")
+    fail(client, "ALICE@example.com")
+    error_of(client.post("/login", {"username": "alice", "password": PASSWORD}), 429, "throttled")
+    assert account_for(" Alice@Example.com ") == user.pk
+
+
+def test_reauthentication_spends_the_same_budget(settings):
+    user = make_user()
+    _device, totp = add_totp(user)
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 2
+    client = ApiClient()
+    client.login("alice", PASSWORD)
+    client.verify(totp.now())
+    for _ in range(2):
+        error_of(client.post("/reauthenticate", {"password": "wrong-password-1", "code": totp.now()}), 400,
+                 "invalid_credentials")
+    error_of(client.post("/reauthenticate", {"password": PASSWORD, "code": totp.now()}), 429, "throttled")
