@@ -50,3 +50,8 @@ def test_garbage_in_the_header_never_moves_the_trusted_position(settings):
 def test_nonsense_trusted_proxies_is_a_system_check_error(settings, value):
     settings.TWOFACTOR_TRUSTED_PROXIES = value
     assert "twofactor.E009" in {message.id for message in run_checks()}
+
+
+def test_no_proxy_is_trusted_unless_configured(settings):
+    del settings.TWOFACTOR_TRUSTED_PROXIES
+    assert client_ip(request_from("198.51.100.7", "203.0.113.66")) == "198.51.100.7"

@@ -71,3 +71,12 @@ def test_confirming_a_method_ends_only_the_unproven_sessions(settings):
     assert unproven.get("/session").json()["authenticated"] is False
     assert owner.get("/session").json()["verified"] is True
     assert UserSession.objects.filter(user=user).count() == 1
+
+
+def test_an_enrolment_started_while_allowed_is_checked_again_at_confirmation(user):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    assert api.post("/2fa/setup/email", {"email": "mine@example.com"}).status_code == 200
+    add_totp(user)  # meanwhile a method appeared (a confirmation that won the race, a staff action)
+    error_of(api.post("/2fa/setup/confirm", {"code": last_emailed_code()}), 403, "second_factor_required")
+    assert not EmailDevice.objects.exists()
