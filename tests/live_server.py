@@ -58,7 +58,7 @@ class LiveServer:
             PYTHONPATH=str(ROOT), **variables,
         )
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        self.log = open(folder / "gunicorn.log", "w")
+        self.log = open(folder / "gunicorn.log", "w")  # noqa: SIM115  (open for the server's whole life)
         fd = self.listener.fileno()
         self.process = subprocess.Popen(
             [str(gunicorn), "twofa_site.wsgi", "--bind", f"fd://{fd}", "--workers", str(WORKERS),

@@ -13,7 +13,10 @@ import pyotp
 import pytest
 from django.contrib.auth import get_user_model
 
-from twofactor.models import EmailDevice, SMSDevice, TOTPDevice, UserSession
+from twofactor.models import UserSession
+from twofactor.methods.email.models import EmailDevice
+from twofactor.methods.sms.models import SMSDevice
+from twofactor.methods.totp.models import TOTPDevice
 
 from .live_server import Browser, LiveServer, six_digit_code
 

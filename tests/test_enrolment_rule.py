@@ -5,7 +5,8 @@ import pytest
 
 from tests.api_client import ApiClient, error_of, last_emailed_code
 from tests.conftest import PASSWORD, add_totp, make_user
-from twofactor.models import EmailDevice, UserSession
+from twofactor.models import UserSession
+from twofactor.methods.email.models import EmailDevice
 
 pytestmark = pytest.mark.django_db
 

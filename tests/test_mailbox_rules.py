@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from tests.api_client import ApiClient, error_of, last_emailed_code
 from tests.conftest import PASSWORD, add_totp, make_user
-from twofactor.models import EmailDevice, SecurityEvent
+from twofactor.models import SecurityEvent
+from twofactor.methods.email.models import EmailDevice
 from twofactor.signals import Kind, emit
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,7 @@
 import os
 import threading
 import uuid
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -16,7 +15,7 @@ from twofactor.ratelimit import Decision, Limit, consume, consume_all, peek, ref
 
 HOUR = 3600
 # A window boundary: 2024-01-01 00:00:00 UTC is a whole number of hours (and days) after the epoch.
-WINDOW_START = datetime(2024, 1, 1, tzinfo=dt_timezone.utc)
+WINDOW_START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def at(seconds: float) -> datetime:

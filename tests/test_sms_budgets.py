@@ -4,7 +4,7 @@ import pytest
 from tests.api_client import ApiClient, error_of
 from tests.conftest import PASSWORD, make_user
 from twofactor import sms
-from twofactor.models import SMSDevice
+from twofactor.methods.sms.models import SMSDevice
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,14 @@ from django.conf import settings
 
 REQUIRED_CHOICES = ("all", "staff", "optional")
 
+#: The methods this app ships, in the order they are offered (the default of TWOFACTOR_METHODS).
+BUILTIN_METHODS = (
+    "twofactor.methods.totp.method.TOTPMethod",
+    "twofactor.methods.sms.method.SMSMethod",
+    "twofactor.methods.email.method.EmailMethod",
+    "twofactor.methods.backup.method.BackupCodesMethod",
+)
+
 
 class AppSettings:
     def _get(self, name: str, default):
@@ -139,6 +147,22 @@ class AppSettings:
     def DEVICE_COOKIE_DAYS(self) -> int:
         """Lifetime of the device cookie a full sign-in leaves in the browser; 0 turns device cookies off."""
         return int(self._get("DEVICE_COOKIE_DAYS", 365))
+
+    @property
+    def LOGIN_URL(self) -> str:
+        """Where an expired sign-in is sent (a URL name or path): Django's LOGIN_URL unless set."""
+        return self._get("LOGIN_URL", settings.LOGIN_URL)
+
+    @property
+    def LOGOUT_URL(self) -> str:
+        """The host's sign-out (a URL name or path), reachable while the second step is pending: LOGOUT_URL, else
+        the URL named "logout"."""
+        return self._get("LOGOUT_URL", getattr(settings, "LOGOUT_URL", "logout"))
+
+    @property
+    def METHODS(self) -> list[str]:
+        """Dotted paths of the methods users may use, in the order they are offered (twofactor.methods.base.Method)."""
+        return list(self._get("METHODS", BUILTIN_METHODS))
 
     @property
     def BACKUP_CODE_COUNT(self) -> int:

@@ -6,7 +6,6 @@ Both are rendered from templates naming the site, the purpose and the expiry:
 Any failure to hand the message over becomes a DeliveryError whose text never contains the code.
 """
 import smtplib
-import socket
 from math import ceil
 
 from django.conf import settings
@@ -64,7 +63,7 @@ def send_code_email(address: str, code: str, *, purpose: str, user=None) -> None
         if getattr(connection, "timeout", 0) is None:
             connection.timeout = DEFAULT_EMAIL_TIMEOUT_SECONDS
         sent = connection.send_messages([message])
-    except (smtplib.SMTPException, OSError, socket.timeout) as error:
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
         raise DeliveryError(_safe_reason(error, code)) from None
     if not sent:
         raise DeliveryError("The mail backend accepted no message.")
@@ -82,16 +81,6 @@ def send_code_sms(number: str, code: str, *, purpose: str, user=None) -> None:
         raise DeliveryError(f"SMS backend misconfigured: {error}") from None
     if not sent:
         raise DeliveryError("The SMS backend sent no message.")
-
-
-def send_code(method: str, target: str, code: str, *, purpose: str, user=None) -> None:
-    """Send `code` by "email" or "sms" to `target`."""
-    if method == "email":
-        send_code_email(target, code, purpose=purpose, user=user)
-    elif method == "sms":
-        send_code_sms(target, code, purpose=purpose, user=user)
-    else:
-        raise ValueError(f"Method {method!r} does not send codes.")
 
 
 def _safe_reason(error: Exception, code: str) -> str:

@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
 from .locations import describe_browser
+from .methods import registry
 from .models import RescueRequest
-from .signals import SIGNALS, Kind, rescue_filed
+from .signals import Kind
 
 logger = logging.getLogger("twofactor.notifications")
 
@@ -50,13 +51,15 @@ COVERED_BY = {
 #: Events done by staff: the mail names no address (it would be the staff member's).
 STAFF_ACTIONS = {Kind.RESCUE_HANDLED, Kind.RESET}
 
-METHOD_NAMES = {
-    "totp": _("Authenticator app"),
-    "sms": _("Text message"),
-    "email": _("Code by email"),
-    "backup": _("Backup codes"),
-    "rescue": _("Rescue code by email"),
-}
+RESCUE_CODE = _("Rescue code by email")
+
+
+def _method_name(key: str) -> str:
+    """A method as the mails name it (events record the method's key, or "rescue" for the rescue code)."""
+    method = registry.get(key)
+    if method is not None:
+        return method.title
+    return RESCUE_CODE if key == "rescue" else key
 
 
 def notify_user(sender, user, request, data, **kwargs) -> None:
@@ -78,7 +81,7 @@ def notify_user(sender, user, request, data, **kwargs) -> None:
         "user": user,
         "username": user.get_username(),
         "data": data,
-        "method_name": METHOD_NAMES.get(data.get("method", ""), data.get("method", "")),
+        "method_name": _method_name(data.get("method", "")),
         "by_staff": kind in STAFF_ACTIONS,
     }
     if kind in STAFF_ACTIONS:
@@ -102,6 +105,7 @@ def notify_rescue_desk(sender, user, request, data, **kwargs) -> None:
         "rescue": rescue,
         "user": rescue.user,
         "username": rescue.user.get_username(),
+        "user_email": getattr(rescue.user, rescue.user.get_email_field_name(), "") or "",
         "added_to_open": bool(data.get("added_to_open")),
         "admin_url": _absolute(request, _admin_url(rescue)),
     }
@@ -164,7 +168,3 @@ def _absolute(request, path: str) -> str:
     except DisallowedHost:  # a mail without a link is still useful
         return ""
 
-
-for _kind in USER_MAILS:
-    SIGNALS[_kind].connect(notify_user, dispatch_uid=f"twofactor.notifications.notify_user.{_kind}")
-rescue_filed.connect(notify_rescue_desk, dispatch_uid="twofactor.notifications.notify_rescue_desk")

@@ -21,14 +21,13 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.dispatch import receiver
 from django.utils import timezone
 
 from . import device_cookie
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
-from .models import DEVICE_CLASSES, TwoFactorDevice, UserSession
+from .methods import registry
+from .models import TwoFactorDevice, UserSession
 
 SESSION_KEY = "twofactor"
 REAUTH_KEY = "twofactor_reauth"
@@ -66,8 +65,8 @@ def required_for(user) -> bool:
 def devices_of(user, *, for_update: bool = False) -> list[TwoFactorDevice]:
     """The user's confirmed methods, in the order they are offered (one query per method type)."""
     devices = []
-    for model in DEVICE_CLASSES.values():
-        queryset = model.objects.filter(user=user, confirmed=True)
+    for method in registry.methods():
+        queryset = method.devices(user)
         if for_update:
             queryset = queryset.select_for_update()
         devices.extend(queryset)
@@ -75,8 +74,8 @@ def devices_of(user, *, for_update: bool = False) -> list[TwoFactorDevice]:
 
 
 def primary_device(devices: list[TwoFactorDevice]) -> TwoFactorDevice | None:
-    """The method offered first: the one used last, else the first added (never backup codes)."""
-    candidates = [device for device in devices if device.method != "backup"]
+    """The method offered first: the one used last, else the first added (never recovery codes)."""
+    candidates = [device for device in devices if not getattr(registry.for_device(device), "recovery", True)]
     if not candidates:
         return None
     used = [device for device in candidates if device.last_used_at]
@@ -245,26 +244,3 @@ def recently_authenticated(request, *, code_required: bool) -> bool:
     if stamps.get("password_at", 0) < horizon:
         return False
     return not code_required or stamps.get("code_at", 0) >= horizon
-
-
-@receiver(user_logged_in, dispatch_uid="twofactor.state.on_login")
-def _on_login(sender, request, user, **kwargs) -> None:
-    if request is None or not hasattr(request, "session"):
-        return
-    from . import remember  # local: remember imports flows-level helpers
-
-    device = remember.device_from_cookie(request, user)
-    new = begin(request, user, remembered_device=device)
-    mark_password_entered(request)
-    record_session(request, user.pk, device_id=device.persistent_id if device else "", verified=device is not None,
-                   password=True)
-    if new.state in (VERIFIED, NONE):
-        device_cookie.issue(request, user)  # a complete sign-in: this browser is now known to the account
-    if device is not None:
-        remember.on_remembered_sign_in(request, user, device)
-
-
-@receiver(user_logged_out, dispatch_uid="twofactor.state.on_logout")
-def _on_logout(sender, request, user, **kwargs) -> None:
-    if request is not None and getattr(request, "session", None) is not None and request.session.session_key:
-        UserSession.objects.filter(session_key=request.session.session_key).delete()

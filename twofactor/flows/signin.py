@@ -3,24 +3,26 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
 from .. import password_guard, remember, state
-from ..codes import looks_like_backup_code
+from ..methods import registry
 from ..models import TwoFactorDevice
 from ..signals import Kind, emit
 from ..verification import verify_code
-from .errors import TwoFactorError, invalid_code, throttled
+from .errors import TwoFactorError, invalid_code, reauthentication_required, throttled
 
 
 def pick_device(devices: list[TwoFactorDevice], method: str | None, code: str, default: str | None = None):
-    """The device a code is meant for: the named method, a backup code by its shape, else the default."""
+    """The device a code is meant for: the named method, a recovery code by its shape, else the default."""
     by_method = {device.method: device for device in devices}
     if method:
         return by_method.get(method)
-    if "backup" in by_method and looks_like_backup_code(code):
-        return by_method["backup"]
+    recovery = [by_method[m.key] for m in registry.recovery() if m.key in by_method]
+    recognized = next((by_method[m.key] for m in registry.recovery() if m.key in by_method and m.recognizes(code)), None)
+    if recognized is not None:
+        return recognized
     if default and default in by_method:
         return by_method[default]
     primary = state.primary_device(devices)
-    return primary or by_method.get("backup")
+    return primary or next(iter(recovery), None)
 
 
 def check_code(request, user, code: str, method: str | None = None) -> TwoFactorDevice:
@@ -30,21 +32,25 @@ def check_code(request, user, code: str, method: str | None = None) -> TwoFactor
     device = pick_device(devices, method, code, default=current.method if current else None)
     if device is None:
         raise TwoFactorError("invalid_method", _("Choose one of your two-factor methods."), fields={"method": "unknown"})
-    if device.method == "email":
-        from .rescue import email_factor_refusal
+    refused = registry.for_device(device).refusal(user)
+    if refused is not None:
+        raise refused
+    checked = check_device_code(request, user, device, code)
+    registry.for_device(device).on_code_accepted(request, user, checked)
+    return checked
 
-        refused = email_factor_refusal(user)
-        if refused is not None:
-            raise refused
+
+def check_device_code(request, user, device, code: str, *, event_method: str | None = None):
+    """The one check every code entered takes (sign-in, re-authentication, rescue): exactly once, under a row
+    lock, throttled; a refusal is recorded and raised as TwoFactorError. Returns the device as it was locked."""
+    event_method = event_method or device.method
     result = verify_code(device, code)
     if result.throttled:
-        emit(Kind.THROTTLED, user=user, request=request, method=device.method, retry_after=result.retry_after)
+        emit(Kind.THROTTLED, user=user, request=request, method=event_method, retry_after=result.retry_after)
         raise throttled(result.retry_after)
     if not result.accepted:
-        emit(Kind.CODE_FAILED, user=user, request=request, method=device.method, failures=result.failure_count)
+        emit(Kind.CODE_FAILED, user=user, request=request, method=event_method, failures=result.failure_count)
         raise invalid_code()
-    if device.method == "backup":
-        emit(Kind.BACKUP_CODE_USED, user=user, request=request, remaining=result.device.remaining)
     return result.device
 
 
@@ -99,6 +105,4 @@ def reauthenticate(request, password: str, code: str = "", method: str | None = 
 
 def require_recent_authentication(request) -> None:
     if not state.recently_authenticated(request, code_required=bool(state.devices_of(request.user))):
-        from .errors import reauthentication_required
-
         raise reauthentication_required()

@@ -4,12 +4,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ..endpoint import endpoint
 from ..openapi import document
-from ..responses import answer, error_answer, not_found as not_found_error
+from ..responses import answer, error_answer
+from ..responses import not_found as not_found_error
 
 
 @endpoint("GET", sign_in_required=False)
 def openapi(request):
-    base_path = reverse("api:session").rsplit("/", 1)[0]
+    base_path = reverse("twofactor_api:session").rsplit("/", 1)[0]
     return answer(document(base_path))
 
 

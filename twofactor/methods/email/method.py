@@ -1,0 +1,58 @@
+"""Codes by email: a 6-digit code mailed at each sign-in."""
+from django.utils.translation import gettext_lazy as _
+
+from ... import delivery, state
+from ...flows.errors import TwoFactorError
+from ...flows.rescue import recently_reset_by_email
+from ...models.devices import masked_email
+from .. import registry
+from ..sent_code import SentCodeMethod
+from .forms import EmailSetupForm
+from .models import EmailDevice
+from .setup import KEY, account_address, begin_email_setup
+
+
+class EmailMethod(SentCodeMethod):
+    key = KEY
+    label = _("Email")
+    title = _("Code by email")
+    offer = _("Code by email")
+    model = "twofactor.EmailDevice"
+    admin_fields = ("email",)
+    target_form_class = EmailSetupForm
+    setup_title = _("Get codes by email")
+    setup_intro = _("At each sign-in we will mail you a 6-digit code. First, confirm that the address receives it.")
+    setup_sent = _("We sent a 6-digit code to %(target)s. Enter it to confirm the address.")
+    setup_change_target = _("Use a different address")
+    setup_send_label = _("Send a code to this address")
+    setup_other_target = _("Or use another address")
+    api_summary = _("Send a confirmation code to the account's (or another) address.")
+
+    def refusal(self, user):
+        """After a reset by email, when the account has a method beyond email, the mailbox must not stand in for
+        that method too."""
+        others = [device for device in state.devices_of(user)
+                  if device.method != KEY and not registry.for_device(device).recovery]
+        if others and recently_reset_by_email(user):
+            return TwoFactorError(
+                "email_factor_paused",
+                _("Your password was reset by email recently, so a code by email cannot be your second step for "
+                  "now. Use your other method or a backup code."),
+                status=403,
+            )
+        return None
+
+    def deliver(self, target, code, *, purpose, user):
+        delivery.send_code_email(target, code, purpose=purpose, user=user)
+
+    def mask(self, target):
+        return masked_email(target)
+
+    def account_target(self, user):
+        return account_address(user)
+
+    def begin_setup(self, request, data):
+        return begin_email_setup(request, data.get(KEY) or None)
+
+    def new_device(self, user, target):
+        return EmailDevice(user=user, name=str(_("Code by email")), email=target, confirmed=True)
