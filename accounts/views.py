@@ -1,4 +1,5 @@
 """Sign-up, sign-in, sign-out, password change and reset: Django's views, templated."""
+
 import hashlib
 import logging
 
@@ -80,10 +81,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         address = form.cleaned_data["email"].strip().lower()
         limits = [
-            ratelimit.Limit("password-reset:address:" + hashlib.sha256(address.encode()).hexdigest(),
-                            getattr(settings, "PASSWORD_RESET_MAILS_PER_ADDRESS_HOUR", 3), HOUR),
-            ratelimit.Limit(f"password-reset:ip:{client_ip(self.request)}",
-                            getattr(settings, "PASSWORD_RESET_MAILS_PER_IP_HOUR", 10), HOUR),
+            ratelimit.Limit(
+                "password-reset:address:" + hashlib.sha256(address.encode()).hexdigest(),
+                getattr(settings, "PASSWORD_RESET_MAILS_PER_ADDRESS_HOUR", 3),
+                HOUR,
+            ),
+            ratelimit.Limit(
+                f"password-reset:ip:{client_ip(self.request)}",
+                getattr(settings, "PASSWORD_RESET_MAILS_PER_IP_HOUR", 10),
+                HOUR,
+            ),
         ]
         if ratelimit.consume_all(limits).allowed:
             return super().form_valid(form)

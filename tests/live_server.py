@@ -3,6 +3,7 @@
 The listening socket is opened here on a free port and handed to gunicorn (`--bind fd://N`), so
 there is no race for the port. Mail goes to files (Django's file backend), text messages too.
 """
+
 import email
 import os
 import re
@@ -50,20 +51,43 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "TWOFACTOR_"))}
         env.update(
-            DJANGO_SETTINGS_MODULE="tests.live_settings", DEBUG="off", TESTING="1", CONN_MAX_AGE="0",
+            DJANGO_SETTINGS_MODULE="tests.live_settings",
+            DEBUG="off",
+            TESTING="1",
+            CONN_MAX_AGE="0",
             # The test process's key, so secrets it encrypts (TOTP keys) read the same on the server.
-            SECRET_KEY=settings.SECRET_KEY, TWOFACTOR_ENCRYPTION_KEYS=",".join(settings.TWOFACTOR_ENCRYPTION_KEYS),
-            ALLOWED_HOSTS="127.0.0.1,localhost", DATABASE_URL=database_url(),
-            EMAIL_URL=f"filemail:///{self.mail_dir}", SMS_BACKEND="file", SMS_FILE_PATH=str(self.sms_dir),
-            PYTHONPATH=str(ROOT), **variables,
+            SECRET_KEY=settings.SECRET_KEY,
+            TWOFACTOR_ENCRYPTION_KEYS=",".join(settings.TWOFACTOR_ENCRYPTION_KEYS),
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            DATABASE_URL=database_url(),
+            EMAIL_URL=f"filemail:///{self.mail_dir}",
+            SMS_BACKEND="file",
+            SMS_FILE_PATH=str(self.sms_dir),
+            PYTHONPATH=str(ROOT),
+            **variables,
         )
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.log = open(folder / "gunicorn.log", "w")  # noqa: SIM115  (open for the server's whole life)
         fd = self.listener.fileno()
         self.process = subprocess.Popen(
-            [str(gunicorn), "twofa_site.wsgi", "--bind", f"fd://{fd}", "--workers", str(WORKERS),
-             "--timeout", "60", "--graceful-timeout", "2", "--no-control-socket"],
-            cwd=ROOT, env=env, pass_fds=[fd], stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                str(gunicorn),
+                "twofa_site.wsgi",
+                "--bind",
+                f"fd://{fd}",
+                "--workers",
+                str(WORKERS),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "2",
+                "--no-control-socket",
+            ],
+            cwd=ROOT,
+            env=env,
+            pass_fds=[fd],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         self._wait_until_ready()
 
@@ -135,8 +159,13 @@ class Browser:
 
     def post(self, path: str, data: dict) -> requests.Response:
         token = self._csrf(path)
-        return self.http.post(self.server.url + path, data={**data, "csrfmiddlewaretoken": token},
-                              headers={**self.headers, "X-CSRFToken": token}, allow_redirects=False, timeout=60)
+        return self.http.post(
+            self.server.url + path,
+            data={**data, "csrfmiddlewaretoken": token},
+            headers={**self.headers, "X-CSRFToken": token},
+            allow_redirects=False,
+            timeout=60,
+        )
 
     def login(self, username: str, password: str) -> requests.Response:
         return self.api("POST", "/login", {"username": username, "password": password})

@@ -1,5 +1,6 @@
 """Settings of the gunicorn server the attack tests run against: the production settings (DEBUG off),
 read from the environment like any deployment, plus what plain HTTP and quick tests need."""
+
 from twofa_site.settings import *  # noqa: F403
 
 # The test client speaks plain HTTP, where a browser would not send Secure cookies back.

@@ -1,4 +1,5 @@
 """Every two-factor changelist accepts only the lookups of its own filters: no column is an oracle."""
+
 import pytest
 
 from .conftest import add_totp, make_user
@@ -13,7 +14,11 @@ CHANGELISTS = {
     "/admin/twofactor/backupcodedevice/": ["codes__code_hash__startswith=a", "user__password__startswith=p"],
     "/admin/twofactor/rescuerequest/": ["message__contains=a", "user__password__startswith=p", "ip__startswith=1"],
     "/admin/twofactor/securityevent/": ["data__contains=a", "user__password__startswith=p", "user_agent__contains=a"],
-    "/admin/accounts/user/": ["password__startswith=pbkdf2", "email__startswith=a", "twofactor_sessions__session_key__startswith=a"],
+    "/admin/accounts/user/": [
+        "password__startswith=pbkdf2",
+        "email__startswith=a",
+        "twofactor_sessions__session_key__startswith=a",
+    ],
 }
 FILTERS = {
     "/admin/twofactor/totpdevice/": "confirmed__exact=1",
@@ -33,8 +38,9 @@ def admin_client():
     return client
 
 
-@pytest.mark.parametrize(("changelist", "lookup"), [(url, lookup) for url, lookups in CHANGELISTS.items()
-                                                     for lookup in lookups])
+@pytest.mark.parametrize(
+    ("changelist", "lookup"), [(url, lookup) for url, lookups in CHANGELISTS.items() for lookup in lookups]
+)
 def test_a_lookup_outside_the_filters_is_refused(admin_client, changelist, lookup):
     response = admin_client.get(f"{changelist}?{lookup}")
     assert response.status_code == 400, (changelist, lookup, response.status_code)

@@ -4,6 +4,7 @@ Two servers are shared by the module: "all" (TWOFACTOR_REQUIRED=all behind one t
 a test plays clients at different addresses through X-Forwarded-For) and "optional" (no trusted
 proxy: X-Forwarded-For is the client's own word). Each test is one attack and what it must now get.
 """
+
 import base64
 import re
 import threading
@@ -13,10 +14,10 @@ import pyotp
 import pytest
 from django.contrib.auth import get_user_model
 
-from twofactor.models import UserSession
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.sms.models import SMSDevice
 from twofactor.methods.totp.models import TOTPDevice
+from twofactor.models import UserSession
 
 from .live_server import Browser, LiveServer, six_digit_code
 
@@ -32,8 +33,10 @@ def servers(tmp_path_factory, django_db_setup, django_db_blocker):
 
     def server(name: str) -> LiveServer:
         if name not in started:
-            variables = {"all": {"TWOFACTOR_REQUIRED": "all", "TWOFACTOR_TRUSTED_PROXIES": "1"},
-                         "optional": {"TWOFACTOR_REQUIRED": "optional", "TWOFACTOR_TRUSTED_PROXIES": "0"}}[name]
+            variables = {
+                "all": {"TWOFACTOR_REQUIRED": "all", "TWOFACTOR_TRUSTED_PROXIES": "1"},
+                "optional": {"TWOFACTOR_REQUIRED": "optional", "TWOFACTOR_TRUSTED_PROXIES": "0"},
+            }[name]
             with django_db_blocker.unblock():
                 started[name] = LiveServer(tmp_path_factory.mktemp(f"live-{name}"), **variables)
         started[name].clear_outboxes()
@@ -151,8 +154,9 @@ def test_strangers_guessing_do_not_lock_the_owner_out(site_all):
     known_browser.api("POST", "/logout")
 
     attacker = Browser(site_all, shared_address)
-    statuses = [attacker.post("/accounts/login/", {"username": "owner", "password": WRONG}).status_code
-                for _ in range(25)]
+    statuses = [
+        attacker.post("/accounts/login/", {"username": "owner", "password": WRONG}).status_code for _ in range(25)
+    ]
 
     # The owner signs in from elsewhere, and from their known browser behind the attacker's own address.
     elsewhere = Browser(site_all, "198.51.100.20")
@@ -221,8 +225,9 @@ def test_reset_by_email_then_rescue_by_email_gives_no_verified_session(site_all,
     link = re.search(r"/accounts/password/reset/[^/\s]+/[^/\s]+/", site_all.mails_to("victim@example.com")[-1])
     form_page = mailbox_reader.http.get(site_all.url + link.group(0), headers=mailbox_reader.headers, timeout=30)
     new_password = "taken-over-password-55"
-    done = mailbox_reader.post(form_page.url.removeprefix(site_all.url),
-                               {"new_password1": new_password, "new_password2": new_password})
+    done = mailbox_reader.post(
+        form_page.url.removeprefix(site_all.url), {"new_password1": new_password, "new_password2": new_password}
+    )
     assert done.status_code == 302
 
     assert mailbox_reader.login("victim", new_password).json()["two_factor"]["state"] == "verify"
@@ -240,7 +245,8 @@ def test_ten_reset_requests_send_three_mails_and_the_same_page(site_all):
     flooder = Browser(site_all, "203.0.113.66")
     answers = [flooder.post("/accounts/password/reset/", {"email": "victim@example.com"}) for _ in range(10)]
     assert {(answer.status_code, answer.headers["Location"]) for answer in answers} == {
-        (302, "/accounts/password/reset/sent/")}
+        (302, "/accounts/password/reset/sent/")
+    }
     assert len(site_all.mails_to("victim@example.com")) == 3
 
 
@@ -249,14 +255,19 @@ def test_ten_reset_requests_send_three_mails_and_the_same_page(site_all):
 
 def test_sign_up_spam_cannot_spend_the_sign_in_text_budget(site_all):
     sms_user = make_user("texter")
-    SMSDevice.objects.create(user=sms_user, name="Code by text message", phone_number="+14155550100",
-                             confirmed=True)
+    SMSDevice.objects.create(user=sms_user, name="Code by text message", phone_number="+14155550100", confirmed=True)
     refused = 0
     for number in range(6):
         spammer = Browser(site_all, f"203.0.113.{100 + number}")
-        signed_up = spammer.post("/accounts/signup/", {
-            "username": f"spam{number}", "email": f"spam{number}@example.com",
-            "password1": "spam-password-9876", "password2": "spam-password-9876"})
+        signed_up = spammer.post(
+            "/accounts/signup/",
+            {
+                "username": f"spam{number}",
+                "email": f"spam{number}@example.com",
+                "password1": "spam-password-9876",
+                "password2": "spam-password-9876",
+            },
+        )
         assert signed_up.status_code == 302
         answer = spammer.api("POST", "/2fa/setup/sms", {"phone": f"+1415555011{number}"})
         assert answer.status_code in (200, 429), answer.text

@@ -1,4 +1,5 @@
 """The client address: X-Forwarded-For is read only as far as TWOFACTOR_TRUSTED_PROXIES allows."""
+
 import pytest
 from django.core.checks import run_checks
 from django.test import RequestFactory

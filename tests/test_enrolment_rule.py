@@ -1,12 +1,13 @@
 """A factor is only added by a session that proved one (flows.setup.require_enrolment_allowed)."""
+
 import time
 
 import pytest
 
 from tests.api_client import ApiClient, error_of, last_emailed_code
 from tests.conftest import PASSWORD, add_totp, make_user
-from twofactor.models import UserSession
 from twofactor.methods.email.models import EmailDevice
+from twofactor.models import UserSession
 
 pytestmark = pytest.mark.django_db
 

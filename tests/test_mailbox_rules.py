@@ -1,4 +1,5 @@
 """The mailbox never replaces both factors, and never floods: rescue by email and reset mails."""
+
 from datetime import timedelta
 
 import pytest
@@ -8,8 +9,8 @@ from django.utils import timezone
 
 from tests.api_client import ApiClient, error_of, last_emailed_code
 from tests.conftest import PASSWORD, add_totp, make_user
-from twofactor.models import SecurityEvent
 from twofactor.methods.email.models import EmailDevice
+from twofactor.models import SecurityEvent
 from twofactor.signals import Kind, emit
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_the_reset_confirm_page_records_a_reset_by_email(user):
     client = Client()
     client.post("/accounts/password/reset/", {"email": user.email})
     link = next(line for line in mail.outbox[-1].body.splitlines() if "/accounts/password/reset/" in line)
-    form_url = client.get(link[link.index("/accounts/"):].strip()).url
+    form_url = client.get(link[link.index("/accounts/") :].strip()).url
     client.post(form_url, {"new_password1": "a-brand-new-pass-8", "new_password2": "a-brand-new-pass-8"})
     assert SecurityEvent.objects.get(user=user, kind="password_changed").data == {"by_email": True}
 

@@ -1,4 +1,5 @@
 """twofactor.password_guard: attempts budgeted before the check; strangers never lock the owner out."""
+
 import pytest
 
 from tests.api_client import ApiClient, error_of
@@ -10,8 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def fail(client: ApiClient, username: str = "alice", times: int = 1) -> None:
     for _ in range(times):
-        error_of(client.post("/login", {"username": username, "password": "wrong-password-1"}), 401,
-                 "invalid_credentials")
+        error_of(
+            client.post("/login", {"username": username, "password": "wrong-password-1"}), 401, "invalid_credentials"
+        )
 
 
 def known_browser(totp) -> ApiClient:
@@ -28,8 +30,11 @@ def test_the_account_ceiling_stops_guessing_spread_over_many_addresses(user, set
     settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
     for number in range(3):
         fail(ApiClient(REMOTE_ADDR=f"203.0.113.{number}"))
-    error_of(ApiClient(REMOTE_ADDR="198.51.100.9").post("/login", {"username": "alice", "password": PASSWORD}),
-             429, "throttled")
+    error_of(
+        ApiClient(REMOTE_ADDR="198.51.100.9").post("/login", {"username": "alice", "password": PASSWORD}),
+        429,
+        "throttled",
+    )
 
 
 def test_a_known_browser_is_exempt_from_the_ceiling_others_ran_up(settings):
@@ -98,6 +103,9 @@ def test_reauthentication_spends_the_same_budget(settings):
     client.login("alice", PASSWORD)
     client.verify(totp.now())
     for _ in range(2):
-        error_of(client.post("/reauthenticate", {"password": "wrong-password-1", "code": totp.now()}), 400,
-                 "invalid_credentials")
+        error_of(
+            client.post("/reauthenticate", {"password": "wrong-password-1", "code": totp.now()}),
+            400,
+            "invalid_credentials",
+        )
     error_of(client.post("/reauthenticate", {"password": PASSWORD, "code": totp.now()}), 429, "throttled")

@@ -1,4 +1,5 @@
 """twofactor.ratelimit: token buckets (GCRA) in the database and in a real Redis, under real threads."""
+
 import os
 import threading
 import uuid
@@ -53,8 +54,12 @@ def store(request, settings):
         request.getfixturevalue("db")
         settings.TWOFACTOR_RATE_LIMIT_STORE = "database"
     elif request.param == "locmem":
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                       "LOCATION": f"ratelimit-{uuid.uuid4().hex}"}}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": f"ratelimit-{uuid.uuid4().hex}",
+            }
+        }
         settings.TWOFACTOR_RATE_LIMIT_STORE = "cache"
     else:
         request.getfixturevalue("redis_cache")

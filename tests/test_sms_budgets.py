@@ -1,4 +1,5 @@
 """Texts to unproven numbers spend their own budgets; TWOFACTOR_SMS_ALLOWED_REGIONS keeps texts at home."""
+
 import pytest
 
 from tests.api_client import ApiClient, error_of

@@ -6,6 +6,7 @@ received the request from, so the chain `X-Forwarded-For + REMOTE_ADDR` ends wit
 the entry just before them is the client. Anything further left was written by the client itself.
 With no trusted proxy (the default) the header is ignored and REMOTE_ADDR is the client.
 """
+
 import ipaddress
 from types import SimpleNamespace
 

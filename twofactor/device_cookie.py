@@ -6,6 +6,7 @@ password-failure ceiling up from elsewhere (see twofactor.password_guard), with 
 of its own. Issued whenever a sign-in completes (second step passed, remembered browser, or no
 second step needed) and renewed at every one.
 """
+
 import secrets
 
 from django.conf import settings
@@ -45,6 +46,10 @@ def attach(request, response) -> None:
     value = getattr(request, _PENDING_ATTRIBUTE, None)
     if value:
         response.set_cookie(
-            COOKIE_NAME, value, max_age=app_settings.DEVICE_COOKIE_DAYS * 86400, secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True, samesite="Lax",
+            COOKIE_NAME,
+            value,
+            max_age=app_settings.DEVICE_COOKIE_DAYS * 86400,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
         )

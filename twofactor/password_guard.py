@@ -9,6 +9,7 @@ A browser holding the account's device cookie uses a budget of its own instead o
 so strangers elsewhere can never lock the owner out. A correct password gives its units back.
 Budgets are token buckets (twofactor.ratelimit) in the database or Redis, shared by every app server.
 """
+
 import hashlib
 
 from django.contrib.auth import get_user_model
@@ -45,14 +46,23 @@ def admit(request, user_pk, identifier: str = "") -> list[ratelimit.Limit]:
     limits = [ratelimit.Limit(f"password:ip:{address}", app_settings.PASSWORD_FAILURES_PER_IP, WINDOW_SECONDS)]
     nonce = device_cookie.known_device(request, user_pk)
     if nonce:
-        limits.append(ratelimit.Limit(f"password:device:{account}:{_digest(nonce)}",
-                                      app_settings.PASSWORD_FAILURES_PER_ACCOUNT_IP, WINDOW_SECONDS))
+        limits.append(
+            ratelimit.Limit(
+                f"password:device:{account}:{_digest(nonce)}",
+                app_settings.PASSWORD_FAILURES_PER_ACCOUNT_IP,
+                WINDOW_SECONDS,
+            )
+        )
     else:
         limits += [
-            ratelimit.Limit(f"password:account-ip:{account}:{address}", app_settings.PASSWORD_FAILURES_PER_ACCOUNT_IP,
-                            WINDOW_SECONDS),
-            ratelimit.Limit(f"password:account:{account}", app_settings.PASSWORD_FAILURES_PER_ACCOUNT,
-                            CEILING_WINDOW_SECONDS),
+            ratelimit.Limit(
+                f"password:account-ip:{account}:{address}",
+                app_settings.PASSWORD_FAILURES_PER_ACCOUNT_IP,
+                WINDOW_SECONDS,
+            ),
+            ratelimit.Limit(
+                f"password:account:{account}", app_settings.PASSWORD_FAILURES_PER_ACCOUNT, CEILING_WINDOW_SECONDS
+            ),
         ]
     decision = ratelimit.consume_all(limits)
     if not decision.allowed:

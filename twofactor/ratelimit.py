@@ -11,6 +11,7 @@ consume() checks and counts in one atomic step (a conditional UPDATE, or a Redis
 concurrent callers never over-admit. The store is TWOFACTOR_RATE_LIMIT_STORE: "database"
 (RateCounter rows) or "cache" (Django's default cache; atomic when it is Redis).
 """
+
 import hashlib
 import math
 import random
@@ -179,9 +180,13 @@ class CacheStore:
         cache_key = self._cache_key(key)
         client = self._redis(cache_key)
         if client is not None:
-            client.eval("local t = redis.call('GET', KEYS[1]) if t then redis.call('SET', KEYS[1], "
-                        "string.format('%.6f', tonumber(t) - tonumber(ARGV[1])), 'KEEPTTL') end", 1, cache_key,
-                        repr(interval))
+            client.eval(
+                "local t = redis.call('GET', KEYS[1]) if t then redis.call('SET', KEYS[1], "
+                "string.format('%.6f', tonumber(t) - tonumber(ARGV[1])), 'KEEPTTL') end",
+                1,
+                cache_key,
+                repr(interval),
+            )
             return
         with self._lock:
             tat = cache.get(cache_key)

@@ -1,5 +1,6 @@
 """Every signal receiver of the app, connected once by TwoFactorConfig.ready(): the session's two-factor state at
 login and logout, the audit log, new-location detection and the notification mails (twofactor.notifications)."""
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 
 from . import device_cookie, locations, notifications, remember, state
@@ -25,8 +26,9 @@ def on_login(sender, request, user, **kwargs) -> None:
     device = remember.device_from_cookie(request, user)
     new = state.begin(request, user, remembered_device=device)
     state.mark_password_entered(request)
-    state.record_session(request, user.pk, device_id=device.persistent_id if device else "",
-                         verified=device is not None, password=True)
+    state.record_session(
+        request, user.pk, device_id=device.persistent_id if device else "", verified=device is not None, password=True
+    )
     if new.state in (state.VERIFIED, state.NONE):
         device_cookie.issue(request, user)  # a complete sign-in: this browser is now known to the account
     if device is not None:

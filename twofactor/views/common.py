@@ -1,4 +1,5 @@
 """What the page views share: safe redirects and turning flow errors into form errors."""
+
 from functools import wraps
 
 from django.contrib import messages
@@ -42,6 +43,7 @@ def enrolment_page(view):
     """A set-up page opens only for a session that may add a method (flows.setup.require_enrolment_allowed):
     a stale proof goes to re-authentication and back; a session that never passed its second step is refused.
     POSTs are checked by the flows themselves."""
+
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if request.method == "GET":

@@ -1,4 +1,5 @@
 """Codes by email: a 6-digit code mailed at each sign-in."""
+
 from django.utils.translation import gettext_lazy as _
 
 from ... import delivery, state
@@ -31,13 +32,18 @@ class EmailMethod(SentCodeMethod):
     def refusal(self, user):
         """After a reset by email, when the account has a method beyond email, the mailbox must not stand in for
         that method too."""
-        others = [device for device in state.devices_of(user)
-                  if device.method != KEY and not registry.for_device(device).recovery]
+        others = [
+            device
+            for device in state.devices_of(user)
+            if device.method != KEY and not registry.for_device(device).recovery
+        ]
         if others and recently_reset_by_email(user):
             return TwoFactorError(
                 "email_factor_paused",
-                _("Your password was reset by email recently, so a code by email cannot be your second step for "
-                  "now. Use your other method or a backup code."),
+                _(
+                    "Your password was reset by email recently, so a code by email cannot be your second step for "
+                    "now. Use your other method or a backup code."
+                ),
                 status=403,
             )
         return None

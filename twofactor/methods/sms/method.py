@@ -1,4 +1,5 @@
 """Codes by text message: a 6-digit code texted at each sign-in (Twilio, or another SMS backend)."""
+
 import logging
 
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,10 @@ from .setup import KEY, begin_sms_setup
 
 def sms_unavailable(retry_after: int) -> TwoFactorError:
     return TwoFactorError(
-        "throttled", _("Text messages are not available right now. Try again later, or use another method."),
-        status=429, retry_after=retry_after,
+        "throttled",
+        _("Text messages are not available right now. Try again later, or use another method."),
+        status=429,
+        retry_after=retry_after,
     )
 
 
@@ -45,22 +48,37 @@ class SMSMethod(SentCodeMethod):
 
     def check_target(self, target):
         if not region_allowed(target):
-            raise TwoFactorError("invalid_method", _("This site cannot send text messages to your number's "
-                                                     "country any more. Use another method."), status=400)
+            raise TwoFactorError(
+                "invalid_method",
+                _("This site cannot send text messages to your number's country any more. Use another method."),
+                status=400,
+            )
 
     def send_caps(self, request, target, *, enrolment):
-        caps = [SendCap(f"twofactor:send:phone:{digest(target)}", app_settings.SEND_LIMIT_PER_PHONE_HOUR,
-                        too_many_codes)]
+        caps = [
+            SendCap(f"twofactor:send:phone:{digest(target)}", app_settings.SEND_LIMIT_PER_PHONE_HOUR, too_many_codes)
+        ]
         if enrolment:
             # Texts to numbers being enrolled spend budgets of their own, per client address and site-wide, so
             # sign-up spam can never use up the texts that users signing in need.
-            return [*caps,
-                    SendCap(f"twofactor:send:sms-enrolment-ip:{client_ip(request)}",
-                            app_settings.SMS_ENROLMENT_LIMIT_PER_IP_HOUR, too_many_codes),
-                    SendCap("twofactor:send:sms-site-enrolment", app_settings.SMS_ENROLMENT_LIMIT_SITE_HOUR,
-                            sms_unavailable, logging.WARNING)]
-        return [*caps, SendCap("twofactor:send:sms-site", app_settings.SMS_LIMIT_SITE_HOUR, sms_unavailable,
-                               logging.WARNING)]
+            return [
+                *caps,
+                SendCap(
+                    f"twofactor:send:sms-enrolment-ip:{client_ip(request)}",
+                    app_settings.SMS_ENROLMENT_LIMIT_PER_IP_HOUR,
+                    too_many_codes,
+                ),
+                SendCap(
+                    "twofactor:send:sms-site-enrolment",
+                    app_settings.SMS_ENROLMENT_LIMIT_SITE_HOUR,
+                    sms_unavailable,
+                    logging.WARNING,
+                ),
+            ]
+        return [
+            *caps,
+            SendCap("twofactor:send:sms-site", app_settings.SMS_LIMIT_SITE_HOUR, sms_unavailable, logging.WARNING),
+        ]
 
     def begin_setup(self, request, data):
         return begin_sms_setup(request, data["phone"])
