@@ -174,6 +174,15 @@ TWOFACTOR_REMEMBER_DAYS = _read("TWOFACTOR_REMEMBER_DAYS", env.int, default=30)
 TWOFACTOR_RESCUE_EMAIL = env.list("TWOFACTOR_RESCUE_EMAIL", default=[])
 TWOFACTOR_RESCUE_BY_EMAIL = _read("TWOFACTOR_RESCUE_BY_EMAIL", env.bool, default=True)
 TWOFACTOR_ISSUER = env.str("TWOFACTOR_ISSUER", default="twofa_site")
+# Passkeys: the relying party is the site's own host; on Render and Heroku their variables name it.
+_PLATFORM_HOST = env.str("RENDER_EXTERNAL_HOSTNAME", default="") or env.str("HEROKU_APP_DEFAULT_DOMAIN_NAME", default="")
+TWOFACTOR_WEBAUTHN_RP_ID = env.str("TWOFACTOR_WEBAUTHN_RP_ID", default=_PLATFORM_HOST)
+TWOFACTOR_WEBAUTHN_ORIGINS = env.list(
+    "TWOFACTOR_WEBAUTHN_ORIGINS", default=[f"https://{_PLATFORM_HOST}"] if _PLATFORM_HOST else []
+)
+TWOFACTOR_WEBAUTHN_USER_VERIFICATION = env.str("TWOFACTOR_WEBAUTHN_USER_VERIFICATION", default="preferred")
+TWOFACTOR_WEBAUTHN_ATTESTATION = env.str("TWOFACTOR_WEBAUTHN_ATTESTATION", default="none")
+TWOFACTOR_WEBAUTHN_PASSWORDLESS = _read("TWOFACTOR_WEBAUTHN_PASSWORDLESS", env.bool, default=True)
 TWOFACTOR_SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 TWOFACTOR_SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
 TWOFACTOR_TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")

@@ -13,6 +13,7 @@ BUILTIN_METHODS = (
     "twofactor.methods.totp.method.TOTPMethod",
     "twofactor.methods.sms.method.SMSMethod",
     "twofactor.methods.email.method.EmailMethod",
+    "twofactor.methods.passkey.method.PasskeyMethod",
     "twofactor.methods.backup.method.BackupCodesMethod",
 )
 
@@ -164,6 +165,44 @@ class AppSettings:
     def METHODS(self) -> list[str]:
         """Dotted paths of the methods users may use, in the order they are offered (twofactor.methods.base.Method)."""
         return list(self._get("METHODS", BUILTIN_METHODS))
+
+    @property
+    def WEBAUTHN_RP_ID(self) -> str:
+        """Passkeys: the relying-party id, the site's registrable domain ("example.com"); empty means the
+        request's host, which only development should rely on (a system check demands it when DEBUG is off)."""
+        return self._get("WEBAUTHN_RP_ID", "")
+
+    @property
+    def WEBAUTHN_ORIGINS(self) -> list[str]:
+        """Passkeys: the origins a browser may sign from ("https://example.com"); empty means the request's."""
+        value = self._get("WEBAUTHN_ORIGINS", [])
+        return [value] if isinstance(value, str) else list(value)
+
+    @property
+    def WEBAUTHN_RP_NAME(self) -> str:
+        """Passkeys: the site's name the browser shows; TWOFACTOR_ISSUER when empty."""
+        return self._get("WEBAUTHN_RP_NAME", "") or self.ISSUER
+
+    @property
+    def WEBAUTHN_USER_VERIFICATION(self) -> str:
+        """Passkeys as a second step: "required", "preferred" or "discouraged" (a PIN or fingerprint on the key).
+        Signing in without a password always requires it."""
+        return self._get("WEBAUTHN_USER_VERIFICATION", "preferred")
+
+    @property
+    def WEBAUTHN_ATTESTATION(self) -> str:
+        """Passkeys: the attestation asked for at enrolment, "none", "indirect" or "direct" (verified when given)."""
+        return self._get("WEBAUTHN_ATTESTATION", "none")
+
+    @property
+    def WEBAUTHN_CHALLENGE_SECONDS(self) -> int:
+        """Passkeys: how long a challenge may be answered; each is good once."""
+        return int(self._get("WEBAUTHN_CHALLENGE_SECONDS", 300))
+
+    @property
+    def WEBAUTHN_PASSWORDLESS(self) -> bool:
+        """Passkeys: whether the sign-in page offers signing in with a passkey alone (no password)."""
+        return bool(self._get("WEBAUTHN_PASSWORDLESS", True))
 
     @property
     def BACKUP_CODE_COUNT(self) -> int:

@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from .app_settings import REQUIRED_CHOICES, app_settings
+from .methods import registry
 from .sms import BACKENDS
 
 MIDDLEWARE_PATH = "twofactor.middleware.TwoFactorMiddleware"
@@ -136,3 +138,13 @@ def check_sms_backend(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_methods(app_configs, **kwargs):
+    """Each active method's own configuration (`Method.check`); a bad TWOFACTOR_METHODS is reported on use."""
+    try:
+        active = registry.methods()
+    except ImproperlyConfigured:
+        return []
+    return [message for method in active for message in method.check()]

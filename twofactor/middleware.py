@@ -51,10 +51,13 @@ ALLOWED_VIEWS = {
 def allowed_views(pending_state: str) -> set[str]:
     """The view names a session in `pending_state` may reach."""
     allowed = set(ALLOWED_VIEWS[pending_state])
-    if pending_state == state.SETUP:
-        for method in registry.methods():
+    for method in registry.methods():
+        if pending_state == state.SETUP:
             allowed.update(f"twofactor:{name}" for name in method.setup_view_names)
             allowed.update(f"twofactor_api:{name}" for name in method.api_setup_view_names)
+        else:
+            allowed.update(f"twofactor:{name}" for name in method.verify_view_names)
+            allowed.update(f"twofactor_api:{name}" for name in method.api_verify_view_names)
     return allowed
 
 

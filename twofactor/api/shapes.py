@@ -47,10 +47,10 @@ def session_shape(request) -> dict:
 def device_shape(device: TwoFactorDevice, primary: TwoFactorDevice | None = None) -> dict:
     """One method as listed to its owner: what it is and when it was used, never a key or a code."""
     return {
-        "id": device.method,
+        "id": device.ref,
         "method": device.method,
         "name": device.name,
-        "primary": primary is not None and device.method == primary.method,
+        "primary": primary is not None and device == primary,
         "created_at": device.created_at.isoformat() if device.created_at else None,
         "last_used_at": device.last_used_at.isoformat() if device.last_used_at else None,
         **registry.for_device(device).details(device),  # target, remaining_codes

@@ -15,8 +15,9 @@ def _current_key(request) -> str | None:
     return getattr(getattr(request, "session", None), "session_key", None)
 
 
-def remove_method(request, method: str) -> None:
-    """Remove one method (recent re-authentication required); sessions it verified end at once.
+def remove_method(request, ref: str) -> None:
+    """Remove one method or device, named by its `ref` (recent re-authentication required); sessions it
+    verified end at once.
 
     Removing the last method turns two-factor off (recovery codes go with it), which the
     site allows only when it does not require two-factor of this user.
@@ -26,24 +27,25 @@ def remove_method(request, method: str) -> None:
     with transaction.atomic():
         devices = state.devices_of(user, for_update=True)
         recovery = {m.key for m in registry.recovery()}
-        device = next((device for device in devices if device.method == method and method not in recovery), None)
+        device = next((device for device in devices if device.ref == ref and device.method not in recovery), None)
         if device is None:
             raise TwoFactorError("not_found", _("You do not use that method."), status=404)
-        remaining = [other for other in devices if other.method not in recovery and other.method != method]
+        method = device.method
+        remaining = [other for other in devices if other.method not in recovery and other != device]
         if not remaining and state.required_for(user):
             raise TwoFactorError(
                 "conflict",
                 _("This site requires two-factor authentication: add another method before removing this one."),
                 status=409,
             )
-        removed = [device] if remaining else [d for d in devices if d.method == method or d.method in recovery]
+        removed = [device] if remaining else [d for d in devices if d == device or d.method in recovery]
         removed_ids = [d.persistent_id for d in removed]
         for item in removed:
             item.delete()
     ended = state.end_sessions(
         UserSession.objects.filter(user=user, device_id__in=removed_ids).exclude(session_key=_current_key(request))
     )
-    emit(Kind.METHOD_REMOVED, user=user, request=request, method=method, sessions_ended=ended)
+    emit(Kind.METHOD_REMOVED, user=user, request=request, method=method, name=device.name, sessions_ended=ended)
     if not remaining:
         current = state.read(request)
         if current is not None:

@@ -118,7 +118,7 @@ def store_method(request, device: TwoFactorDevice) -> StoredMethod:
         # rule below sees the methods a concurrent confirmation may just have stored.
         get_user_model()._default_manager.select_for_update().filter(pk=user.pk).first()
         require_enrolment_allowed(request, at_confirm=True)
-        if type(device).objects.filter(user=user, confirmed=True).exists():
+        if device.already_stored():
             raise TwoFactorError("conflict", _("This method is already set up."), status=409)
         device.save()
         codes = None

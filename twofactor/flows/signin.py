@@ -13,19 +13,24 @@ from .errors import TwoFactorError, invalid_code, reauthentication_required, thr
 
 def pick_device(devices: list[TwoFactorDevice], method: str | None, code: str, default: str | None = None):
     """The device a code is meant for: the named method, a recovery code by its shape, else the default."""
-    by_method = {device.method: device for device in devices}
+    by_method: dict[str, list[TwoFactorDevice]] = {}
+    for device in devices:
+        by_method.setdefault(device.method, []).append(device)
+
+    def of(key: str | None) -> TwoFactorDevice | None:
+        chosen = registry.get(key)
+        return chosen.device_for_code(by_method[key], code) if chosen and key in by_method else None
+
     if method:
-        return by_method.get(method)
-    recovery = [by_method[m.key] for m in registry.recovery() if m.key in by_method]
-    recognized = next(
-        (by_method[m.key] for m in registry.recovery() if m.key in by_method and m.recognizes(code)), None
-    )
+        return of(method)
+    recovery = [m.key for m in registry.recovery() if m.key in by_method]
+    recognized = next((key for key in recovery if registry.get(key).recognizes(code)), None)
     if recognized is not None:
-        return recognized
+        return of(recognized)
     if default and default in by_method:
-        return by_method[default]
+        return of(default)
     primary = state.primary_device(devices)
-    return primary or next(iter(recovery), None)
+    return primary or next((of(key) for key in recovery), None)
 
 
 def check_code(request, user, code: str, method: str | None = None) -> TwoFactorDevice:
@@ -40,7 +45,7 @@ def check_code(request, user, code: str, method: str | None = None) -> TwoFactor
     refused = registry.for_device(device).refusal(user)
     if refused is not None:
         raise refused
-    checked = check_device_code(request, user, device, code)
+    checked = check_device_code(request, user, device, registry.for_device(device).bind_code(request, code))
     registry.for_device(device).on_code_accepted(request, user, checked)
     return checked
 
@@ -54,7 +59,16 @@ def check_device_code(request, user, device, code: str, *, event_method: str | N
         emit(Kind.THROTTLED, user=user, request=request, method=event_method, retry_after=result.retry_after)
         raise throttled(result.retry_after)
     if not result.accepted:
-        emit(Kind.CODE_FAILED, user=user, request=request, method=event_method, failures=result.failure_count)
+        # A method may say why (e.g. a passkey's counter went backwards: a cloned key); never a code or a secret.
+        reason = getattr(result.device, "rejection_reason", "")
+        emit(
+            Kind.CODE_FAILED,
+            user=user,
+            request=request,
+            method=event_method,
+            failures=result.failure_count,
+            **({"reason": reason} if reason else {}),
+        )
         raise invalid_code()
     return result.device
 

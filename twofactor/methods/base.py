@@ -52,6 +52,15 @@ class Method:
     #: must first add a method may reach; the first one is the set-up page offered to users.
     setup_view_names: ClassVar[tuple[str, ...]] = ()
     api_setup_view_names: ClassVar[tuple[str, ...]] = ()
+    #: URL names (app and API namespaces) a session whose second step is pending may reach besides the
+    #: sign-in page: a method whose answer is not a typed code posts it to a view of its own.
+    verify_view_names: ClassVar[tuple[str, ...]] = ()
+    api_verify_view_names: ClassVar[tuple[str, ...]] = ()
+    #: The sign-in page shows the typed-code form under `verify_template` (off for a method that answers
+    #: another way, e.g. a signature made by the browser, whose template brings its own form).
+    typed_code: ClassVar[bool] = True
+    #: Included on the password sign-in page when `offers_sign_in()`: a way to sign in without a password.
+    login_template: ClassVar[str | None] = None
 
     def __init__(self) -> None:
         if not self.title:
@@ -67,9 +76,14 @@ class Method:
     def get_model(self) -> type[TwoFactorDevice]:
         return apps.get_model(self.model)
 
+    @property
+    def multiple(self) -> bool:
+        """Whether a user may hold several devices of this method (its model says: `one_per_user`)."""
+        return not self.get_model().one_per_user
+
     def devices(self, user) -> QuerySet:
-        """The user's confirmed devices of this method (at most one: a user holds one device of a kind)."""
-        return self.get_model().objects.filter(user=user, confirmed=True)
+        """The user's confirmed devices of this method (one, unless the model allows several), oldest first."""
+        return self.get_model().objects.filter(user=user, confirmed=True).order_by("pk")
 
     # Pages and API
 
@@ -101,11 +115,28 @@ class Method:
         """A few words on the device's state for staff (admin, twofactor_status): "7 unused"; never a secret."""
         return ""
 
+    def check(self) -> list:
+        """System-check messages about this method's configuration (see twofactor.checks)."""
+        return []
+
     # Sign-in
 
     def refusal(self, user):
         """A TwoFactorError when this method may not be `user`'s second step right now, else None."""
         return None
+
+    def offers_sign_in(self) -> bool:
+        """Whether the password sign-in page offers `login_template`."""
+        return bool(self.login_template)
+
+    def device_for_code(self, devices: list[TwoFactorDevice], code: str) -> TwoFactorDevice | None:
+        """Which of the user's devices of this method (several when `multiple`) `code` is meant for."""
+        return devices[0] if devices else None
+
+    def bind_code(self, request, code: str) -> str:
+        """What the device checks for `code` as submitted: the code itself, unless the answer depends on a
+        challenge the session holds, which this takes (once) and binds to it. May raise TwoFactorError."""
+        return code
 
     def recognizes(self, code: str) -> bool:
         """Whether `code`, sent without a method, is unmistakably one of this method's (a backup code's shape)."""

@@ -23,9 +23,21 @@ class TwoFactorDevice(ThrottlingMixin, TimestampMixin, Device):
     method: str = ""
     #: Fields holding a secret encrypted with twofactor.crypto (re-encrypted by twofactor_rotate_keys).
     encrypted_fields: tuple[str, ...] = ()
+    #: A user holds one device of this kind (the model's UniqueConstraint says so too); False lets a user
+    #: hold several, each with its own name.
+    one_per_user: bool = True
 
     class Meta:
         abstract = True
+
+    @property
+    def ref(self) -> str:
+        """How pages and the API name this device to its owner: the method, or method-pk when there may be several."""
+        return self.method if self.one_per_user else f"{self.method}-{self.pk}"
+
+    def already_stored(self) -> bool:
+        """Whether saving this new device would repeat one the user holds (asked with the user's row locked)."""
+        return self.one_per_user and type(self).objects.filter(user=self.user, confirmed=True).exists()
 
     def get_throttle_factor(self) -> int:
         return app_settings.THROTTLE_FACTOR

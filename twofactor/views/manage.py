@@ -25,7 +25,7 @@ def overview(request):
         "primary": state.primary_device(devices),
         # Recovery methods (backup codes) have a card of their own: (method, the user's device or None).
         "recovery": [(method, by_method.get(method.key)) for method in registry.recovery() if method.overview_template],
-        "missing": [method for method in registry.enrollable() if method.key not in by_method],
+        "missing": [method for method in registry.enrollable() if method.multiple or method.key not in by_method],
         "required": state.required_for(user),
         "sessions": state.live_sessions(user).order_by("-created_at"),
         "current_session_key": request.session.session_key,
@@ -51,6 +51,7 @@ def _sensitive_action(request, action, success_message: str):
 @login_required
 @require_POST
 def remove_method(request, method: str):
+    """`method` is the device's `ref`: the method's key, or key-pk for a method a user may hold several of."""
     return _sensitive_action(request, lambda: flows.remove_method(request, method), _("The method was removed."))
 
 

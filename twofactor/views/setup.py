@@ -16,7 +16,7 @@ def choose(request):
     """Which method to add; the page a session without any method is sent to when one is required."""
     current = {device.method for device in state.devices_of(request.user)}
     context = {
-        "offered": [method for method in registry.enrollable() if method.key not in current],
+        "offered": [method for method in registry.enrollable() if method.multiple or method.key not in current],
         "required": state.required_for(request.user) and not current,
         "next": safe_next(request, ""),
     }

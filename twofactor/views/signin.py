@@ -14,10 +14,14 @@ from .common import add_flow_error, safe_next, status_for
 
 
 def _method_context(devices, current_method):
+    others = {}
+    for device in devices:  # one button per method, whether the user holds one device of it or several
+        if device.method != current_method:
+            others.setdefault(device.method, device)
     return {
         "methods": devices,
         "current_method": current_method,
-        "other_methods": [device for device in devices if device.method != current_method],
+        "other_methods": list(others.values()),
         "current_device": next((device for device in devices if device.method == current_method), None),
         "current": registry.get(current_method),
     }
@@ -79,7 +83,9 @@ def verify(request):
 def reauthenticate(request):
     devices = state.devices_of(request.user)
     needs_code = bool(devices)
-    primary = state.primary_device(devices) or (devices[0] if devices else None)
+    # Re-authentication takes a typed code: offer first the primary method if it is one, else the first that is.
+    typed = [device for device in devices if getattr(registry.for_device(device), "typed_code", True)]
+    primary = state.primary_device(typed) or (typed[0] if typed else None)
     method = request.POST.get("method") or request.GET.get("method") or (primary.method if primary else None)
     form = ReauthenticateForm(needs_code=needs_code, initial={"method": method})
     status = 200

@@ -1,0 +1,421 @@
+"""Passkeys (WebAuthn) on the server: enrolment, the second step, sign-in without a password.
+
+Every response is made by tests/soft_authenticator.py: a real P-256 key signs real WebAuthn
+structures, so py_webauthn checks genuine signatures, origins, RP ids, challenges and counters.
+"""
+import json
+import logging
+import time
+
+import pytest
+from django.test import Client
+
+from twofactor.methods.passkey.models import PasskeyDevice
+from twofactor.models import SecurityEvent
+
+from .api_client import ApiClient, error_of
+from .conftest import PASSWORD, make_user
+from .soft_authenticator import SoftAuthenticator, b64
+
+pytestmark = pytest.mark.django_db
+
+
+def enrol(api: ApiClient, authenticator: SoftAuthenticator, name: str = "Laptop", **answer):
+    options = api.post("/2fa/setup/passkey/begin", {"name": name}).json()["publicKey"]
+    credential = authenticator.create(options, **answer)
+    return api.post("/2fa/setup/passkey/complete", {"credential": json.dumps(credential), "name": name})
+
+
+def begin_second_step(api: ApiClient) -> dict:
+    response = api.post("/2fa/verify/passkey/begin")
+    assert response.status_code == 200, response.content
+    return response.json()["publicKey"]
+
+
+def complete_second_step(api: ApiClient, credential: dict, **fields):
+    return api.post("/2fa/verify/passkey/complete", {"credential": json.dumps(credential), **fields})
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice")
+
+
+@pytest.fixture
+def key():
+    return SoftAuthenticator()
+
+
+@pytest.fixture
+def enrolled(alice, key):
+    """Alice with one passkey (enrolled through the API, as a first method), signed out again."""
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    response = enrol(api, key)
+    assert response.status_code == 200, response.content
+    return PasskeyDevice.objects.get(user=alice)
+
+
+@pytest.fixture
+def pending(enrolled):
+    """A fresh client whose password step is done and whose passkey step is pending."""
+    api = ApiClient()
+    assert api.login("alice", PASSWORD)["two_factor"]["state"] == "verify"
+    return api
+
+
+def nothing_changed(device: PasskeyDevice, api: ApiClient) -> None:
+    fresh = PasskeyDevice.objects.get(pk=device.pk)
+    assert (fresh.sign_count, fresh.last_used_at, fresh.last_challenge) == (
+        device.sign_count, device.last_used_at, device.last_challenge)
+    assert api.get("/session").json()["verified"] is False
+
+
+# Enrolment
+
+
+def test_enrolment_stores_the_verified_credential_and_gives_backup_codes(alice, key):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    response = enrol(api, key, "Blue key")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["session"]["verified"] is True
+    assert len(body["backup_codes"]) == 10
+    device = PasskeyDevice.objects.get(user=alice)
+    assert body["device"]["id"] == f"passkey-{device.pk}"
+    assert bytes(device.credential_id) == key.credential_id
+    assert bytes(device.user_handle) == key.user_handle and len(key.user_handle) == 32
+    assert device.name == "Blue key"
+    assert device.transports == ["usb", "nfc"]
+    assert device.aaguid == "cb69481e-8ff7-4039-93ec-0a2729a154a8"
+    assert device.authenticator_model == "YubiKey 5 Series"
+    assert device.created_at is not None and device.sign_count == 0
+    assert SecurityEvent.objects.filter(user=alice, kind=SecurityEvent.Kind.METHOD_ADDED).exists()
+
+
+def test_packed_self_attestation_is_verified(alice, key):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    assert enrol(api, key, fmt="packed").status_code == 200
+    assert PasskeyDevice.objects.filter(user=alice).count() == 1
+
+
+def test_a_forged_attestation_signature_is_refused(alice, key):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    # The self attestation signed by another key than the credential's.
+    error_of(enrol(api, key, fmt="packed", statement_key=SoftAuthenticator().key), 400, "invalid_passkey")
+    assert not PasskeyDevice.objects.exists()
+
+
+def test_a_user_holds_several_passkeys_and_the_second_excludes_the_first(alice, key):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    assert enrol(api, key, "Laptop").status_code == 200
+    options = api.post("/2fa/setup/passkey/begin", {"name": "Phone"}).json()["publicKey"]
+    assert [entry["id"] for entry in options["excludeCredentials"]] == [b64(key.credential_id)]
+    phone = SoftAuthenticator()
+    assert enrol(api, phone, "Phone").status_code == 200
+    names = list(PasskeyDevice.objects.filter(user=alice).order_by("pk").values_list("name", flat=True))
+    assert names == ["Laptop", "Phone"]
+    devices = api.get("/2fa/devices").json()["devices"]
+    assert sorted(d["name"] for d in devices if d["method"] == "passkey") == ["Laptop", "Phone"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"origin": "https://evil.example"}, "invalid_passkey"),
+        ({"rp_id": "evil.example"}, "invalid_passkey"),
+        ({"user_verified": False}, None),  # accepted: user verification is only preferred by default
+    ],
+    ids=["wrong origin", "wrong RP id", "no user verification"],
+)
+def test_enrolment_checks_origin_and_rp_id(alice, key, answer, expected):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    response = enrol(api, key, **answer)
+    if expected is None:
+        assert response.status_code == 200
+        return
+    error_of(response, 400, expected)
+    assert not PasskeyDevice.objects.exists()
+
+
+def test_enrolment_requires_user_verification_when_the_setting_asks(alice, key, settings):
+    settings.TWOFACTOR_WEBAUTHN_USER_VERIFICATION = "required"
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    error_of(enrol(api, key, user_verified=False), 400, "invalid_passkey")
+    assert not PasskeyDevice.objects.exists()
+
+
+def test_an_enrolment_challenge_is_good_once(alice, key):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    options = api.post("/2fa/setup/passkey/begin", {}).json()["publicKey"]
+    credential = json.dumps(key.create(options))
+    assert api.post("/2fa/setup/passkey/complete", {"credential": credential}).status_code == 200
+    error_of(api.post("/2fa/setup/passkey/complete", {"credential": credential}), 409, "no_pending_setup")
+    # A new begin has a new challenge: the old answer does not match it.
+    api.post("/2fa/setup/passkey/begin", {})
+    error_of(api.post("/2fa/setup/passkey/complete", {"credential": credential}), 400, "invalid_passkey")
+    assert PasskeyDevice.objects.count() == 1
+
+
+def test_an_expired_enrolment_challenge_is_refused(alice, key, settings):
+    settings.TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS = 0
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    time.sleep(0.01)
+    error_of(enrol(api, key), 400, "challenge_expired")
+    assert not PasskeyDevice.objects.exists()
+
+
+def test_the_same_credential_cannot_be_registered_twice(alice, key):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    assert enrol(api, key).status_code == 200
+    error_of(enrol(api, key), 409, "conflict")
+    assert PasskeyDevice.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "credential",
+    ["", "not json", "[]", '{"rawId": 5}', '{"rawId": "%%%"}', '{"rawId": "AAAA"}',
+     '{"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"clientDataJSON": "e30",'
+     ' "attestationObject": "oA"}}', "{" * 5000],
+    ids=["empty", "text", "list", "number id", "bad base64", "no response", "empty cbor", "deep"],
+)
+def test_malformed_enrolment_input_is_a_clear_400(alice, credential):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    api.post("/2fa/setup/passkey/begin", {})
+    response = api.post("/2fa/setup/passkey/complete", {"credential": credential})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] in {"validation_error", "invalid_passkey"}
+    assert not PasskeyDevice.objects.exists()
+
+
+# The second step
+
+
+def test_a_passkey_completes_the_pending_sign_in(enrolled, pending, key):
+    options = begin_second_step(pending)
+    assert [entry["id"] for entry in options["allowCredentials"]] == [b64(key.credential_id)]
+    response = complete_second_step(pending, key.get(options))
+    assert response.status_code == 200, response.content
+    assert response.json()["verified"] is True
+    device = PasskeyDevice.objects.get(pk=enrolled.pk)
+    assert device.sign_count == 1 and device.last_used_at is not None
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SIGNED_IN, data__method="passkey").exists()
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [({"origin": "https://evil.example"}, 400), ({"rp_id": "evil.example"}, 400)],
+    ids=["wrong origin", "wrong RP id"],
+)
+def test_the_second_step_checks_origin_and_rp_id(enrolled, pending, key, answer, status):
+    response = complete_second_step(pending, key.get(begin_second_step(pending), **answer))
+    error_of(response, status, "invalid_code")
+    nothing_changed(enrolled, pending)
+
+
+def test_a_second_step_challenge_is_good_once(enrolled, pending, key):
+    options = begin_second_step(pending)
+    assertion = key.get(options)
+    wrong = key.get(options, origin="https://evil.example")
+    error_of(complete_second_step(pending, wrong), 400, "invalid_code")
+    # The challenge went with the first answer: the good one, sent after it, is refused too.
+    error_of(complete_second_step(pending, assertion), 400, "challenge_expired")
+    nothing_changed(enrolled, pending)
+
+
+def test_an_assertion_replayed_in_another_session_is_refused(enrolled, pending, key):
+    assertion = key.get(begin_second_step(pending))
+    assert complete_second_step(pending, assertion).status_code == 200
+    other = ApiClient()
+    other.login("alice", PASSWORD)
+    begin_second_step(other)
+    device = PasskeyDevice.objects.get(pk=enrolled.pk)
+    error_of(complete_second_step(other, assertion), 400, "invalid_code")
+    nothing_changed(device, other)
+
+
+def test_an_expired_second_step_challenge_is_refused(enrolled, pending, key, settings):
+    options = begin_second_step(pending)
+    settings.TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS = 0
+    time.sleep(0.01)
+    error_of(complete_second_step(pending, key.get(options)), 400, "challenge_expired")
+    nothing_changed(enrolled, pending)
+
+
+def test_a_counter_going_backwards_is_refused_and_logged_as_a_cloned_key(enrolled, pending, key, caplog):
+    PasskeyDevice.objects.filter(pk=enrolled.pk).update(sign_count=10)
+    enrolled.refresh_from_db()
+    with caplog.at_level(logging.WARNING, logger="twofactor.passkey"):
+        response = complete_second_step(pending, key.get(begin_second_step(pending), sign_count=5))
+    error_of(response, 400, "invalid_code")
+    nothing_changed(enrolled, pending)
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.CODE_FAILED)
+    assert event.data["method"] == "passkey" and event.data["reason"] == "sign_count_not_increasing"
+    assert "may have been cloned" in caplog.text
+
+
+def test_another_users_passkey_cannot_complete_the_sign_in(enrolled, pending, key):
+    bob, bobs_key = make_user("bob"), SoftAuthenticator()
+    api = ApiClient()
+    api.login("bob", PASSWORD)
+    assert enrol(api, bobs_key).status_code == 200
+    response = complete_second_step(pending, bobs_key.get(begin_second_step(pending)))
+    error_of(response, 400, "invalid_code")
+    nothing_changed(enrolled, pending)
+    assert PasskeyDevice.objects.get(user=bob).sign_count == 0
+
+
+@pytest.mark.parametrize("credential", ["", "nonsense", '{"rawId": "AAAA", "response": {}}', "{" * 5000])
+def test_malformed_assertions_are_a_clear_400(enrolled, pending, credential):
+    begin_second_step(pending)
+    response = pending.post("/2fa/verify/passkey/complete", {"credential": credential})
+    assert response.status_code == 400, response.content
+    nothing_changed(enrolled, pending)
+
+
+def test_the_verify_page_offers_the_passkey_and_takes_its_answer(enrolled, key):
+    client = Client()
+    assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+    page = client.get("/2fa/verify/")
+    assert b"Use your passkey" in page.content and b"twofactor/passkey.js" in page.content
+    assert b'name="code"' not in page.content  # no typed-code field for this method
+    options = client.post("/api/v1/2fa/verify/passkey/begin", "{}", content_type="application/json").json()
+    response = client.post("/2fa/verify/passkey/", {"credential": json.dumps(key.get(options["publicKey"])),
+                                                    "next": "/2fa/"})
+    assert response.status_code == 302 and response["Location"] == "/2fa/"
+    assert client.get("/").status_code == 200
+    # Another answer to the used challenge: a 400 page, no server error.
+    again = client.post("/2fa/verify/passkey/", {"credential": json.dumps(key.get(options["publicKey"]))})
+    assert again.status_code == 400 and b"expired or was already answered" in again.content
+
+
+# Without a password
+
+
+def sign_in_without_password(api: ApiClient, key: SoftAuthenticator, **answer):
+    options = api.post("/2fa/passkey/sign-in/begin").json()["publicKey"]
+    assert options["userVerification"] == "required" and not options.get("allowCredentials")
+    return api.post("/2fa/passkey/sign-in/complete", {"credential": json.dumps(key.get(options, **answer))})
+
+
+def test_a_passkey_alone_signs_in_fully_verified(enrolled, key):
+    api = ApiClient()
+    response = sign_in_without_password(api, key)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["authenticated"] and body["verified"] and body["user"]["username"] == "alice"
+    assert api.get("/2fa/devices").status_code == 200
+    event = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SIGNED_IN).latest("pk")
+    assert event.data["passwordless"] is True
+    # No password was given: removing a method still asks for re-authentication.
+    device_id = f"passkey-{enrolled.pk}"
+    error_of(api.delete(f"/2fa/devices/{device_id}", {}), 403, "reauthentication_required")
+
+
+@pytest.mark.parametrize(
+    "answer", [{"user_verified": False}, {"origin": "https://evil.example"}, {"rp_id": "evil.example"}],
+    ids=["no user verification", "wrong origin", "wrong RP id"],
+)
+def test_sign_in_without_password_is_refused_with_one_generic_answer(enrolled, key, answer):
+    api = ApiClient()
+    error_of(sign_in_without_password(api, key, **answer), 401, "invalid_credentials")
+    assert api.get("/session").json()["authenticated"] is False
+    assert PasskeyDevice.objects.get(pk=enrolled.pk).sign_count == 0
+
+
+def test_an_unknown_passkey_cannot_sign_in(enrolled):
+    api = ApiClient()
+    error_of(sign_in_without_password(api, SoftAuthenticator()), 401, "invalid_credentials")
+    assert api.get("/session").json()["authenticated"] is False
+
+
+def test_a_passwordless_challenge_is_good_once(enrolled, key):
+    api = ApiClient()
+    options = api.post("/2fa/passkey/sign-in/begin").json()["publicKey"]
+    credential = json.dumps(key.get(options))
+    assert api.post("/2fa/passkey/sign-in/complete", {"credential": credential}).status_code == 200
+    other = ApiClient()
+    error_of(other.post("/2fa/passkey/sign-in/complete", {"credential": credential}), 400, "challenge_expired")
+    other.post("/2fa/passkey/sign-in/begin")
+    error_of(other.post("/2fa/passkey/sign-in/complete", {"credential": credential}), 401, "invalid_credentials")
+    assert other.get("/session").json()["authenticated"] is False
+
+
+def test_an_inactive_user_cannot_sign_in_with_a_passkey(enrolled, key, alice):
+    alice.is_active = False
+    alice.save()
+    error_of(sign_in_without_password(ApiClient(), key), 401, "invalid_credentials")
+
+
+def test_a_setting_turns_sign_in_without_password_off(enrolled, key, settings):
+    settings.TWOFACTOR_WEBAUTHN_PASSWORDLESS = False
+    api = ApiClient()
+    error_of(api.post("/2fa/passkey/sign-in/begin"), 404, "not_found")
+    error_of(api.post("/2fa/passkey/sign-in/complete", {"credential": "{}"}), 404, "not_found")
+    assert b"Sign in with a passkey" not in Client().get("/accounts/login/").content
+
+
+def test_the_login_page_offers_a_passkey(db):
+    page = Client().get("/accounts/login/")
+    assert b"Sign in with a passkey" in page.content and b"twofactor/passkey.js" in page.content
+
+
+def test_the_sign_in_page_form_signs_in(enrolled, key):
+    client = Client()
+    options = client.post("/api/v1/2fa/passkey/sign-in/begin", "{}", content_type="application/json").json()
+    response = client.post("/2fa/passkey/sign-in/", {"credential": json.dumps(key.get(options["publicKey"])),
+                                                     "next": "/2fa/"})
+    assert response.status_code == 302 and response["Location"] == "/2fa/"
+    assert client.get("/").status_code == 200
+    failed = Client().post("/2fa/passkey/sign-in/", {"credential": "junk"})
+    assert failed.status_code == 400 and b"Try again" in failed.content
+
+
+# Managing passkeys
+
+
+def test_rename_and_remove_after_reauthentication(enrolled, key, alice):
+    api = ApiClient()
+    sign_in_without_password(api, key)
+    client = api.django
+    page = client.get("/2fa/setup/passkey/")
+    assert page.status_code == 200 and b"Laptop" in page.content
+    renamed = client.post(f"/2fa/passkeys/{enrolled.pk}/rename/",
+                          {"name": "Work laptop", "csrfmiddlewaretoken": api.csrf_token})
+    assert renamed.status_code == 302
+    assert PasskeyDevice.objects.get(pk=enrolled.pk).name == "Work laptop"
+    # Someone else's passkey cannot be renamed.
+    other = PasskeyDevice.objects.create(user=make_user("bob"), name="Bob's", confirmed=True,
+                                         credential_id=b"b" * 16, public_key=b"k", user_handle=b"h")
+    client.post(f"/2fa/passkeys/{other.pk}/rename/", {"name": "Mine", "csrfmiddlewaretoken": api.csrf_token})
+    assert PasskeyDevice.objects.get(pk=other.pk).name == "Bob's"
+    # A second passkey, then remove the first after proving the password and a code again.
+    assert enrol(api, SoftAuthenticator(), "Phone").status_code == 200
+    codes = api.post("/reauthenticate", {"password": PASSWORD, "code": "x"})
+    assert codes.status_code == 400  # a passkey is not a typed code: use a backup code instead
+    from twofactor.methods.backup.codes import replace_backup_codes
+
+    backup = replace_backup_codes(alice)
+    assert api.post("/reauthenticate", {"password": PASSWORD, "code": backup[0], "method": "backup"}).status_code == 200
+    assert api.delete(f"/2fa/devices/passkey-{enrolled.pk}", {}).status_code == 200
+    assert list(PasskeyDevice.objects.filter(user=alice).values_list("name", flat=True)) == ["Phone"]
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.METHOD_REMOVED, data__name="Work laptop").exists()
+
+
+def test_staff_reset_removes_every_passkey(enrolled, alice):
+    from twofactor import flows
+
+    PasskeyDevice.objects.create(user=alice, name="Second", confirmed=True, credential_id=b"x" * 16,
+                                 public_key=b"k", user_handle=b"h")
+    assert flows.reset_user(alice) >= 2
+    assert not PasskeyDevice.objects.filter(user=alice).exists()

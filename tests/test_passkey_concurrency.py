@@ -1,0 +1,76 @@
+"""One passkey assertion submitted many times at once is accepted exactly once (real threads, own connections).
+
+Runs on SQLite (immediate transactions) and PostgreSQL (row locks) alike. The authenticator whose
+counter stays at 0 (as synced passkeys do) leaves only the challenge check to refuse the copies.
+"""
+import json
+import secrets
+
+import pytest
+from django.test import Client
+
+from twofactor.methods.passkey.models import PasskeyDevice
+from twofactor.models import SecurityEvent
+from twofactor.verification import verify_code
+
+from .conftest import PASSWORD, make_user
+from .soft_authenticator import ORIGIN, RP_ID, SoftAuthenticator, b64
+from .test_concurrency import THREADS, run_at_once
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROUNDS = 5
+
+
+def passkey_for(user, key: SoftAuthenticator) -> PasskeyDevice:
+    key.user_handle = secrets.token_bytes(32)
+    return PasskeyDevice.objects.create(
+        user=user, name="Key", confirmed=True, credential_id=key.credential_id, public_key=key._cose_key(),
+        user_handle=key.user_handle,
+    )
+
+
+def bound_assertion(key: SoftAuthenticator) -> str:
+    challenge = b64(secrets.token_bytes(32))
+    credential = key.get({"challenge": challenge, "rpId": RP_ID})
+    return json.dumps({"credential": credential, "challenge": challenge, "rp_id": RP_ID, "origins": [ORIGIN],
+                       "require_user_verification": False})
+
+
+@pytest.mark.parametrize("counts", [True, False], ids=["counter", "counter stays at 0"])
+def test_one_assertion_checked_by_many_threads_is_accepted_once(counts):
+    for round_number in range(ROUNDS):
+        key = SoftAuthenticator(counts=counts)
+        device = passkey_for(make_user(f"user{counts}{round_number}"), key)
+        bound = bound_assertion(key)
+
+        def work(index):
+            yield
+            return verify_code(device, bound).accepted
+
+        assert sum(run_at_once(work)) == 1
+        fresh = PasskeyDevice.objects.get(pk=device.pk)
+        assert fresh.sign_count == (1 if counts else 0)
+        assert fresh.throttling_failure_count == THREADS - 1
+
+
+def test_two_submissions_of_one_assertion_to_the_sign_in_page_sign_in_once():
+    key = SoftAuthenticator(counts=False)
+    user = make_user("carol")
+    passkey_for(user, key)
+    for _round in range(ROUNDS):
+        browser = Client()
+        assert browser.post("/accounts/login/", {"username": "carol", "password": PASSWORD}).status_code == 302
+        options = browser.post("/api/v1/2fa/verify/passkey/begin", "{}", content_type="application/json").json()
+        credential = json.dumps(key.get(options["publicKey"]))
+        cookies = browser.cookies
+
+        def work(index):
+            twin = Client()
+            twin.cookies = cookies  # the same session, sent twice at once (a double click, a replaying proxy)
+            yield
+            return twin.post("/2fa/verify/passkey/", {"credential": credential}).status_code
+
+        statuses = run_at_once(work, count=2)
+        assert sorted(statuses) == [302, 400], statuses
+    signed_in = SecurityEvent.objects.filter(user=user, kind=SecurityEvent.Kind.SIGNED_IN).count()
+    assert signed_in == ROUNDS

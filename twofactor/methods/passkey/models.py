@@ -1,0 +1,44 @@
+"""A passkey or security key: a WebAuthn credential's public key and what the site must remember of it."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+
+from ...models.devices import TwoFactorDevice
+from .aaguids import authenticator_model
+
+KEY = "passkey"
+
+
+class PasskeyDevice(TwoFactorDevice):
+    """One WebAuthn credential; a user may hold several. Only public data: no secret is stored."""
+
+    method = KEY
+    one_per_user = False
+
+    credential_id = models.BinaryField(max_length=1023, unique=True, help_text=_("The credential's id (raw bytes)."))
+    public_key = models.BinaryField(help_text=_("The credential's COSE public key."))
+    sign_count = models.PositiveBigIntegerField(default=0, help_text=_("The authenticator's signature counter."))
+    transports = models.JSONField(default=list, blank=True, help_text=_("usb, nfc, ble, internal, hybrid …"))
+    aaguid = models.CharField(max_length=36, blank=True, default="", help_text=_("The authenticator model's id."))
+    user_handle = models.BinaryField(max_length=64, help_text=_("The WebAuthn user id this credential was made for."))
+    backed_up = models.BooleanField(default=False, help_text=_("Synced passkey (copied by a password manager)."))
+    last_challenge = models.CharField(
+        max_length=64, blank=True, default="", help_text=_("SHA-256 of the last accepted challenge; never accepted twice.")
+    )
+
+    class Meta(Device.Meta):
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+
+    @property
+    def authenticator_model(self) -> str:
+        """The authenticator's make and model when its AAGUID is a well-known one, else ""."""
+        return authenticator_model(self.aaguid)
+
+    def already_stored(self) -> bool:
+        return type(self).objects.filter(credential_id=self.credential_id).exists()
+
+    def check_code(self, code: str) -> bool:
+        from .ceremony import check_assertion  # the library loads only when a passkey is used
+
+        return check_assertion(self, code)

@@ -1,0 +1,82 @@
+"""Enrolling, renaming and listing passkeys: the pending enrolment is the usual set-up record in the session."""
+import secrets
+import time
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+
+from ...app_settings import app_settings
+from ...flows.errors import TwoFactorError
+from ...flows.setup import PENDING_KEY, clear_pending
+from . import ceremony
+from .models import KEY, PasskeyDevice
+
+NAME_MAX_LENGTH = 64
+
+
+def passkeys_of(user) -> list[PasskeyDevice]:
+    return list(PasskeyDevice.objects.filter(user=user, confirmed=True).order_by("pk"))
+
+
+def begin_enrolment(request, name: str = "") -> dict:
+    """Creation options for the browser; the challenge waits in the pending set-up record."""
+    user = request.user
+    existing = passkeys_of(user)
+    # One WebAuthn user id per account, so an authenticator keeps one passkey per account on this site.
+    handle = bytes(existing[0].user_handle) if existing else secrets.token_bytes(32)
+    challenge = secrets.token_bytes(ceremony.CHALLENGE_BYTES)
+    request.session[PENDING_KEY] = {
+        "method": KEY,
+        "started_at": time.time(),
+        "failures": 0,
+        "challenge": bytes_to_base64url(challenge),
+        "user_handle": bytes_to_base64url(handle),
+        "name": name,
+    }
+    return ceremony.registration_options(request, user, user_handle=handle, challenge=challenge, existing=existing)
+
+
+def name_pending(request, name: str) -> None:
+    """The name the user typed beside the button, kept with the pending enrolment."""
+    record = request.session.get(PENDING_KEY)
+    if record and record.get("method") == KEY and name:
+        request.session[PENDING_KEY] = {**record, "name": name}
+
+
+def check_pending_passkey(request, record: dict, code: str) -> PasskeyDevice:
+    """The browser's attestation for the pending challenge, checked; returns the unsaved device.
+
+    The challenge is good once: the pending record goes whatever the outcome.
+    """
+    clear_pending(request)
+    if time.time() - record.get("started_at", 0) > app_settings.WEBAUTHN_CHALLENGE_SECONDS:
+        raise TwoFactorError(
+            "challenge_expired", _("The passkey request expired. Please start again."), status=400,
+        )
+    credential = ceremony.parse_credential(code)
+    new = ceremony.verify_registration(request, credential, base64url_to_bytes(record["challenge"]))
+    if PasskeyDevice.objects.filter(credential_id=new.credential_id).exists():
+        raise TwoFactorError("conflict", _("This passkey is already registered."), status=409)
+    return PasskeyDevice(
+        user=request.user,
+        name=record.get("name") or str(_("Passkey")),
+        confirmed=True,
+        credential_id=new.credential_id,
+        public_key=new.public_key,
+        sign_count=new.sign_count,
+        transports=new.transports,
+        aaguid=new.aaguid,
+        user_handle=base64url_to_bytes(record["user_handle"]),
+        backed_up=new.backed_up,
+    )
+
+
+def rename(request, device_id: int, name: str) -> PasskeyDevice:
+    with transaction.atomic():
+        device = PasskeyDevice.objects.select_for_update().filter(user=request.user, pk=device_id, confirmed=True).first()
+        if device is None:
+            raise TwoFactorError("not_found", _("You have no such passkey."), status=404)
+        device.name = name
+        device.save(update_fields=["name"])
+    return device

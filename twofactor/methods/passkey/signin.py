@@ -1,0 +1,66 @@
+"""Signing in with a passkey: as the second step (through the generic flows), or alone, without a password."""
+from django.conf import settings
+from django.contrib.auth import login
+from django.utils.translation import gettext_lazy as _
+
+from ... import state
+from ...app_settings import app_settings
+from ...flows.errors import TwoFactorError
+from ...flows.signin import check_device_code
+from ...signals import Kind, emit
+from . import ceremony
+from .models import KEY, PasskeyDevice
+
+#: Challenge purposes in the session: the second step of a sign-in, and a sign-in without a password.
+SECOND_STEP, PASSWORDLESS = "second_step", "passwordless"
+
+
+def begin_second_step(request) -> dict:
+    """Request options for the signed-in user's passkeys (the second step of a password sign-in)."""
+    devices = PasskeyDevice.objects.filter(user=request.user, confirmed=True)
+    if not devices.exists():
+        raise TwoFactorError("invalid_method", _("You have no passkey."), status=400)
+    challenge = ceremony.issue_challenge(request, SECOND_STEP)
+    return ceremony.authentication_options(request, challenge=challenge, devices=devices)
+
+
+def begin_passwordless(request) -> dict:
+    """Request options for any discoverable passkey of this site, user verification required."""
+    if not app_settings.WEBAUTHN_PASSWORDLESS:
+        raise TwoFactorError("not_found", _("Signing in with a passkey alone is turned off."), status=404)
+    challenge = ceremony.issue_challenge(request, PASSWORDLESS)
+    return ceremony.authentication_options(request, challenge=challenge, user_verification="required")
+
+
+def _refused() -> TwoFactorError:
+    # One message whatever went wrong: it does not tell whether the passkey belongs to anybody here.
+    return TwoFactorError("invalid_credentials", _("That passkey could not sign you in."), status=401)
+
+
+def sign_in_without_password(request, text: str):
+    """A discoverable passkey, verified by its user, signs its owner in: the session is fully verified.
+
+    The assertion goes through the same locked, exactly-once check as every code.
+    """
+    if not app_settings.WEBAUTHN_PASSWORDLESS:
+        raise TwoFactorError("not_found", _("Signing in with a passkey alone is turned off."), status=404)
+    challenge = ceremony.take_challenge(request, PASSWORDLESS)
+    credential = ceremony.parse_credential(text)
+    device = (
+        PasskeyDevice.objects.filter(credential_id=ceremony.credential_id(credential), confirmed=True)
+        .select_related("user").first()
+    )
+    if device is None or not device.user.is_active:
+        raise _refused()
+    user = device.user
+    bound = ceremony.bind(request, credential, challenge, require_user_verification=True)
+    try:
+        checked = check_device_code(request, user, device, bound)  # the locked, exactly-once check; events
+    except TwoFactorError as failure:
+        raise failure if failure.code == "throttled" else _refused() from None
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    # No password was given: re-authentication before weakening the account still asks for it.
+    request.session.pop(state.REAUTH_KEY, None)
+    state.mark_verified(request, checked)
+    emit(Kind.SIGNED_IN, user=user, request=request, method=KEY, remembered=False, passwordless=True)
+    return user
