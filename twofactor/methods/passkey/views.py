@@ -2,7 +2,6 @@
 
 The options come from the API endpoints (see api.py), fetched by static/twofactor/passkey.js.
 """
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ... import flows, remember
+from ...app_settings import app_settings
 from ...views.common import safe_next
 from ...views.setup import render_stored
 from .forms import CredentialForm, EnrolmentForm, RenameForm, SecondStepForm
@@ -83,7 +83,7 @@ def verify_page(request):
 @require_POST
 def sign_in_page(request):
     """A passkey alone signs in (when TWOFACTOR_WEBAUTHN_PASSWORDLESS is on)."""
-    back = resolve_url(settings.LOGIN_URL)
+    back = resolve_url(app_settings.LOGIN_URL)
     form = CredentialForm(request.POST)
     if not form.is_valid():
         return _failed(request, _form_message(form), 400, back)
