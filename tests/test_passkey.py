@@ -164,6 +164,17 @@ def test_an_enrolment_challenge_is_good_once(alice, key):
     assert PasskeyDevice.objects.count() == 1
 
 
+def test_an_enrolment_challenge_answered_wrongly_is_spent(alice, key):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    options = api.post("/2fa/setup/passkey/begin", {}).json()["publicKey"]
+    wrong = key.create(options, origin="https://evil.example")
+    error_of(api.post("/2fa/setup/passkey/complete", {"credential": json.dumps(wrong)}), 400, "invalid_passkey")
+    right = key.create(options)
+    error_of(api.post("/2fa/setup/passkey/complete", {"credential": json.dumps(right)}), 409, "no_pending_setup")
+    assert not PasskeyDevice.objects.exists()
+
+
 def test_an_expired_enrolment_challenge_is_refused(alice, key, settings):
     settings.TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS = 0
     api = ApiClient()
@@ -270,7 +281,7 @@ def test_another_users_passkey_cannot_complete_the_sign_in(enrolled, pending, ke
     api.login("bob", PASSWORD)
     assert enrol(api, bobs_key).status_code == 200
     response = complete_second_step(pending, bobs_key.get(begin_second_step(pending)))
-    error_of(response, 400, "invalid_code")
+    assert error_of(response, 400, "invalid_code")["fields"] == {"credential": "unknown"}
     nothing_changed(enrolled, pending)
     assert PasskeyDevice.objects.get(user=bob).sign_count == 0
 
@@ -418,4 +429,25 @@ def test_staff_reset_removes_every_passkey(enrolled, alice):
     PasskeyDevice.objects.create(user=alice, name="Second", confirmed=True, credential_id=b"x" * 16,
                                  public_key=b"k", user_handle=b"h")
     assert flows.reset_user(alice) >= 2
+    assert not PasskeyDevice.objects.filter(user=alice).exists()
+
+
+def test_the_admin_lists_passkeys_with_their_model_and_never_the_key(enrolled, key, alice):
+    from base64 import b64encode
+
+    from .test_admin import staff_client
+
+    _staff, desk = staff_client("helper", "accounts.view_user", "twofactor.reset_twofactor")
+    page = desk.get(f"/admin/accounts/user/{alice.pk}/change/").content.decode()
+    assert "Laptop" in page and "YubiKey 5 Series" in page and "Reset two-factor" in page
+    secrets_ = [b64(bytes(enrolled.public_key)), b64encode(bytes(enrolled.public_key)).decode(),
+                bytes(enrolled.public_key).hex()]
+    _root, root = staff_client("root", is_superuser=True)
+    for url in (page, root.get("/admin/twofactor/passkeydevice/").content.decode(),
+                root.get(f"/admin/twofactor/passkeydevice/{enrolled.pk}/change/").content.decode()):
+        assert "Laptop" in url
+        assert not any(secret in url for secret in secrets_)
+    # The staff reset from the user's page removes the passkeys too.
+    response = desk.post(f"/admin/accounts/user/{alice.pk}/two-factor-reset/", {"confirmed": "yes", "note": "lost"})
+    assert response.status_code == 302
     assert not PasskeyDevice.objects.filter(user=alice).exists()
