@@ -10,7 +10,16 @@ from tests.test_api_endpoint import ENDPOINTS, endpoint_ids, url_of
 pytestmark = pytest.mark.django_db
 
 ALLOWED = {
-    "verify": {"session", "logout", "challenge", "verify", "rescue", "openapi"},
+    "verify": {
+        "session",
+        "logout",
+        "challenge",
+        "verify",
+        "rescue",
+        "openapi",
+        "verify_passkey_begin",
+        "verify_passkey_complete",
+    },
     # With the test-only method's set-up step (tests/hardware_token).
     "setup": {
         "session",
@@ -23,6 +32,8 @@ ALLOWED = {
         "setup_hotp",
         "setup_confirm",
         "openapi",
+        "setup_passkey_begin",
+        "setup_passkey_complete",
     },
 }
 

@@ -29,6 +29,10 @@ ALLOWED_WHILE_VERIFYING = {
     "twofactor_api:verify",
     "twofactor_api:rescue",
     "twofactor_api:openapi",
+    # The passkey method answers the second step with the browser's signature, posted to its own views.
+    "twofactor:verify_passkey",
+    "twofactor_api:verify_passkey_begin",
+    "twofactor_api:verify_passkey_complete",
 }
 #: What enrolling the first method needs (with the test-only method's set-up step, tests/hardware_token).
 ALLOWED_WHILE_SETTING_UP = {
@@ -50,6 +54,9 @@ ALLOWED_WHILE_SETTING_UP = {
     "twofactor_api:setup_sms",
     "twofactor_api:setup_confirm",
     "twofactor_api:openapi",
+    "twofactor:setup_passkey",
+    "twofactor_api:setup_passkey_begin",
+    "twofactor_api:setup_passkey_complete",
 }
 
 SAMPLE_ARGUMENTS = {"method": "totp", "uidb64": "MQ", "token": "set-password"}

@@ -10,6 +10,9 @@ ERROR_CODES = {
     "an unknown or inactive account); 400 from POST /reauthenticate: the password is not correct.",
     "invalid_code": "400: the code is not valid.",
     "code_expired": "400: the code sent for an enrolment has expired; ask for a new one.",
+    "challenge_expired": "400: the challenge a browser's answer (WebAuthn) was made for expired or was already "
+    "answered; begin again.",
+    "invalid_response": "400: the browser's answer (a WebAuthn credential) is malformed or could not be verified.",
     "invalid_method": "400: the user has no such method, or it does not send codes.",
     "invalid_email": "400: the email address for the email method is missing or not valid.",
     "invalid_phone": "400: the phone number is not one that can receive codes.",

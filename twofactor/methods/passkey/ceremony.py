@@ -89,7 +89,7 @@ def parse_credential(text: str) -> dict:
             raise ValueError
     except (ValueError, TypeError, KeyError, RecursionError):
         raise TwoFactorError(
-            "invalid_passkey", _("The browser did not send a passkey. Please try again."), status=400,
+            "invalid_response", _("The browser did not send a passkey. Please try again."), status=400,
             fields={"credential": "invalid"},
         ) from None
     credential["rawId"] = bytes_to_base64url(raw_id)
@@ -171,7 +171,7 @@ def verify_registration(request, credential: dict, challenge: bytes) -> NewCrede
         )
     except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError) as error:
         logger.info("passkey registration refused: %s", error)
-        raise TwoFactorError("invalid_passkey", REFUSED, status=400, fields={"credential": "invalid"}) from None
+        raise TwoFactorError("invalid_response", REFUSED, status=400, fields={"credential": "invalid"}) from None
     transports = (credential.get("response") or {}).get("transports") or []
     return NewCredential(
         credential_id=verified.credential_id,

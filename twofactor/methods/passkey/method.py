@@ -137,7 +137,7 @@ class PasskeyMethod(Method):
                 "PasskeyOptions", openapi.BODY_ERRORS, form=BeginForm, body_required=False)},
             "/2fa/verify/passkey/complete": {"post": openapi.operation(
                 "verifyPasskeyComplete", "Complete the pending sign-in with a passkey. " + credential,
-                "Session", [*openapi.BODY_ERRORS, 429], form=SecondStepForm)},
+                "Session", [*openapi.BODY_ERRORS, 409, 429], form=SecondStepForm)},
             "/2fa/passkey/sign-in/begin": {"post": openapi.operation(
                 "passkeySignInBegin", "Request options for signing in with a passkey alone (404 when turned off).",
                 "PasskeyOptions", [*openapi.BODY_ERRORS, 404], form=BeginForm, body_required=False,

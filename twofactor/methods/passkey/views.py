@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ... import flows, remember
+from ... import flows, remember, state
 from ...app_settings import app_settings
 from ...views.common import safe_next
 from ...views.setup import render_stored
@@ -65,6 +65,9 @@ def rename_page(request, device_id: int):
 @require_POST
 def verify_page(request):
     """The second step answered with a passkey: the same flow as a typed code."""
+    current = state.read(request)
+    if current is None or current.state != state.VERIFY:
+        return redirect(safe_next(request))
     back = reverse("twofactor:verify") + f"?method={KEY}"
     form = SecondStepForm(request.POST)
     if not form.is_valid():
