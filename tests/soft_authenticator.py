@@ -4,6 +4,7 @@ It builds what a browser and an authenticator would send (clientDataJSON, authen
 a "none" or "packed" self attestation, assertion signatures), with cbor2 for the encoding and
 `cryptography` for the signatures, so the server's checks (py_webauthn) run on genuine input.
 """
+
 import hashlib
 import json
 import os
@@ -45,41 +46,72 @@ class SoftAuthenticator:
     def _sign(self, data: bytes) -> bytes:
         return self.key.sign(data, ec.ECDSA(hashes.SHA256()))
 
-    def create(self, options: dict, *, origin: str = ORIGIN, rp_id: str | None = None, fmt: str = "none",
-               user_verified: bool = True, statement_key=None) -> dict:
+    def create(
+        self,
+        options: dict,
+        *,
+        origin: str = ORIGIN,
+        rp_id: str | None = None,
+        fmt: str = "none",
+        user_verified: bool = True,
+        statement_key=None,
+    ) -> dict:
         """navigator.credentials.create() answered: the credential as PublicKeyCredential.toJSON() gives it."""
         rp_id = rp_id or options["rp"]["id"]
         self.user_handle = unb64(options["user"]["id"])
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
         flags = UP | AT | (UV if user_verified else 0)
-        auth_data = (hashlib.sha256(rp_id.encode()).digest() + bytes([flags]) + self.sign_count.to_bytes(4, "big")
-                     + self.aaguid + len(self.credential_id).to_bytes(2, "big") + self.credential_id + self._cose_key())
+        auth_data = (
+            hashlib.sha256(rp_id.encode()).digest()
+            + bytes([flags])
+            + self.sign_count.to_bytes(4, "big")
+            + self.aaguid
+            + len(self.credential_id).to_bytes(2, "big")
+            + self.credential_id
+            + self._cose_key()
+        )
         statement = {}
         if fmt == "packed":  # self attestation: signed by the credential's own key
             signed = auth_data + hashlib.sha256(client_data).digest()
-            signature = (statement_key.sign(signed, ec.ECDSA(hashes.SHA256())) if statement_key is not None
-                         else self._sign(signed))
+            signature = (
+                statement_key.sign(signed, ec.ECDSA(hashes.SHA256()))
+                if statement_key is not None
+                else self._sign(signed)
+            )
             statement = {"alg": -7, "sig": signature}
         attestation = cbor2.dumps({"fmt": fmt, "attStmt": statement, "authData": auth_data})
         return {
             "id": b64(self.credential_id),
             "rawId": b64(self.credential_id),
             "type": "public-key",
-            "response": {"clientDataJSON": b64(client_data), "attestationObject": b64(attestation),
-                         "transports": ["usb", "nfc"]},
+            "response": {
+                "clientDataJSON": b64(client_data),
+                "attestationObject": b64(attestation),
+                "transports": ["usb", "nfc"],
+            },
             "clientExtensionResults": {},
         }
 
-    def get(self, options: dict, *, origin: str = ORIGIN, rp_id: str | None = None, user_verified: bool = True,
-            sign_count: int | None = None) -> dict:
+    def get(
+        self,
+        options: dict,
+        *,
+        origin: str = ORIGIN,
+        rp_id: str | None = None,
+        user_verified: bool = True,
+        sign_count: int | None = None,
+    ) -> dict:
         """navigator.credentials.get() answered with this credential (its counter goes up, unless told)."""
         rp_id = rp_id or options["rpId"]
         if sign_count is None and self.counts:
             self.sign_count += 1
         count = self.sign_count if sign_count is None else sign_count
         client_data = self._client_data("webauthn.get", options["challenge"], origin)
-        auth_data = (hashlib.sha256(rp_id.encode()).digest() + bytes([UP | (UV if user_verified else 0)])
-                     + count.to_bytes(4, "big"))
+        auth_data = (
+            hashlib.sha256(rp_id.encode()).digest()
+            + bytes([UP | (UV if user_verified else 0)])
+            + count.to_bytes(4, "big")
+        )
         return {
             "id": b64(self.credential_id),
             "rawId": b64(self.credential_id),

@@ -45,8 +45,12 @@ def test_every_endpoint_is_listed():
         "backup_codes",
         "openapi",
         "setup_hotp",  # the test-only method (tests/hardware_token)
-        "setup_passkey_begin", "setup_passkey_complete", "verify_passkey_begin", "verify_passkey_complete",
-        "passkey_sign_in_begin", "passkey_sign_in_complete",
+        "setup_passkey_begin",
+        "setup_passkey_complete",
+        "verify_passkey_begin",
+        "verify_passkey_complete",
+        "passkey_sign_in_begin",
+        "passkey_sign_in_complete",
     }
 
 

@@ -13,8 +13,15 @@ import twofactor
 APP = Path(twofactor.__file__).parent
 KEYS = ("totp", "sms", "email", "backup", "passkey")
 DEVICE_MODELS = ("TOTPDevice", "SMSDevice", "EmailDevice", "BackupCodeDevice", "BackupCode", "PasskeyDevice")
-METHOD_URL_NAMES = ("setup_totp", "setup_sms", "setup_email", "backup_codes", "setup_passkey", "verify_passkey",
-                    "passkey_sign_in")
+METHOD_URL_NAMES = (
+    "setup_totp",
+    "setup_sms",
+    "setup_email",
+    "backup_codes",
+    "setup_passkey",
+    "verify_passkey",
+    "passkey_sign_in",
+)
 
 #: Literals that are not the method of that name, with where they are and why.
 OTHER_MEANINGS = {

@@ -3,6 +3,7 @@
 Every response is made by tests/soft_authenticator.py: a real P-256 key signs real WebAuthn
 structures, so py_webauthn checks genuine signatures, origins, RP ids, challenges and counters.
 """
+
 import json
 import logging
 import time
@@ -67,7 +68,10 @@ def pending(enrolled):
 def nothing_changed(device: PasskeyDevice, api: ApiClient) -> None:
     fresh = PasskeyDevice.objects.get(pk=device.pk)
     assert (fresh.sign_count, fresh.last_used_at, fresh.last_challenge) == (
-        device.sign_count, device.last_used_at, device.last_challenge)
+        device.sign_count,
+        device.last_used_at,
+        device.last_challenge,
+    )
     assert api.get("/session").json()["verified"] is False
 
 
@@ -194,9 +198,17 @@ def test_the_same_credential_cannot_be_registered_twice(alice, key):
 
 @pytest.mark.parametrize(
     "credential",
-    ["", "not json", "[]", '{"rawId": 5}', '{"rawId": "%%%"}', '{"rawId": "AAAA"}',
-     '{"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"clientDataJSON": "e30",'
-     ' "attestationObject": "oA"}}', "{" * 5000],
+    [
+        "",
+        "not json",
+        "[]",
+        '{"rawId": 5}',
+        '{"rawId": "%%%"}',
+        '{"rawId": "AAAA"}',
+        '{"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"clientDataJSON": "e30",'
+        ' "attestationObject": "oA"}}',
+        "{" * 5000,
+    ],
     ids=["empty", "text", "list", "number id", "bad base64", "no response", "empty cbor", "deep"],
 )
 def test_malformed_enrolment_input_is_a_clear_400(alice, credential):
@@ -306,8 +318,9 @@ def test_the_verify_page_offers_the_passkey_and_takes_its_answer(enrolled, key):
     assert b"Use your passkey" in page.content and b"twofactor/passkey.js" in page.content
     assert b'name="code"' not in page.content  # no typed-code field for this method
     options = client.post("/api/v1/2fa/verify/passkey/begin", "{}", content_type="application/json").json()
-    response = client.post("/2fa/verify/passkey/", {"credential": json.dumps(key.get(options["publicKey"])),
-                                                    "next": "/2fa/"})
+    response = client.post(
+        "/2fa/verify/passkey/", {"credential": json.dumps(key.get(options["publicKey"])), "next": "/2fa/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/2fa/"
     assert client.get("/").status_code == 200
     # Nothing is pending any more: another answer is not checked, just sent on.
@@ -340,7 +353,8 @@ def test_a_passkey_alone_signs_in_fully_verified(enrolled, key):
 
 
 @pytest.mark.parametrize(
-    "answer", [{"user_verified": False}, {"origin": "https://evil.example"}, {"rp_id": "evil.example"}],
+    "answer",
+    [{"user_verified": False}, {"origin": "https://evil.example"}, {"rp_id": "evil.example"}],
     ids=["no user verification", "wrong origin", "wrong RP id"],
 )
 def test_sign_in_without_password_is_refused_with_one_generic_answer(enrolled, key, answer):
@@ -390,8 +404,9 @@ def test_the_login_page_offers_a_passkey(db):
 def test_the_sign_in_page_form_signs_in(enrolled, key):
     client = Client()
     options = client.post("/api/v1/2fa/passkey/sign-in/begin", "{}", content_type="application/json").json()
-    response = client.post("/2fa/passkey/sign-in/", {"credential": json.dumps(key.get(options["publicKey"])),
-                                                     "next": "/2fa/"})
+    response = client.post(
+        "/2fa/passkey/sign-in/", {"credential": json.dumps(key.get(options["publicKey"])), "next": "/2fa/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/2fa/"
     assert client.get("/").status_code == 200
     failed = Client().post("/2fa/passkey/sign-in/", {"credential": "junk"})
@@ -407,13 +422,15 @@ def test_rename_and_remove_after_reauthentication(enrolled, key, alice):
     client = api.django
     page = client.get("/2fa/setup/passkey/")
     assert page.status_code == 200 and b"Laptop" in page.content
-    renamed = client.post(f"/2fa/passkeys/{enrolled.pk}/rename/",
-                          {"name": "Work laptop", "csrfmiddlewaretoken": api.csrf_token})
+    renamed = client.post(
+        f"/2fa/passkeys/{enrolled.pk}/rename/", {"name": "Work laptop", "csrfmiddlewaretoken": api.csrf_token}
+    )
     assert renamed.status_code == 302
     assert PasskeyDevice.objects.get(pk=enrolled.pk).name == "Work laptop"
     # Someone else's passkey cannot be renamed.
-    other = PasskeyDevice.objects.create(user=make_user("bob"), name="Bob's", confirmed=True,
-                                         credential_id=b"b" * 16, public_key=b"k", user_handle=b"h")
+    other = PasskeyDevice.objects.create(
+        user=make_user("bob"), name="Bob's", confirmed=True, credential_id=b"b" * 16, public_key=b"k", user_handle=b"h"
+    )
     client.post(f"/2fa/passkeys/{other.pk}/rename/", {"name": "Mine", "csrfmiddlewaretoken": api.csrf_token})
     assert PasskeyDevice.objects.get(pk=other.pk).name == "Bob's"
     # A second passkey, then remove the first after proving the password and a code again.
@@ -432,8 +449,9 @@ def test_rename_and_remove_after_reauthentication(enrolled, key, alice):
 def test_staff_reset_removes_every_passkey(enrolled, alice):
     from twofactor import flows
 
-    PasskeyDevice.objects.create(user=alice, name="Second", confirmed=True, credential_id=b"x" * 16,
-                                 public_key=b"k", user_handle=b"h")
+    PasskeyDevice.objects.create(
+        user=alice, name="Second", confirmed=True, credential_id=b"x" * 16, public_key=b"k", user_handle=b"h"
+    )
     assert flows.reset_user(alice) >= 2
     assert not PasskeyDevice.objects.filter(user=alice).exists()
 
@@ -446,11 +464,17 @@ def test_the_admin_lists_passkeys_with_their_model_and_never_the_key(enrolled, k
     _staff, desk = staff_client("helper", "accounts.view_user", "twofactor.reset_twofactor")
     page = desk.get(f"/admin/accounts/user/{alice.pk}/change/").content.decode()
     assert "Laptop" in page and "YubiKey 5 Series" in page and "Reset two-factor" in page
-    secrets_ = [b64(bytes(enrolled.public_key)), b64encode(bytes(enrolled.public_key)).decode(),
-                bytes(enrolled.public_key).hex()]
+    secrets_ = [
+        b64(bytes(enrolled.public_key)),
+        b64encode(bytes(enrolled.public_key)).decode(),
+        bytes(enrolled.public_key).hex(),
+    ]
     _root, root = staff_client("root", is_superuser=True)
-    for url in (page, root.get("/admin/twofactor/passkeydevice/").content.decode(),
-                root.get(f"/admin/twofactor/passkeydevice/{enrolled.pk}/change/").content.decode()):
+    for url in (
+        page,
+        root.get("/admin/twofactor/passkeydevice/").content.decode(),
+        root.get(f"/admin/twofactor/passkeydevice/{enrolled.pk}/change/").content.decode(),
+    ):
         assert "Laptop" in url
         assert not any(secret in url for secret in secrets_)
     # The staff reset from the user's page removes the passkeys too.

@@ -3,6 +3,7 @@
 Runs on SQLite (immediate transactions) and PostgreSQL (row locks) alike. The authenticator whose
 counter stays at 0 (as synced passkeys do) leaves only the challenge check to refuse the copies.
 """
+
 import json
 import secrets
 
@@ -24,7 +25,11 @@ ROUNDS = 5
 def passkey_for(user, key: SoftAuthenticator) -> PasskeyDevice:
     key.user_handle = secrets.token_bytes(32)
     return PasskeyDevice.objects.create(
-        user=user, name="Key", confirmed=True, credential_id=key.credential_id, public_key=key._cose_key(),
+        user=user,
+        name="Key",
+        confirmed=True,
+        credential_id=key.credential_id,
+        public_key=key._cose_key(),
         user_handle=key.user_handle,
     )
 
@@ -32,8 +37,15 @@ def passkey_for(user, key: SoftAuthenticator) -> PasskeyDevice:
 def bound_assertion(key: SoftAuthenticator) -> str:
     challenge = b64(secrets.token_bytes(32))
     credential = key.get({"challenge": challenge, "rpId": RP_ID})
-    return json.dumps({"credential": credential, "challenge": challenge, "rp_id": RP_ID, "origins": [ORIGIN],
-                       "require_user_verification": False})
+    return json.dumps(
+        {
+            "credential": credential,
+            "challenge": challenge,
+            "rp_id": RP_ID,
+            "origins": [ORIGIN],
+            "require_user_verification": False,
+        }
+    )
 
 
 @pytest.mark.parametrize("counts", [True, False], ids=["counter", "counter stays at 0"])

@@ -46,8 +46,9 @@ def test_check_demands_the_passkey_relying_party_when_debug_is_off():
 
 def test_passkey_relying_party_defaults_to_the_render_host():
     without = {key: value for key, value in PRODUCTION.items() if not key.startswith("TWOFACTOR_WEBAUTHN")}
-    result = manage("check", "--deploy", "--fail-level", "WARNING", RENDER_EXTERNAL_HOSTNAME="twofa.onrender.com",
-                    **without)
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", RENDER_EXTERNAL_HOSTNAME="twofa.onrender.com", **without
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

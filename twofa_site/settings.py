@@ -175,7 +175,9 @@ TWOFACTOR_RESCUE_EMAIL = env.list("TWOFACTOR_RESCUE_EMAIL", default=[])
 TWOFACTOR_RESCUE_BY_EMAIL = _read("TWOFACTOR_RESCUE_BY_EMAIL", env.bool, default=True)
 TWOFACTOR_ISSUER = env.str("TWOFACTOR_ISSUER", default="twofa_site")
 # Passkeys: the relying party is the site's own host; on Render and Heroku their variables name it.
-_PLATFORM_HOST = env.str("RENDER_EXTERNAL_HOSTNAME", default="") or env.str("HEROKU_APP_DEFAULT_DOMAIN_NAME", default="")
+_PLATFORM_HOST = env.str("RENDER_EXTERNAL_HOSTNAME", default="") or env.str(
+    "HEROKU_APP_DEFAULT_DOMAIN_NAME", default=""
+)
 TWOFACTOR_WEBAUTHN_RP_ID = env.str("TWOFACTOR_WEBAUTHN_RP_ID", default=_PLATFORM_HOST)
 TWOFACTOR_WEBAUTHN_ORIGINS = env.list(
     "TWOFACTOR_WEBAUTHN_ORIGINS", default=[f"https://{_PLATFORM_HOST}"] if _PLATFORM_HOST else []

@@ -1,6 +1,7 @@
 """Passkeys in Debian's Chromium with a virtual authenticator (CDP WebAuthn domain: ctap2, internal
 transport, resident keys, user verification): enrol, sign in with password + passkey, with the
 passkey alone, fail in a browser without it, remove it."""
+
 import re
 
 import pytest
@@ -18,10 +19,19 @@ def add_virtual_authenticator(page) -> tuple:
     """A platform authenticator (like Touch ID) that holds discoverable credentials and verifies its user."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
-    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True,
-    }})
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     return cdp, added["authenticatorId"]
 
 
@@ -78,8 +88,12 @@ def test_enrol_a_passkey_then_sign_in_with_it_with_and_without_password_and_remo
     cloned.goto("/accounts/login/")
     cloned.wait_for_url("**/2fa/passkey/sign-in/")
     assert cloned.get_by_role("alert").inner_text() == "That passkey could not sign you in."
-    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.CODE_FAILED,
-                                        data__reason="sign_count_not_increasing").count() == 1
+    assert (
+        SecurityEvent.objects.filter(
+            kind=SecurityEvent.Kind.CODE_FAILED, data__reason="sign_count_not_increasing"
+        ).count()
+        == 1
+    )
 
     # A copy with the current counter (a synced passkey): the login page's autofill request signs in by itself.
     current = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"][0]

@@ -1,4 +1,5 @@
 """{% sign_in_options %}: what the active methods offer on the password sign-in page (`Method.login_template`)."""
+
 from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe

@@ -1,4 +1,5 @@
 """The passkey endpoints of the JSON API (also what the pages' script asks for its options)."""
+
 from django.utils.translation import gettext_lazy as _
 
 from ... import flows, remember, state
@@ -26,11 +27,13 @@ def setup_complete(request):
     name_pending(request, data["name"])
     stored = flows.confirm(request, data["credential"])
     primary = state.primary_device(state.devices_of(request.user))
-    return answer({
-        "device": device_shape(stored.device, primary),
-        "backup_codes": stored.backup_codes,
-        "session": session_shape(request),
-    })
+    return answer(
+        {
+            "device": device_shape(stored.device, primary),
+            "backup_codes": stored.backup_codes,
+            "session": session_shape(request),
+        }
+    )
 
 
 @endpoint("POST")

@@ -5,6 +5,7 @@ relying party (TWOFACTOR_WEBAUTHN_RP_ID / _ORIGINS, or the request's host in dev
 each challenge in the session until it is used once or expires, and checks an assertion against a
 stored credential with the row locked (`check_assertion`, called by twofactor.verification).
 """
+
 import hashlib
 import json
 import logging
@@ -59,6 +60,7 @@ def relying_party(request) -> RelyingParty:
 
 # Challenges: one per purpose in the session, good once, for WEBAUTHN_CHALLENGE_SECONDS.
 
+
 def issue_challenge(request, purpose: str) -> bytes:
     challenge = secrets.token_bytes(CHALLENGE_BYTES)
     records = dict(request.session.get(CHALLENGES_KEY, {}))
@@ -74,7 +76,8 @@ def take_challenge(request, purpose: str) -> bytes:
     request.session[CHALLENGES_KEY] = records
     if record is None or time.time() - record["issued_at"] > app_settings.WEBAUTHN_CHALLENGE_SECONDS:
         raise TwoFactorError(
-            "challenge_expired", _("The passkey request expired or was already answered. Please try again."),
+            "challenge_expired",
+            _("The passkey request expired or was already answered. Please try again."),
             status=400,
         )
     return base64url_to_bytes(record["challenge"])
@@ -89,7 +92,9 @@ def parse_credential(text: str) -> dict:
             raise ValueError
     except (ValueError, TypeError, KeyError, RecursionError):
         raise TwoFactorError(
-            "invalid_response", _("The browser did not send a passkey. Please try again."), status=400,
+            "invalid_response",
+            _("The browser did not send a passkey. Please try again."),
+            status=400,
             fields={"credential": "invalid"},
         ) from None
     credential["rawId"] = bytes_to_base64url(raw_id)
@@ -186,13 +191,15 @@ def verify_registration(request, credential: dict, challenge: bytes) -> NewCrede
 def bind(request, credential: dict, challenge: bytes, *, require_user_verification: bool) -> str:
     """An assertion with everything the check needs (challenge, RP id, origins): what `check_assertion` reads."""
     rp = relying_party(request)
-    return json.dumps({
-        "credential": credential,
-        "challenge": bytes_to_base64url(challenge),
-        "rp_id": rp.id,
-        "origins": rp.origins,
-        "require_user_verification": require_user_verification,
-    })
+    return json.dumps(
+        {
+            "credential": credential,
+            "challenge": bytes_to_base64url(challenge),
+            "rp_id": rp.id,
+            "origins": rp.origins,
+            "require_user_verification": require_user_verification,
+        }
+    )
 
 
 def check_assertion(device, bound: str) -> bool:
@@ -230,7 +237,9 @@ def check_assertion(device, bound: str) -> bool:
         device.rejection_reason = "sign_count_not_increasing"
         logger.warning(
             "passkey %s: signature counter %d is not above %d; the authenticator may have been cloned",
-            device.persistent_id, new_count, device.sign_count,
+            device.persistent_id,
+            new_count,
+            device.sign_count,
         )
         return False
     device.sign_count = new_count

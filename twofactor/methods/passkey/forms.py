@@ -7,7 +7,9 @@ from .setup import NAME_MAX_LENGTH
 
 class PasskeyNameForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=NAME_MAX_LENGTH, required=False,
+        label=_("Name"),
+        max_length=NAME_MAX_LENGTH,
+        required=False,
         help_text=_("So you can tell your passkeys apart, e.g. \u201cLaptop\u201d or \u201cBlue YubiKey\u201d."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -21,7 +23,8 @@ class CredentialForm(forms.Form):
     """What the browser answered (navigator.credentials.create() or .get()), as JSON text."""
 
     credential = forms.CharField(
-        max_length=MAX_CREDENTIAL_CHARS, widget=forms.HiddenInput,
+        max_length=MAX_CREDENTIAL_CHARS,
+        widget=forms.HiddenInput,
         error_messages={"required": _("Your browser did not send a passkey. Passkeys need JavaScript.")},
     )
 

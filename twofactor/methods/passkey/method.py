@@ -1,10 +1,12 @@
 """Passkeys and security keys (WebAuthn): the phishing-resistant method. A user may hold several."""
+
 from django.conf import settings
 from django.core.checks import Error
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from ...api import openapi
+from ...api.openapi.paths import CSRF_ONLY_SECURITY
 from ...app_settings import app_settings
 from ...flows.errors import TwoFactorError
 from ..base import Method
@@ -60,8 +62,12 @@ class PasskeyMethod(Method):
             return devices[0] if devices else None  # the check refuses it, and counts the failure
         found = next((device for device in devices if bytes(device.credential_id) == wanted), None)
         if found is None:
-            raise TwoFactorError("invalid_code", _("That passkey is not registered to your account."), status=400,
-                                 fields={"credential": "unknown"})
+            raise TwoFactorError(
+                "invalid_code",
+                _("That passkey is not registered to your account."),
+                status=400,
+                fields={"credential": "unknown"},
+            )
         return found
 
     def bind_code(self, request, code):
@@ -84,28 +90,39 @@ class PasskeyMethod(Method):
     def check(self):
         errors = []
         if not settings.DEBUG and not (app_settings.WEBAUTHN_RP_ID and app_settings.WEBAUTHN_ORIGINS):
-            errors.append(Error(
-                "Passkeys need TWOFACTOR_WEBAUTHN_RP_ID and TWOFACTOR_WEBAUTHN_ORIGINS when DEBUG is off.",
-                hint="Set TWOFACTOR_WEBAUTHN_RP_ID to the site's domain (example.com) and TWOFACTOR_WEBAUTHN_ORIGINS "
-                     "to its origins (https://example.com), or leave the passkey method out of TWOFACTOR_METHODS.",
-                id="twofactor.E020",
-            ))
+            errors.append(
+                Error(
+                    "Passkeys need TWOFACTOR_WEBAUTHN_RP_ID and TWOFACTOR_WEBAUTHN_ORIGINS when DEBUG is off.",
+                    hint="Set TWOFACTOR_WEBAUTHN_RP_ID to the site's domain (example.com) and TWOFACTOR_WEBAUTHN_ORIGINS "
+                    "to its origins (https://example.com), or leave the passkey method out of TWOFACTOR_METHODS.",
+                    id="twofactor.E020",
+                )
+            )
         for origin in app_settings.WEBAUTHN_ORIGINS:
             if not origin.startswith(("https://", "http://localhost")):
-                errors.append(Error(
-                    f"TWOFACTOR_WEBAUTHN_ORIGINS has {origin!r}, which browsers do not allow passkeys on.",
-                    hint="Give https:// origins (http://localhost only for development).", id="twofactor.E021",
-                ))
+                errors.append(
+                    Error(
+                        f"TWOFACTOR_WEBAUTHN_ORIGINS has {origin!r}, which browsers do not allow passkeys on.",
+                        hint="Give https:// origins (http://localhost only for development).",
+                        id="twofactor.E021",
+                    )
+                )
         if app_settings.WEBAUTHN_USER_VERIFICATION not in USER_VERIFICATION:
-            errors.append(Error(
-                f"TWOFACTOR_WEBAUTHN_USER_VERIFICATION is {app_settings.WEBAUTHN_USER_VERIFICATION!r}.",
-                hint=f"Use one of {', '.join(USER_VERIFICATION)}.", id="twofactor.E022",
-            ))
+            errors.append(
+                Error(
+                    f"TWOFACTOR_WEBAUTHN_USER_VERIFICATION is {app_settings.WEBAUTHN_USER_VERIFICATION!r}.",
+                    hint=f"Use one of {', '.join(USER_VERIFICATION)}.",
+                    id="twofactor.E022",
+                )
+            )
         if app_settings.WEBAUTHN_ATTESTATION not in ATTESTATION:
-            errors.append(Error(
-                f"TWOFACTOR_WEBAUTHN_ATTESTATION is {app_settings.WEBAUTHN_ATTESTATION!r}.",
-                hint=f"Use one of {', '.join(ATTESTATION)}.", id="twofactor.E023",
-            ))
+            errors.append(
+                Error(
+                    f"TWOFACTOR_WEBAUTHN_ATTESTATION is {app_settings.WEBAUTHN_ATTESTATION!r}.",
+                    hint=f"Use one of {', '.join(ATTESTATION)}.",
+                    id="twofactor.E023",
+                )
+            )
         return errors
 
     # The API document
@@ -113,36 +130,83 @@ class PasskeyMethod(Method):
     def openapi_schemas(self):
         return {
             "PasskeyOptions": openapi.obj(
-                {"publicKey": {"type": "object", "additionalProperties": True, "description":
-                               "PublicKeyCredentialCreationOptions or …RequestOptions as JSON (binary values "
-                               "in base64url), for navigator.credentials.create() or .get()."}},
+                {
+                    "publicKey": {
+                        "type": "object",
+                        "additionalProperties": True,
+                        "description": "PublicKeyCredentialCreationOptions or …RequestOptions as JSON (binary values "
+                        "in base64url), for navigator.credentials.create() or .get().",
+                    }
+                },
                 ["publicKey"],
             ),
         }
 
     def openapi_paths(self):
-        credential = ("`credential` is the browser's PublicKeyCredential as JSON text (binary values in base64url, "
-                      "as PublicKeyCredential.toJSON() gives it).")
-        public = openapi.CSRF_ONLY_SECURITY
+        credential = (
+            "`credential` is the browser's PublicKeyCredential as JSON text (binary values in base64url, "
+            "as PublicKeyCredential.toJSON() gives it)."
+        )
+        public = CSRF_ONLY_SECURITY  # no session needed, the CSRF token is
         return {
-            "/2fa/setup/passkey/begin": {"post": openapi.operation(
-                "setupPasskeyBegin", "Creation options for a new passkey (the challenge is good once, for "
-                "TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS).", "PasskeyOptions", openapi.BODY_ERRORS,
-                form=BeginForm, body_required=False)},
-            "/2fa/setup/passkey/complete": {"post": openapi.operation(
-                "setupPasskeyComplete", "Store the new passkey once its attestation checks out. " + credential,
-                "Confirmed", [*openapi.BODY_ERRORS, 409], form=EnrolmentForm)},
-            "/2fa/verify/passkey/begin": {"post": openapi.operation(
-                "verifyPasskeyBegin", "Request options for the second step with one of the user's passkeys.",
-                "PasskeyOptions", openapi.BODY_ERRORS, form=BeginForm, body_required=False)},
-            "/2fa/verify/passkey/complete": {"post": openapi.operation(
-                "verifyPasskeyComplete", "Complete the pending sign-in with a passkey. " + credential,
-                "Session", [*openapi.BODY_ERRORS, 409, 429], form=SecondStepForm)},
-            "/2fa/passkey/sign-in/begin": {"post": openapi.operation(
-                "passkeySignInBegin", "Request options for signing in with a passkey alone (404 when turned off).",
-                "PasskeyOptions", [*openapi.BODY_ERRORS, 404], form=BeginForm, body_required=False,
-                security=public)},
-            "/2fa/passkey/sign-in/complete": {"post": openapi.operation(
-                "passkeySignInComplete", "Sign in with a passkey alone: a fully verified session. " + credential,
-                "Session", [*openapi.BODY_ERRORS, 404, 429], form=CredentialForm, security=public)},
+            "/2fa/setup/passkey/begin": {
+                "post": openapi.operation(
+                    "setupPasskeyBegin",
+                    "Creation options for a new passkey (the challenge is good once, for "
+                    "TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS).",
+                    "PasskeyOptions",
+                    openapi.BODY_ERRORS,
+                    form=BeginForm,
+                    body_required=False,
+                )
+            },
+            "/2fa/setup/passkey/complete": {
+                "post": openapi.operation(
+                    "setupPasskeyComplete",
+                    "Store the new passkey once its attestation checks out. " + credential,
+                    "Confirmed",
+                    [*openapi.BODY_ERRORS, 409],
+                    form=EnrolmentForm,
+                )
+            },
+            "/2fa/verify/passkey/begin": {
+                "post": openapi.operation(
+                    "verifyPasskeyBegin",
+                    "Request options for the second step with one of the user's passkeys.",
+                    "PasskeyOptions",
+                    openapi.BODY_ERRORS,
+                    form=BeginForm,
+                    body_required=False,
+                )
+            },
+            "/2fa/verify/passkey/complete": {
+                "post": openapi.operation(
+                    "verifyPasskeyComplete",
+                    "Complete the pending sign-in with a passkey. " + credential,
+                    "Session",
+                    [*openapi.BODY_ERRORS, 409, 429],
+                    form=SecondStepForm,
+                )
+            },
+            "/2fa/passkey/sign-in/begin": {
+                "post": openapi.operation(
+                    "passkeySignInBegin",
+                    "Request options for signing in with a passkey alone (404 when turned off).",
+                    "PasskeyOptions",
+                    [*openapi.BODY_ERRORS, 404],
+                    form=BeginForm,
+                    body_required=False,
+                    security=public,
+                )
+            },
+            "/2fa/passkey/sign-in/complete": {
+                "post": openapi.operation(
+                    "passkeySignInComplete",
+                    "Sign in with a passkey alone: a fully verified session. " + credential,
+                    "Session",
+                    [*openapi.BODY_ERRORS, 404, 429],
+                    form=CredentialForm,
+                    security=public,
+                )
+            },
         }

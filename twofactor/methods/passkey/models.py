@@ -1,4 +1,5 @@
 """A passkey or security key: a WebAuthn credential's public key and what the site must remember of it."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
@@ -23,7 +24,10 @@ class PasskeyDevice(TwoFactorDevice):
     user_handle = models.BinaryField(max_length=64, help_text=_("The WebAuthn user id this credential was made for."))
     backed_up = models.BooleanField(default=False, help_text=_("Synced passkey (copied by a password manager)."))
     last_challenge = models.CharField(
-        max_length=64, blank=True, default="", help_text=_("SHA-256 of the last accepted challenge; never accepted twice.")
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("SHA-256 of the last accepted challenge; never accepted twice."),
     )
 
     class Meta(Device.Meta):

@@ -1,4 +1,5 @@
 """Enrolling, renaming and listing passkeys: the pending enrolment is the usual set-up record in the session."""
+
 import secrets
 import time
 
@@ -52,7 +53,9 @@ def check_pending_passkey(request, record: dict, code: str) -> PasskeyDevice:
     clear_pending(request)
     if time.time() - record.get("started_at", 0) > app_settings.WEBAUTHN_CHALLENGE_SECONDS:
         raise TwoFactorError(
-            "challenge_expired", _("The passkey request expired. Please start again."), status=400,
+            "challenge_expired",
+            _("The passkey request expired. Please start again."),
+            status=400,
         )
     credential = ceremony.parse_credential(code)
     new = ceremony.verify_registration(request, credential, base64url_to_bytes(record["challenge"]))
@@ -74,7 +77,9 @@ def check_pending_passkey(request, record: dict, code: str) -> PasskeyDevice:
 
 def rename(request, device_id: int, name: str) -> PasskeyDevice:
     with transaction.atomic():
-        device = PasskeyDevice.objects.select_for_update().filter(user=request.user, pk=device_id, confirmed=True).first()
+        device = (
+            PasskeyDevice.objects.select_for_update().filter(user=request.user, pk=device_id, confirmed=True).first()
+        )
         if device is None:
             raise TwoFactorError("not_found", _("You have no such passkey."), status=404)
         device.name = name

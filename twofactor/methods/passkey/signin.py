@@ -1,4 +1,5 @@
 """Signing in with a passkey: as the second step (through the generic flows), or alone, without a password."""
+
 from django.conf import settings
 from django.contrib.auth import login
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +49,8 @@ def sign_in_without_password(request, text: str):
     credential = ceremony.parse_credential(text)
     device = (
         PasskeyDevice.objects.filter(credential_id=ceremony.credential_id(credential), confirmed=True)
-        .select_related("user").first()
+        .select_related("user")
+        .first()
     )
     if device is None or not device.user.is_active:
         raise _refused()

@@ -2,6 +2,7 @@
 
 The options come from the API endpoints (see api.py), fetched by static/twofactor/passkey.js.
 """
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
@@ -73,8 +74,9 @@ def verify_page(request):
     if not form.is_valid():
         return _failed(request, _form_message(form), 400, back)
     try:
-        cookie = flows.verify(request, form.cleaned_data["credential"], method=KEY,
-                              remember_browser=form.cleaned_data["remember"])
+        cookie = flows.verify(
+            request, form.cleaned_data["credential"], method=KEY, remember_browser=form.cleaned_data["remember"]
+        )
     except flows.TwoFactorError as failure:
         return _failed(request, failure.message, failure.status, back)
     response = redirect(safe_next(request))
