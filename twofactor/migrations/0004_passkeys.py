@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('twofactor', '0002_one_device_of_a_kind_per_user'),
+        ('twofactor', '0003_one_device_of_a_kind_per_user'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
