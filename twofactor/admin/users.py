@@ -69,8 +69,9 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
             *super().get_urls(),
         ]
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, *args, **kwargs):
+        # Django 6.1 adds an `action_location` argument; pass along whatever this Django gives.
+        actions = super().get_actions(request, *args, **kwargs)
         if (
             self.actions is not None
             and IS_POPUP_VAR not in request.GET
