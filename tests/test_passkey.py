@@ -15,7 +15,7 @@ from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.models import SecurityEvent
 
 from .api_client import ApiClient, error_of
-from .conftest import PASSWORD, make_user
+from .conftest import PASSWORD, add_totp, make_user
 from .soft_authenticator import SoftAuthenticator, b64
 
 pytestmark = pytest.mark.django_db
@@ -420,6 +420,15 @@ def test_rename_and_remove_after_reauthentication(enrolled, key, alice):
     api = ApiClient()
     sign_in_without_password(api, key)
     client = api.django
+    # The set-up page adds methods, so a sign-in without a password re-authenticates first (a passkey is not
+    # a typed code: a backup code stands in).
+    page = client.get("/2fa/setup/passkey/")
+    assert page.status_code == 302 and page.url.startswith("/2fa/reauthenticate/")
+    assert api.post("/reauthenticate", {"password": PASSWORD, "code": "x"}).status_code == 400
+    from twofactor.methods.backup.codes import replace_backup_codes
+
+    backup = replace_backup_codes(alice)
+    assert api.post("/reauthenticate", {"password": PASSWORD, "code": backup[0], "method": "backup"}).status_code == 200
     page = client.get("/2fa/setup/passkey/")
     assert page.status_code == 200 and b"Laptop" in page.content
     renamed = client.post(
@@ -435,12 +444,6 @@ def test_rename_and_remove_after_reauthentication(enrolled, key, alice):
     assert PasskeyDevice.objects.get(pk=other.pk).name == "Bob's"
     # A second passkey, then remove the first after proving the password and a code again.
     assert enrol(api, SoftAuthenticator(), "Phone").status_code == 200
-    codes = api.post("/reauthenticate", {"password": PASSWORD, "code": "x"})
-    assert codes.status_code == 400  # a passkey is not a typed code: use a backup code instead
-    from twofactor.methods.backup.codes import replace_backup_codes
-
-    backup = replace_backup_codes(alice)
-    assert api.post("/reauthenticate", {"password": PASSWORD, "code": backup[0], "method": "backup"}).status_code == 200
     assert api.delete(f"/2fa/devices/passkey-{enrolled.pk}", {}).status_code == 200
     assert list(PasskeyDevice.objects.filter(user=alice).values_list("name", flat=True)) == ["Phone"]
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.METHOD_REMOVED, data__name="Work laptop").exists()
@@ -481,3 +484,35 @@ def test_the_admin_lists_passkeys_with_their_model_and_never_the_key(enrolled, k
     response = desk.post(f"/admin/accounts/user/{alice.pk}/two-factor-reset/", {"confirmed": "yes", "note": "lost"})
     assert response.status_code == 302
     assert not PasskeyDevice.objects.filter(user=alice).exists()
+
+
+# The enrolment rule (flows.setup.require_enrolment_allowed) holds for passkeys too
+
+
+def test_a_session_that_did_not_pass_the_second_step_cannot_begin_a_passkey_enrolment(alice, key, settings):
+    add_totp(alice)
+    settings.TWOFACTOR_ALLOWED_PATHS = ["/api/v1/2fa/setup/"]  # past the middleware: the flow itself refuses
+    api = ApiClient()
+    assert api.login("alice", PASSWORD)["two_factor"]["state"] == "verify"
+    error_of(api.post("/2fa/setup/passkey/begin", {"name": "Attacker's key"}), 403, "second_factor_required")
+    assert not PasskeyDevice.objects.filter(user=alice).exists()
+
+
+def test_adding_a_passkey_to_an_account_with_a_method_needs_recent_reauthentication(alice, key, settings):
+    _device, totp = add_totp(alice)
+    settings.TWOFACTOR_REAUTH_SECONDS = 1
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    api.verify(totp.now())
+    time.sleep(1.1)
+    error_of(api.post("/2fa/setup/passkey/begin", {"name": "Laptop"}), 403, "reauthentication_required")
+    page = Client()
+    page.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    page.post("/2fa/verify/", {"code": totp.at(time.time() + 30)})
+    time.sleep(1.1)
+    response = page.get("/2fa/setup/passkey/")
+    assert response.status_code == 302 and response.url.startswith("/2fa/reauthenticate/")
+    settings.TWOFACTOR_REAUTH_SECONDS = 300
+    assert api.post("/reauthenticate", {"password": PASSWORD, "code": totp.at(time.time() + 60)}).status_code == 200
+    assert enrol(api, key).status_code == 200
+    assert PasskeyDevice.objects.filter(user=alice).count() == 1

@@ -9,7 +9,7 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from ...app_settings import app_settings
 from ...flows.errors import TwoFactorError
-from ...flows.setup import PENDING_KEY, clear_pending
+from ...flows.setup import PENDING_KEY, clear_pending, require_enrolment_allowed
 from . import ceremony
 from .models import KEY, PasskeyDevice
 
@@ -22,6 +22,7 @@ def passkeys_of(user) -> list[PasskeyDevice]:
 
 def begin_enrolment(request, name: str = "") -> dict:
     """Creation options for the browser; the challenge waits in the pending set-up record."""
+    require_enrolment_allowed(request)  # the rule of every method: only a session that proved a factor adds one
     user = request.user
     existing = passkeys_of(user)
     # One WebAuthn user id per account, so an authenticator keeps one passkey per account on this site.

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ... import flows, remember, state
 from ...app_settings import app_settings
-from ...views.common import safe_next
+from ...views.common import enrolment_page, safe_next
 from ...views.setup import render_stored
 from .forms import CredentialForm, EnrolmentForm, RenameForm, SecondStepForm
 from .models import KEY
@@ -30,6 +30,7 @@ def _form_message(form) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@enrolment_page
 def setup_page(request):
     """The user's passkeys (rename) and the form that adds one; removal is on the two-factor page."""
     form, status = EnrolmentForm(), 200
