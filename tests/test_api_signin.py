@@ -187,6 +187,20 @@ def test_reauthenticate_needs_the_password_and_a_code(api, totp_user):
     assert response.json() == {"reauthenticated": True, "valid_seconds": 300}
 
 
+def test_reauthenticate_refuses_even_the_right_password_after_repeated_wrong_ones(api, totp_user, settings):
+    """The API's re-authentication shares the password throttle: 429 with retry_after, and no step up."""
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    _user, _device, totp = totp_user
+    api.login("alice", PASSWORD)
+    api.verify(totp.now())
+    for _attempt in range(3):
+        response = api.post("/reauthenticate", {"password": "wrong-password-123", "code": "123456"})
+        assert response.status_code in (400, 429), response.content
+    response = api.post("/reauthenticate", {"password": PASSWORD, "code": totp.at(time.time() + 30), "method": "totp"})
+    error = error_of(response, 429, "throttled")
+    assert error["retry_after"] >= 1 and response["Retry-After"] == str(error["retry_after"])
+
+
 def test_reauthenticate_with_a_code_sent_by_email(api, user, settings):
     settings.TWOFACTOR_COOLDOWN_SECONDS = 0
     add_email(user)

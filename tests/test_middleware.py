@@ -318,3 +318,25 @@ def test_a_pending_session_is_not_verified_for_django_otp(pending_client):
     response = pending_client.get("/2fa/verify/")
     assert response.wsgi_request.user.is_verified() is False
     assert response.wsgi_request.user.otp_device is None
+
+
+def test_a_verified_record_is_never_reused_for_another_user_named_by_the_session(verified_client, totp_user):
+    """The session's two-factor record counts only for the user it was made for.
+
+    Should the session's auth keys come to name another user (an impersonation tool, a custom login
+    that forgets to flush), that user starts their own second step instead of inheriting "verified".
+    """
+    bob = make_user("bob")
+    add_totp(bob)
+    session = verified_client.session
+    assert session[state.SESSION_KEY]["state"] == state.VERIFIED
+    session["_auth_user_id"] = str(bob.pk)
+    session["_auth_user_hash"] = bob.get_session_auth_hash()
+    session.save()
+
+    response = verified_client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/2fa/verify/")
+    assert response.wsgi_request.user == bob
+    assert response.wsgi_request.user.is_verified() is False
+    record = verified_client.session[state.SESSION_KEY]
+    assert record["user_id"] == bob.pk and record["state"] == state.VERIFY
