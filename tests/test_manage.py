@@ -269,3 +269,13 @@ def test_signing_out_a_session_that_ended_already_or_this_one_says_so(verified_c
     response = verified_client.post(f"/2fa/sessions/{this.pk}/end/", follow=True)
     assert "That session is already signed out." in response.content.decode()
     assert verified_client.get("/").status_code == 200
+
+
+def test_signing_out_everywhere_else_is_recorded_with_the_count(verified_client, totp_user, client_factory):
+    user, _device, totp = totp_user
+    for _other in range(2):
+        _signed_in_elsewhere(client_factory, totp, verify=False)
+    response = verified_client.post("/2fa/sessions/end-others/", follow=True)
+    assert "Signed out 2 other session(s)." in response.content.decode()
+    ended = SecurityEvent.objects.get(user=user, kind="session_ended")
+    assert ended.data == {"count": 2} and ended.ip == "127.0.0.1"

@@ -340,3 +340,9 @@ def test_a_verified_record_is_never_reused_for_another_user_named_by_the_session
     assert response.wsgi_request.user.is_verified() is False
     record = verified_client.session[state.SESSION_KEY]
     assert record["user_id"] == bob.pk and record["state"] == state.VERIFY
+
+
+def test_choosing_a_method_one_does_not_have_is_refused_with_a_plain_message(pending_client):
+    response = pending_client.post("/2fa/verify/", {"action": "use", "method": "sms"}, follow=True)
+    assert "Choose one of your two-factor methods." in response.content.decode()
+    assert pending_client.session[state.SESSION_KEY]["method"] == "totp"
