@@ -3,6 +3,7 @@
 
     python3 scripts/dev.py mutate              fresh run of every mutant, then the score and the survivors
     python3 scripts/dev.py mutate --report     the score and the survivors of the last run, without running
+    python3 scripts/dev.py mutate --continue   check the mutants an interrupted run left unchecked
     python3 scripts/dev.py mutate "twofactor.middleware*"   re-run some mutants (mutmut's names or globs)
 
 mutmut writes a mutated copy of the project to mutants/, runs the fast tests once to learn which
@@ -31,7 +32,9 @@ SURVIVED = 0
 
 
 def run_mutmut(names: list[str]) -> int:
-    if not names and MUTANTS.exists():
+    if names[:1] == ["--continue"]:
+        names = names[1:]  # go on with the mutants not checked yet (after an interruption)
+    elif not names and MUTANTS.exists():
         shutil.rmtree(MUTANTS)  # a fresh run: results of old code or old tests must not count
     with tempfile.TemporaryDirectory(prefix="twofa-mutants-") as databases:
         # Migrated once here; every test process works on its own copy (tests/mutation_support.py).
@@ -110,15 +113,16 @@ def report() -> int:
     if not totals:
         print("No mutation results yet: run python3 scripts/dev.py mutate")
         return 1
-    print("\nMutation score per module (killed / mutants; explained = survivors no test can kill, see "
-          "scripts/mutation-explained.txt)")
+    print("\nMutation score per module (killed of the mutants checked; explained = survivors no test can kill, "
+          "see scripts/mutation-explained.txt)")
     grand = Counter()
-    for source, counts in totals.items():
-        grand.update(counts)
-        print(f"  {source:32} {counts['killed']:5} / {counts['mutants']:<5} killed {_rate(counts)}"
-              f"   explained {counts['explained']:3}   other survivors {counts['mutants'] - counts['killed'] - counts['explained']:3}")
-    print(f"  {'all':32} {grand['killed']:5} / {grand['mutants']:<5} killed {_rate(grand)}"
-          f"   explained {grand['explained']:3}   other survivors {grand['mutants'] - grand['killed'] - grand['explained']:3}")
+    for source, counts in [*totals.items(), ("all", grand)]:
+        if source != "all":
+            grand.update(counts)
+        checked = counts["mutants"] - counts["not checked"]
+        print(f"  {source:28} {counts['killed']:5} killed of {checked:<5} {_rate(counts['killed'], checked)}"
+              f"  explained {counts['explained']:3}  other survivors {checked - counts['killed'] - counts['explained']:3}"
+              + (f"  (not checked yet: {counts['not checked']} of {counts['mutants']})" if counts["not checked"] else ""))
     if accepted:
         print(f"\nExplained survivors ({len(accepted)}):")
         for name, after, reason in accepted:
@@ -132,8 +136,8 @@ def report() -> int:
     return 1 if unexplained else 0
 
 
-def _rate(counts: Counter) -> str:
-    return f"({100 * counts['killed'] / counts['mutants']:5.1f}%)" if counts["mutants"] else ""
+def _rate(killed: int, checked: int) -> str:
+    return f"({100 * killed / checked:5.1f}%)" if checked else "(  -  )"
 
 
 def main(args: list[str]) -> int:

@@ -158,6 +158,16 @@ def test_a_json_request_to_a_page_gets_a_json_401(pending_client):
     assert _json_401(response)
 
 
+def test_a_browser_that_also_accepts_json_is_redirected_like_any_browser(pending_client):
+    response = pending_client.get("/2fa/", HTTP_ACCEPT="text/html,application/xhtml+xml,application/json;q=0.9")
+    assert response.status_code == 302 and response.url.startswith("/2fa/verify/")
+
+
+def test_a_post_is_sent_to_the_second_step_without_a_next(pending_client):
+    response = pending_client.post("/2fa/")
+    assert response.status_code == 302 and response.url == "/2fa/verify/"
+
+
 def test_static_files_are_reachable(pending_client):
     assert not _blocked_to(pending_client.get("/" + django_settings.STATIC_URL.lstrip("/") + "css/site.css"),
                            "/2fa/verify/")

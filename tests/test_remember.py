@@ -232,3 +232,10 @@ def test_remember_days_zero_turns_it_off(account, settings):
     assert 'name="remember"' not in page
     response = client.post("/2fa/verify/", {"code": codes(), "remember": "on"})
     assert response.status_code == 302 and COOKIE not in response.cookies
+
+
+def test_turning_remember_off_ignores_cookies_given_before(account, settings):
+    _user, _device, codes = account
+    value = _valid_cookie(codes)
+    settings.TWOFACTOR_REMEMBER_DAYS = 0
+    assert not _skips_second_step(_client_with_cookie(value))
