@@ -356,3 +356,11 @@ def test_choosing_a_method_one_does_not_have_is_refused_with_a_plain_message(pen
     response = pending_client.post("/2fa/verify/", {"action": "use", "method": "sms"}, follow=True)
     assert "Choose one of your two-factor methods." in response.content.decode()
     assert pending_client.session[state.SESSION_KEY]["method"] == "totp"
+
+
+def test_a_sign_in_signalled_without_a_request_is_left_alone(user):
+    """A shell or a test may send user_logged_in with request=None: nothing to record, nothing to break."""
+    from django.contrib.auth.signals import user_logged_in
+
+    user_logged_in.send(sender=type(user), request=None, user=user)
+    user_logged_in.send(sender=type(user), request=types.SimpleNamespace(), user=user)

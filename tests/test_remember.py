@@ -239,3 +239,12 @@ def test_turning_remember_off_ignores_cookies_given_before(account, settings):
     value = _valid_cookie(codes)
     settings.TWOFACTOR_REMEMBER_DAYS = 0
     assert not _skips_second_step(_client_with_cookie(value))
+
+
+def test_the_cookie_is_secure_where_the_session_cookie_is(account, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    _user, _device, codes = account
+    client = Client()
+    sign_in(client)
+    response = client.post("/2fa/verify/", {"code": codes(), "remember": "on"})
+    assert response.cookies[COOKIE]["secure"] is True
