@@ -279,3 +279,27 @@ def test_signing_out_everywhere_else_is_recorded_with_the_count(verified_client,
     assert "Signed out 2 other session(s)." in response.content.decode()
     ended = SecurityEvent.objects.get(user=user, kind="session_ended")
     assert ended.data == {"count": 2} and ended.ip == "127.0.0.1"
+
+
+def test_after_a_password_change_this_session_stays_the_only_one_listed_and_still_revocable(
+    verified_client, totp_user, client_factory
+):
+    """The session that changed the password keeps its record under its new key, with the method that
+    verified it, so removing that method elsewhere still ends it; the other sessions are gone from the list."""
+    user, _device, totp = totp_user
+    EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    _signed_in_elsewhere(client_factory, totp, verify=False)
+    new_password = PASSWORD + "-new"
+    response = verified_client.post("/accounts/password/change/", {
+        "old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password})
+    assert response.status_code == 302
+    assert list(UserSession.objects.filter(user=user).values_list("session_key", flat=True)) == [
+        verified_client.session.session_key]
+    changed = SecurityEvent.objects.get(user=user, kind="password_changed")
+    assert changed.ip == "127.0.0.1"
+
+    other = client_factory()
+    sign_in(other, password=new_password)
+    assert other.post("/2fa/verify/", {"code": next_step_code(totp)}).status_code == 302
+    assert other.post("/2fa/methods/totp/remove/").url == "/2fa/"
+    assert verified_client.get("/").url.startswith("/accounts/login/")
