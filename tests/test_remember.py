@@ -248,3 +248,15 @@ def test_the_cookie_is_secure_where_the_session_cookie_is(account, settings):
     sign_in(client)
     response = client.post("/2fa/verify/", {"code": codes(), "remember": "on"})
     assert response.cookies[COOKIE]["secure"] is True
+
+
+def test_a_remembered_sign_in_is_in_the_security_record(account):
+    user, device, codes = account
+    client = _remembered_client(codes)
+    assert _skips_second_step(client)
+    used = SecurityEvent.objects.get(user=user, kind=SecurityEvent.Kind.REMEMBERED_BROWSER_USED)
+    assert used.data == {"method": "totp"} and used.ip == "127.0.0.1"
+    signed_in = [event for event in SecurityEvent.objects.filter(user=user, kind=SecurityEvent.Kind.SIGNED_IN)]
+    assert sorted(event.data["remembered"] for event in signed_in) == [False, True]
+    remembered = next(event for event in signed_in if event.data["remembered"])
+    assert remembered.data == {"method": "totp", "remembered": True} and remembered.ip == "127.0.0.1"
