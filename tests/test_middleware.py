@@ -213,6 +213,20 @@ def test_required_policy_without_a_method(client, settings, policy, staff, must_
 
 
 @pytest.mark.django_db
+def test_a_superuser_who_is_not_staff_counts_as_staff(client, settings):
+    settings.TWOFACTOR_REQUIRED = "staff"
+    make_user(is_superuser=True)
+    sign_in(client)
+    assert _blocked_to(client.get("/"), "/2fa/setup/")
+
+
+def test_paths_listed_in_allowed_paths_are_reachable_before_the_second_step(pending_client, settings):
+    settings.TWOFACTOR_ALLOWED_PATHS = ["/accounts/password/reset/"]
+    assert pending_client.get("/accounts/password/reset/").status_code == 200
+    assert _blocked_to(pending_client.get("/accounts/password/change/"), "/2fa/verify/")
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("policy", ["all", "staff", "optional"])
 def test_a_user_with_a_method_always_gives_a_code(client, settings, policy):
     settings.TWOFACTOR_REQUIRED = policy
