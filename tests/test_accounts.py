@@ -123,7 +123,7 @@ def test_password_change_keeps_this_session_and_ends_the_others(verified_client,
 
 @pytest.mark.django_db
 def test_the_account_throttle_counts_a_name_however_it_is_typed(client, settings):
-    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
     make_user("alice")
     for typed in (" alice", "ALICE ", " Alice "):
         client.post("/accounts/login/", {"username": typed, "password": "wrong-password"})

@@ -64,7 +64,7 @@ def test_a_fresh_password_without_a_fresh_code_is_not_enough_to_remove_a_method(
 def test_reauthentication_refuses_even_the_right_password_after_repeated_wrong_ones(verified_client, totp_user,
                                                                                  settings):
     """Re-authentication shares the sign-in's password throttle: guessing there is no way around it."""
-    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
     user, device, totp = totp_user
     EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
     make_stale(verified_client)
