@@ -1,6 +1,6 @@
 """Many rows, fast: users with an authenticator, backup codes and email codes, security events and rescue
 requests, written with one INSERT … SELECT per table (no Python loop). Shared by the growth tests and
-bench/numbers.py.
+bench/run.py.
 """
 from datetime import datetime, timezone
 
