@@ -79,6 +79,7 @@ class Browser(HttpUser):
                 self.environment.runner.quit()  # the last browser to run out stops the run
             raise StopUser()
         account = ACCOUNTS[index]
+        self.client.cookies.clear()  # each account signs in from a new browser
         first, second = SERVERS[index % len(SERVERS)], SERVERS[(index + 1) % len(SERVERS)]
         login_seconds = self._login(self.client, first, account["username"], account["password"])
         if login_seconds < 0:

@@ -13,7 +13,7 @@
 
 It works in a throwaway database (`test_<name>` of DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
 twofa_bench; dropped at the end) and installs its tools (bench/requirements.txt) into .venv-bench/ on first
-use. Options: --accounts N (sign-ins, default 300), --users N (concurrent browsers, default 16),
+use. Options: --accounts N (sign-ins, default 300), --users N (concurrent browsers, default 8),
 --growth N (users at the end of the growth step, default 100000), --requests N (step 1, default 2000).
 """
 import hashlib
@@ -50,7 +50,6 @@ if __name__ == "__main__":
     _ensure_bench_environment()
 
 import argparse  # noqa: E402
-import base64  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
@@ -71,7 +70,7 @@ from django.test.utils import CaptureQueriesContext, override_settings, setup_te
 
 from tests import growth  # noqa: E402
 from tests.app_servers import api, app_servers, browser_session, server_env  # noqa: E402
-from twofactor.models import SecurityEvent, TOTPDevice  # noqa: E402
+from twofactor.models import SecurityEvent  # noqa: E402
 
 PASSWORD = "bench-password-0123456789"
 
@@ -83,11 +82,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def _totp_account(username: str, password_hash: str) -> dict:
     user = get_user_model().objects.create(username=username, email=f"{username}@example.com", password=password_hash)
-    key = secrets.token_bytes(20)
-    device = TOTPDevice(user=user, name="Authenticator app", confirmed=True)
-    device.set_key(key)
-    device.save()
-    return {"username": username, "password": PASSWORD, "secret": base64.b32encode(key).decode()}
+    return {"username": username, "password": PASSWORD, "secret": verified_request.add_authenticator(user).secret}
 
 
 def _database_url() -> str:
@@ -191,29 +186,34 @@ def check(outcomes: list[dict], accounts: list[dict], work: Path, duration: floa
 
 def _staff_client() -> Client:
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        staff = get_user_model().objects.create_user("bench-staff", "staff@example.com", PASSWORD,
-                                                     is_staff=True, is_superuser=True)
-        key = secrets.token_bytes(20)
-        device = TOTPDevice(user=staff, name="Authenticator app", confirmed=True)
-        device.set_key(key)
-        device.save()
-        client = Client()
-        assert client.post("/accounts/login/", {"username": staff.username, "password": PASSWORD}).status_code == 302
-        assert client.post("/2fa/verify/", {"code": pyotp.TOTP(base64.b32encode(key).decode()).now()}).status_code == 302
-    return client
+        return verified_request.verified_client("bench-staff", is_staff=True, is_superuser=True)
 
 
 def _page_cost(client: Client, url: str, repeat: int = 15) -> tuple[float, int]:
     client.get(url)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200, url
-    statements = len(captured.captured_queries)  # now: the next request empties Django's query log
+    statements = [query["sql"] for query in captured.captured_queries]  # now: the next request empties the log
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
         client.get(url)
         times.append(time.perf_counter() - started)
-    return statistics.median(times), statements
+    return statistics.median(times), len(statements), _database_seconds(statements)
+
+
+def _database_seconds(statements: list[str]) -> float:
+    """What PostgreSQL spends on the page's reads (EXPLAIN ANALYZE: planning plus execution), the part that
+    would grow with the tables; steadier than the page time on a busy machine."""
+    total = 0.0
+    with connection.cursor() as cursor:
+        for sql in statements:
+            if sql.startswith("SELECT"):
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+                plan = cursor.fetchone()[0]
+                plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]
+                total += (plan["Planning Time"] + plan["Execution Time"]) / 1000
+    return total
 
 
 def growth_test(args) -> dict:
@@ -231,7 +231,7 @@ def growth_test(args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=300)
-    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--growth", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
@@ -273,9 +273,10 @@ def print_table(overhead: dict, load: dict, sizes: dict, work: Path) -> None:
     ]
     small, large = sorted(sizes)
     for name in sizes[small]:
-        (small_time, small_queries), (large_time, large_queries) = sizes[small][name], sizes[large][name]
+        (small_time, small_queries, small_sql), (large_time, large_queries, large_sql) = sizes[small][name], sizes[large][name]
         rows.append((f"growth {small:,} -> {large:,} users: {name}",
-                     f"{small_time * 1000:.1f} -> {large_time * 1000:.1f} ms ({large_time / small_time:.2f}x), "
+                     f"page {small_time * 1000:.0f} -> {large_time * 1000:.0f} ms ({large_time / small_time:.2f}x); "
+                     f"SQL {small_sql * 1000:.2f} -> {large_sql * 1000:.2f} ms ({large_sql / small_sql:.2f}x); "
                      f"{small_queries} -> {large_queries} statements"))
     width = max(len(label) for label, _ in rows)
     print()

@@ -62,17 +62,24 @@ def _bench_urls() -> str:
     return module.__name__
 
 
-def _verified_client() -> Client:
+def add_authenticator(user) -> pyotp.TOTP:
+    """Give `user` a confirmed authenticator app; return an independent generator of its codes."""
     from twofactor.models import TOTPDevice
 
-    user = get_user_model().objects.create_user("bench-verified", "verified@example.com", PASSWORD)
     key = secrets.token_bytes(20)
     device = TOTPDevice(user=user, name="Authenticator app", confirmed=True)
     device.set_key(key)
     device.save()
+    return pyotp.TOTP(base64.b32encode(key).decode())
+
+
+def verified_client(username: str, **extra) -> Client:
+    """A test client signed in with both steps, as a new user with an authenticator app."""
+    user = get_user_model().objects.create_user(username, f"{username}@example.com", PASSWORD, **extra)
+    totp = add_authenticator(user)
     client = Client()
     assert client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
-    code = pyotp.TOTP(base64.b32encode(key).decode()).now()
+    code = totp.now()
     assert client.post("/2fa/verify/", {"code": code}).status_code == 302
     return client
 
@@ -106,7 +113,7 @@ def measure(requests: int = 4000, batch: int = 100) -> dict:
     """Queries and median time per request of the verified page and the plain page, on the current database."""
     fast_hashing = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # sign-in speed is not measured here
     with override_settings(ROOT_URLCONF=_bench_urls(), PASSWORD_HASHERS=fast_hashing):
-        verified = _verified_client()
+        verified = verified_client("bench-verified")
         without_middleware = [name for name in settings.MIDDLEWARE if name != TWO_FACTOR_MIDDLEWARE]
         with override_settings(MIDDLEWARE=without_middleware, TWOFACTOR_REQUIRED="optional"):
             plain = _plain_client()
