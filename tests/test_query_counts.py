@@ -145,3 +145,32 @@ def test_signing_out_another_session_from_the_list(two_sessions):
     assert this.post(f"/2fa/sessions/{record.pk}/end/").url == "/2fa/"
     assert _signed_out(other)
     assert this.get("/").status_code == 200
+
+
+# The second sign-in step: the device is found and locked in one query, the session renamed in one.
+
+SECOND_STEP_STATEMENTS = 10  # the figure of the peer the issue measured against
+
+
+def _statements(captured) -> list[str]:
+    """The statements a request sent, without the savepoints the test's transaction adds."""
+    return [query["sql"] for query in captured.captured_queries
+            if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def _second_step(client: Client, code: str) -> list[str]:
+    sign_in(client)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/2fa/verify/", {"code": code})
+    assert response.status_code == 302 and response.url == "/", response
+    return _statements(captured)
+
+
+def test_the_second_step_costs_at_most_the_peers_statements(totp_user, monkeypatch):
+    _user, _device, totp = totp_user
+    clock = AuthenticatorClock(monkeypatch)
+    first = _second_step(Client(), clock.code(totp))  # the account's first location: recorded
+    again = _second_step(Client(), clock.code(totp))  # a known location: its time updated
+    assert len(first) <= SECOND_STEP_STATEMENTS, "\n".join(first)
+    assert len(again) <= SECOND_STEP_STATEMENTS, "\n".join(again)
+    assert sum("twofactor_totpdevice" in sql for sql in again) == 2, again  # locked read, update

@@ -30,9 +30,20 @@ class VerifyResult:
 
 def verify_code(device: TwoFactorDevice, code: str) -> VerifyResult:
     """Check `code` against `device` exactly once, under a row lock, honouring throttling."""
-    model = type(device)
+    return _verify_locked(type(device).objects.filter(pk=device.pk), code)
+
+
+def verify_user_code(user, model: type[TwoFactorDevice], code: str) -> VerifyResult:
+    """`verify_code` for the user's confirmed device of type `model`, found and locked in one query.
+
+    The result's `device` is None when the user has no such device.
+    """
+    return _verify_locked(model.objects.filter(user=user).order_by("pk"), code)
+
+
+def _verify_locked(devices, code: str) -> VerifyResult:
     with transaction.atomic():
-        locked = model.objects.select_for_update().filter(pk=device.pk, confirmed=True).first()
+        locked = devices.select_for_update().filter(confirmed=True).first()
         if locked is None:
             return VerifyResult(accepted=False, device=None)
         allowed, info = locked.verify_is_allowed()

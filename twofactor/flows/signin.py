@@ -4,39 +4,58 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import password_guard, remember, state
 from ..codes import looks_like_backup_code
-from ..models import TwoFactorDevice
+from ..models import DEVICE_CLASSES, TwoFactorDevice
 from ..signals import Kind, emit
-from ..verification import verify_code
+from ..verification import verify_code, verify_user_code
 from .errors import TwoFactorError, invalid_code, throttled
 
 
-def pick_device(devices: list[TwoFactorDevice], method: str | None, code: str, default: str | None = None):
-    """The device a code is meant for: the named method, a backup code by its shape, else the default."""
-    by_method = {device.method: device for device in devices}
+def _candidate_methods(method: str | None, code: str, default: str | None) -> list[str]:
+    """The methods a code may be meant for, in the order they are tried: the named one, else a backup
+    code by its shape, then the method the pending sign-in offers."""
     if method:
-        return by_method.get(method)
-    if "backup" in by_method and looks_like_backup_code(code):
-        return by_method["backup"]
-    if default and default in by_method:
-        return by_method[default]
-    primary = state.primary_device(devices)
-    return primary or by_method.get("backup")
+        return [method]
+    candidates = ["backup"] if looks_like_backup_code(code) else []
+    return [*candidates, default] if default else candidates
+
+
+def _fallback_device(user) -> TwoFactorDevice | None:
+    """The device a code without a usable method is checked against: the primary one, else backup codes."""
+    devices = state.devices_of(user)
+    return state.primary_device(devices) or next((device for device in devices if device.method == "backup"), None)
+
+
+def _refuse_paused_email_factor(user) -> None:
+    """Before an email code is checked: after a reset by email it may not stand in for another method."""
+    from .rescue import email_factor_refusal
+
+    refused = email_factor_refusal(user)
+    if refused is not None and DEVICE_CLASSES["email"].objects.filter(user=user, confirmed=True).exists():
+        raise refused
 
 
 def check_code(request, user, code: str, method: str | None = None) -> TwoFactorDevice:
-    """Verify one code for `user` through the exactly-once path; raise TwoFactorError when it fails."""
-    current = state.read(request)
-    devices = state.devices_of(user)
-    device = pick_device(devices, method, code, default=current.method if current else None)
-    if device is None:
-        raise TwoFactorError("invalid_method", _("Choose one of your two-factor methods."), fields={"method": "unknown"})
-    if device.method == "email":
-        from .rescue import email_factor_refusal
+    """Verify one code for `user` through the exactly-once path; raise TwoFactorError when it fails.
 
-        refused = email_factor_refusal(user)
-        if refused is not None:
-            raise refused
-    result = verify_code(device, code)
+    The device is found by its type and locked in the same query, so a sign-in loads no device list.
+    """
+    current = state.read(request)
+    result = None
+    for candidate in _candidate_methods(method, code, current.method if current else None):
+        if candidate in DEVICE_CLASSES:
+            if candidate == "email":
+                _refuse_paused_email_factor(user)
+            result = verify_user_code(user, DEVICE_CLASSES[candidate], code)
+            if result.device is not None:
+                break
+    else:
+        device = None if method else _fallback_device(user)
+        if device is not None and device.method == "email":
+            _refuse_paused_email_factor(user)
+        result = verify_code(device, code) if device is not None else None
+    if result is None or result.device is None:
+        raise TwoFactorError("invalid_method", _("Choose one of your two-factor methods."), fields={"method": "unknown"})
+    device = result.device
     if result.throttled:
         emit(Kind.THROTTLED, user=user, request=request, method=device.method, retry_after=result.retry_after)
         raise throttled(result.retry_after)
@@ -44,8 +63,8 @@ def check_code(request, user, code: str, method: str | None = None) -> TwoFactor
         emit(Kind.CODE_FAILED, user=user, request=request, method=device.method, failures=result.failure_count)
         raise invalid_code()
     if device.method == "backup":
-        emit(Kind.BACKUP_CODE_USED, user=user, request=request, remaining=result.device.remaining)
-    return result.device
+        emit(Kind.BACKUP_CODE_USED, user=user, request=request, remaining=device.remaining)
+    return device
 
 
 def verify(request, code: str, *, method: str | None = None, remember_browser: bool = False) -> str | None:
