@@ -4,7 +4,7 @@ import types
 
 import pyotp
 
-from twofactor.models import devices
+from twofactor.methods.totp import models as devices
 
 
 class AuthenticatorClock:

@@ -5,7 +5,7 @@ import pyotp
 import pytest
 from django.contrib.auth import get_user_model
 
-from twofactor.models import TOTPDevice
+from twofactor.methods.totp.models import TOTPDevice
 
 PASSWORD = "correct-horse-battery-9"
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from twofactor import state
-from twofactor.flows.setup import _replace_backup_codes
+from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.models import RescueRequest, SecurityEvent
 
 from .conftest import add_totp, make_user, sign_in
@@ -241,7 +241,7 @@ def test_view_permission_shows_requests_but_not_the_actions(db):
 
 def test_users_page_lists_methods_without_secrets(db):
     user, device, _client = verified_user()
-    codes = _replace_backup_codes(user)
+    codes = replace_backup_codes(user)
     _staff, desk = staff_client("helper", "accounts.view_user", "twofactor.reset_twofactor")
     page = desk.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
     assert "Authenticator app" in page and "Backup codes" in page

@@ -9,7 +9,10 @@ from django.core import mail
 from tests.api_client import ApiClient, error_of, last_emailed_code, last_texted_code
 from tests.conftest import PASSWORD, add_totp
 from twofactor import sms
-from twofactor.models import BackupCodeDevice, EmailDevice, SMSDevice, TOTPDevice
+from twofactor.methods.backup.models import BackupCodeDevice
+from twofactor.methods.email.models import EmailDevice
+from twofactor.methods.sms.models import SMSDevice
+from twofactor.methods.totp.models import TOTPDevice
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,9 @@ from tests.delivery_fixtures import (  # noqa: F401 (fixtures)
 )
 from tests.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, twilio_error
 from twofactor import flows, sms
-from twofactor.models import EmailDevice, SecurityEvent, SMSDevice
+from twofactor.models import SecurityEvent
+from twofactor.methods.email.models import EmailDevice
+from twofactor.methods.sms.models import SMSDevice
 from twofactor.verification import verify_code
 
 PHONE = "+14155550123"

@@ -12,8 +12,10 @@ from django.db import connection
 from django.test import Client
 
 from twofactor.codes import normalize_backup_code
-from twofactor.flows.setup import _replace_backup_codes
-from twofactor.models import BackupCodeDevice, SecurityEvent, TOTPDevice
+from twofactor.methods.backup.codes import replace_backup_codes
+from twofactor.models import SecurityEvent
+from twofactor.methods.backup.models import BackupCodeDevice
+from twofactor.methods.totp.models import TOTPDevice
 from twofactor.verification import verify_code
 
 from .conftest import add_totp, make_user, sign_in
@@ -80,7 +82,7 @@ def test_one_valid_totp_code_from_16_threads_is_accepted_once(round_):
 def test_one_backup_code_from_16_threads_is_accepted_once(round_):
     user = make_user(f"backup{round_}")
     add_totp(user)
-    codes = _replace_backup_codes(user)
+    codes = replace_backup_codes(user)
     device = BackupCodeDevice.objects.get(user=user)
     results = run_at_once(submit_to_device(BackupCodeDevice, device.pk, codes[0]))
     assert sum(result.accepted for result in results) == 1

@@ -67,7 +67,7 @@ def test_the_code_text_names_the_site_the_purpose_and_the_expiry(purpose, words)
 
 
 def test_a_mail_reaches_a_real_smtp_server(smtp_server):
-    delivery.send_code("email", "someone@example.org", CODE, purpose=delivery.SIGN_IN)
+    delivery.send_code_email("someone@example.org", CODE, purpose=delivery.SIGN_IN)
     [received] = smtp_server.mails
     assert received.recipients == ["someone@example.org"] and received.code == CODE
 
@@ -115,8 +115,8 @@ def test_a_third_party_backend_is_used_and_an_echoed_code_is_blanked_out(setting
     assert "provider refused" in str(failure.value) and CODE not in str(failure.value)
 
 
-def test_unknown_purposes_and_methods_are_programming_errors():
+def test_unknown_purposes_are_programming_errors():
     with pytest.raises(ValueError):
         delivery.send_code_email("someone@example.org", CODE, purpose="newsletter")
     with pytest.raises(ValueError):
-        delivery.send_code("totp", "someone", CODE, purpose=delivery.SIGN_IN)
+        delivery.send_code_sms("+14155550123", CODE, purpose="newsletter")

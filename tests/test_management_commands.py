@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from twofactor import state
-from twofactor.flows.setup import _replace_backup_codes
+from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.models import RescueCodeDevice, RescueRequest, SecurityEvent
 
 from .conftest import add_totp, make_user, sign_in
@@ -27,7 +27,7 @@ def alice(db):
     """(user, verified client, device, backup codes)."""
     user = make_user("alice", email="Alice@Example.com")
     device, totp = add_totp(user)
-    codes = _replace_backup_codes(user)
+    codes = replace_backup_codes(user)
     client = Client()
     sign_in(client, "alice")
     assert client.post("/2fa/verify/", {"code": totp.now()}).status_code == 302

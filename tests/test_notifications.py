@@ -8,7 +8,8 @@ from django.core import mail
 from django.test import Client, RequestFactory
 
 from twofactor import flows, locations
-from twofactor.models import KnownLocation, SecurityEvent, TOTPDevice
+from twofactor.models import KnownLocation, SecurityEvent
+from twofactor.methods.totp.models import TOTPDevice
 
 from .conftest import PASSWORD, add_totp, make_user, sign_in
 

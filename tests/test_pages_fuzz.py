@@ -9,7 +9,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from tests.conftest import add_totp, make_user, sign_in
-from twofactor.models import EmailDevice
+from twofactor.methods.email.models import EmailDevice
 
 PAGES = [
     "/",

@@ -5,7 +5,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from twofactor import flows
-from twofactor.models import EmailDevice, UserSession
+from twofactor.models import UserSession
+from twofactor.methods.email.models import EmailDevice
+from twofactor.methods.backup.codes import replace_backup_codes
 
 from .authenticator_clock import AuthenticatorClock
 from .conftest import PASSWORD, add_totp, make_user, sign_in
@@ -87,7 +89,7 @@ def test_removing_a_method_ends_the_other_sessions_it_verified(two_sessions):
     user, (clock, totp), this, other = two_sessions
     EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
     # A third session, verified with a backup code, is not verified by the removed method.
-    codes = flows.setup._replace_backup_codes(user)
+    codes = replace_backup_codes(user)
     third = Client()
     sign_in(third)
     assert third.post("/2fa/verify/", {"code": codes[0]}).status_code == 302

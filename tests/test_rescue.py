@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from twofactor import flows, state
 from twofactor.flows.errors import TwoFactorError
-from twofactor.flows.setup import _replace_backup_codes
+from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.models import RescueCodeDevice, RescueRequest, SecurityEvent
 
 from .conftest import add_totp, make_user, sign_in
@@ -84,7 +84,7 @@ def test_unknown_action_is_a_clear_400(lost):
 
 def test_backup_code_on_the_rescue_page_completes_the_sign_in(lost):
     user, client = lost
-    codes = _replace_backup_codes(user)
+    codes = replace_backup_codes(user)
     assert b'value="backup"' in client.get(RESCUE).content
     response = client.post(RESCUE, {"action": "backup", "code": codes[0].lower()})
     assert response.status_code == 302 and response["Location"] == "/2fa/"
@@ -96,7 +96,7 @@ def test_backup_code_on_the_rescue_page_completes_the_sign_in(lost):
 
 def test_wrong_or_malformed_backup_code_is_a_form_error(lost):
     user, client = lost
-    _replace_backup_codes(user)
+    replace_backup_codes(user)
     response = client.post(RESCUE, {"action": "backup", "code": "123456"})
     assert response.status_code == 400 and b"Enter a backup code like" in response.content
     response = client.post(RESCUE, {"action": "backup", "code": "AAAA-BBBB-CCCC-DDDD"})

@@ -19,7 +19,11 @@ from tests.delivery_fixtures import (  # noqa: F401 (fixtures)
 from tests.twilio_fake import ACCOUNT_SID, twilio_error
 from twofactor import flows, sms
 from twofactor.flows.setup import PENDING_KEY
-from twofactor.models import BackupCodeDevice, EmailDevice, SecurityEvent, SMSDevice
+from twofactor.models import SecurityEvent
+from twofactor.methods.backup.models import BackupCodeDevice
+from twofactor.methods.email.models import EmailDevice
+from twofactor.methods.sms.models import SMSDevice
+from twofactor.methods.sms.setup import begin_sms_setup
 
 FAILED = "We could not send the code. Try again, or use another method."
 EMAIL_URL, SMS_URL = "/2fa/setup/email/", "/2fa/setup/sms/"
@@ -217,7 +221,7 @@ def test_the_flow_itself_rejects_invalid_numbers(user, phone):
     request = RequestFactory().post(SMS_URL)
     request.user, request.session = user, {}
     with pytest.raises(flows.TwoFactorError) as failure:
-        flows.begin_sms_setup(request, phone)
+        begin_sms_setup(request, phone)
     assert failure.value.code == "invalid_phone" and "phone" in failure.value.fields
     assert sms.outbox == []
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from twofactor import crypto
-from twofactor.models import TOTPDevice
+from twofactor.methods.totp.models import TOTPDevice
 
 from .conftest import add_totp, make_user
 

@@ -19,7 +19,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -33,7 +33,8 @@ from django.utils.translation import ngettext
 
 from . import flows, state
 from .app_settings import app_settings
-from .models import BackupCodeDevice, EmailDevice, RescueRequest, SecurityEvent, SMSDevice, TOTPDevice
+from .methods import registry
+from .models import RescueRequest, SecurityEvent
 
 HANDLE_PERMISSION = "twofactor.handle_rescuerequest"
 RESET_PERMISSION = "twofactor.reset_twofactor"
@@ -59,10 +60,22 @@ def methods_summary(user) -> str:
     for device in devices:
         kind = capfirst(type(device)._meta.verbose_name)
         label = kind if device.name == kind else f"{kind}: {device.name}"
-        if device.method == "backup":
-            label += " " + _("(%(count)d unused)") % {"count": device.remaining}
+        summary = registry.for_device(device).summary(device)
+        if summary:
+            label += f" ({summary})"
         rows.append((label, _("added"), _when(device.created_at), _("last used"), _when(device.last_used_at)))
     return format_html("<ul>{}</ul>", format_html_join("", "<li>{} — {} {}, {} {}</li>", rows))
+
+
+def user_search_fields() -> tuple[str, ...]:
+    """Search a row by its user's username and address, whatever the user model calls them."""
+    user_model = get_user_model()
+    names = dict.fromkeys([user_model.USERNAME_FIELD, user_model.get_email_field_name()])
+    return tuple(f"user__{name}" for name in names)
+
+
+def _email(user) -> str:
+    return getattr(user, user.get_email_field_name(), "") or ""
 
 
 def _when(moment) -> str:
@@ -106,9 +119,11 @@ class DeviceAdmin(admin.ModelAdmin):
 
     list_display = DEVICE_FIELDS
     list_filter = ("confirmed",)
-    search_fields = ("user__username", "user__email")
     list_select_related = ("user",)
     fields = DEVICE_FIELDS
+
+    def get_search_fields(self, request):
+        return user_search_fields()
     readonly_fields = DEVICE_FIELDS
 
     def has_add_permission(self, request) -> bool:
@@ -123,27 +138,16 @@ class DeviceAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(TOTPDevice)
-class TOTPDeviceAdmin(DeviceAdmin):
-    pass
+def device_admin(method) -> type[DeviceAdmin]:
+    """The read-only admin of a method's devices: the common fields and the method's `admin_fields`."""
+    fields = (*DEVICE_FIELDS, *method.admin_fields)
+    name = f"{method.get_model().__name__}Admin"
+    return type(name, (DeviceAdmin,), {"list_display": fields, "fields": fields, "readonly_fields": fields})
 
 
-@admin.register(BackupCodeDevice)
-class BackupCodeDeviceAdmin(DeviceAdmin):
-    list_display = (*DEVICE_FIELDS, "remaining")
-    fields = readonly_fields = (*DEVICE_FIELDS, "remaining")
-
-
-@admin.register(EmailDevice)
-class EmailDeviceAdmin(DeviceAdmin):
-    list_display = (*DEVICE_FIELDS, "email")
-    fields = readonly_fields = (*DEVICE_FIELDS, "email")
-
-
-@admin.register(SMSDevice)
-class SMSDeviceAdmin(DeviceAdmin):
-    list_display = (*DEVICE_FIELDS, "phone_number")
-    fields = readonly_fields = (*DEVICE_FIELDS, "phone_number")
+for _method in registry.methods():
+    if not admin.site.is_registered(_method.get_model()):
+        admin.site.register(_method.get_model(), device_admin(_method))
 
 
 class DeviceInline(admin.TabularInline):
@@ -170,26 +174,15 @@ class DeviceInline(admin.TabularInline):
         return False
 
 
-class TOTPDeviceInline(DeviceInline):
-    model = TOTPDevice
+def device_inline(method) -> type[DeviceInline]:
+    fields = (*DeviceInline.fields, *method.admin_fields)
+    name = f"{method.get_model().__name__}Inline"
+    return type(name, (DeviceInline,), {"model": method.get_model(), "fields": fields, "readonly_fields": fields})
 
 
-class SMSDeviceInline(DeviceInline):
-    model = SMSDevice
-    fields = readonly_fields = (*DeviceInline.fields, "phone_number")
-
-
-class EmailDeviceInline(DeviceInline):
-    model = EmailDevice
-    fields = readonly_fields = (*DeviceInline.fields, "email")
-
-
-class BackupCodeDeviceInline(DeviceInline):
-    model = BackupCodeDevice
-    fields = readonly_fields = (*DeviceInline.fields, "remaining")
-
-
-METHOD_INLINES = [TOTPDeviceInline, SMSDeviceInline, EmailDeviceInline, BackupCodeDeviceInline]
+def method_inlines() -> list[type[DeviceInline]]:
+    """One inline per active method, in the order of TWOFACTOR_METHODS."""
+    return [device_inline(method) for method in registry.methods()]
 
 
 # Users
@@ -197,7 +190,6 @@ METHOD_INLINES = [TOTPDeviceInline, SMSDeviceInline, EmailDeviceInline, BackupCo
 class TwoFactorUserAdminMixin:
     """For a project's UserAdmin: the user's methods inline and "reset two-factor" (list action and page)."""
 
-    two_factor_inlines = METHOD_INLINES
 
     def has_reset_two_factor_permission(self, request) -> bool:
         return request.user.has_perm(RESET_PERMISSION)
@@ -205,7 +197,7 @@ class TwoFactorUserAdminMixin:
     def get_inlines(self, request, obj):
         inlines = list(super().get_inlines(request, obj))
         if obj is not None:
-            inlines += [inline for inline in self.two_factor_inlines if inline.model.objects.filter(user=obj).exists()]
+            inlines += [inline for inline in method_inlines() if inline.model.objects.filter(user=obj).exists()]
         return inlines
 
     def get_fieldsets(self, request, obj=None):
@@ -271,7 +263,7 @@ class TwoFactorUserAdminMixin:
     def _reset_with_note(self, request, users, *, action: str | None):
         note, page = confirm_with_note(
             self, request, objects=users, action=action,
-            items=[(f"{user.get_username()} <{user.email}>", methods_summary(user)) for user in users],
+            items=[(f"{user.get_username()} <{_email(user)}>", methods_summary(user)) for user in users],
             title=_("Reset two-factor authentication"),
             question=_("Remove every two-factor method and backup code of these users, end all their sessions "
                        "and forget their remembered browsers? They will be mailed, and must set up a new method "
@@ -299,13 +291,15 @@ class RescueRequestAdmin(admin.ModelAdmin):
 
     list_display = ("__str__", "user", "status", "created_at", "message_preview", "ip", "handled_by", "handled_at")
     list_filter = ("status",)
-    search_fields = ("user__username", "user__email")
     date_hierarchy = "created_at"
     list_select_related = ("user", "handled_by")
     fields = readonly_fields = ("user", "user_methods", "status", "created_at", "updated_at", "message", "ip",
                                 "user_agent", "handled_by", "handled_at", "staff_note")
     actions = ["approve", "deny"]
     change_list_template = "twofactor/admin/rescuerequest_change_list.html"
+
+    def get_search_fields(self, request):
+        return user_search_fields()
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self.has_handle_permission(request) or super().has_view_permission(request, obj)
@@ -364,7 +358,7 @@ class RescueRequestAdmin(admin.ModelAdmin):
             return None
         note, page = confirm_with_note(
             self, request, objects=rescues, action=action, title=title, question=question, button=button,
-            items=[(f"{rescue} — {rescue.user.get_username()} <{rescue.user.email}>",
+            items=[(f"{rescue} — {rescue.user.get_username()} <{_email(rescue.user)}>",
                     Truncator(rescue.message).chars(300)) for rescue in rescues],
         )
         if page is not None:
@@ -390,9 +384,11 @@ class RescueRequestAdmin(admin.ModelAdmin):
 class SecurityEventAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "user", "ip")
     list_filter = ("kind",)
-    search_fields = ("user__username", "user__email", "ip")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
+
+    def get_search_fields(self, request):
+        return (*user_search_fields(), "ip")
 
     def has_add_permission(self, request) -> bool:
         return False

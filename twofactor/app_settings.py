@@ -7,6 +7,14 @@ from django.conf import settings
 
 REQUIRED_CHOICES = ("all", "staff", "optional")
 
+#: The methods this app ships, in the order they are offered (the default of TWOFACTOR_METHODS).
+BUILTIN_METHODS = (
+    "twofactor.methods.totp.method.TOTPMethod",
+    "twofactor.methods.sms.method.SMSMethod",
+    "twofactor.methods.email.method.EmailMethod",
+    "twofactor.methods.backup.method.BackupCodesMethod",
+)
+
 
 class AppSettings:
     def _get(self, name: str, default):
@@ -99,6 +107,11 @@ class AppSettings:
     def PASSWORD_FAILURES_PER_IP(self) -> int:
         """Wrong passwords from one address per 15 minutes before sign-in is throttled."""
         return int(self._get("PASSWORD_FAILURES_PER_IP", 50))
+
+    @property
+    def METHODS(self) -> list[str]:
+        """Dotted paths of the methods users may use, in the order they are offered (twofactor.methods.base.Method)."""
+        return list(self._get("METHODS", BUILTIN_METHODS))
 
     @property
     def BACKUP_CODE_COUNT(self) -> int:

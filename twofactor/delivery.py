@@ -84,16 +84,6 @@ def send_code_sms(number: str, code: str, *, purpose: str, user=None) -> None:
         raise DeliveryError("The SMS backend sent no message.")
 
 
-def send_code(method: str, target: str, code: str, *, purpose: str, user=None) -> None:
-    """Send `code` by "email" or "sms" to `target`."""
-    if method == "email":
-        send_code_email(target, code, purpose=purpose, user=user)
-    elif method == "sms":
-        send_code_sms(target, code, purpose=purpose, user=user)
-    else:
-        raise ValueError(f"Method {method!r} does not send codes.")
-
-
 def _safe_reason(error: Exception, code: str) -> str:
     """The error as loggable text, with the code blanked out should a server have echoed it."""
     reason = f"{type(error).__name__}: {error}".replace(code, "••••••")

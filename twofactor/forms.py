@@ -3,11 +3,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .codes import MAX_CODE_INPUT, normalize_backup_code, normalize_numeric_code
+from .methods import registry
 from .models import RescueRequest
-from .phone import MAX_PHONE_INPUT, default_region, parse_phone
 
-METHOD_CHOICES = [("totp", _("Authenticator app")), ("sms", _("Text message")), ("email", _("Email")),
-                  ("backup", _("Backup code"))]
+#: The active methods, read when a form is made (TWOFACTOR_METHODS may change in tests).
+METHOD_CHOICES = registry.choices
 
 
 class CodeField(forms.CharField):
@@ -54,57 +54,11 @@ class ReauthenticateForm(forms.Form):
 
     def __init__(self, *args, needs_code: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.needs_code = needs_code
         if needs_code:
             self.fields["code"].required = True
         else:
             del self.fields["code"]
             del self.fields["method"]
-
-
-class EmailSetupForm(forms.Form):
-    """Where email codes go: empty means the account's own address."""
-
-    email = forms.EmailField(
-        required=False, max_length=254, label=_("Another email address"),
-        help_text=_("Leave empty to use your account's address."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-
-
-class PhoneSetupForm(forms.Form):
-    """A mobile number, checked and normalised to E.164 before any text is sent."""
-
-    phone = forms.CharField(
-        label=_("Mobile phone number"), max_length=MAX_PHONE_INPUT,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-        error_messages={"required": _("Enter your mobile phone number.")},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        region = default_region()
-        if region:
-            self.fields["phone"].help_text = _(
-                "International format (+1 415 555 0123), or a national number from region %(region)s."
-            ) % {"region": region}
-        else:
-            self.fields["phone"].help_text = _("International format, starting with + and the country code.")
-
-    def clean_phone(self) -> str:
-        return parse_phone(self.cleaned_data["phone"]).as_e164
-
-
-class BackupCodeForm(forms.Form):
-    """A backup code typed on the rescue page."""
-
-    code = CodeField(label=_("Backup code"))
-
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"]
-        if normalize_backup_code(code) is None:
-            raise forms.ValidationError(_("Enter a backup code like ABCD-EFGH-JKMN-PQRS."), code="invalid")
-        return code
 
 
 class RescueCodeForm(forms.Form):

@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 
 from . import state
 from .app_settings import app_settings
+from .methods import registry
 
-#: View names a session may reach while its second step is pending, by state.
+#: View names a session may reach while its second step is pending, by state (plus, while it must set
+#: a method up, each method's set-up steps: see `allowed_views`).
 ALLOWED_VIEWS = {
     state.VERIFY: {
         "twofactor:verify",
@@ -33,21 +35,24 @@ ALLOWED_VIEWS = {
     },
     state.SETUP: {
         "twofactor:setup",
-        "twofactor:setup_totp",
-        "twofactor:setup_email",
-        "twofactor:setup_sms",
-        "twofactor:backup_codes",
         "api:session",
         "api:logout",
         "api:devices",
-        "api:setup_totp",
-        "api:setup_email",
-        "api:setup_sms",
         "api:setup_confirm",
         "api:openapi",
         "logout",
     },
 }
+
+
+def allowed_views(pending_state: str) -> set[str]:
+    """The view names a session in `pending_state` may reach."""
+    allowed = set(ALLOWED_VIEWS[pending_state])
+    if pending_state == state.SETUP:
+        for method in registry.methods():
+            allowed.update(f"twofactor:{name}" for name in method.setup_view_names)
+            allowed.update(f"api:{name}" for name in method.api_setup_view_names)
+    return allowed
 
 
 def _device_loader(device_id: str):
@@ -97,7 +102,7 @@ class TwoFactorMiddleware:
             match = resolve(path)
         except Resolver404:
             return False
-        return match.view_name in ALLOWED_VIEWS[pending_state]
+        return match.view_name in allowed_views(pending_state)
 
     @staticmethod
     def _wants_json(request) -> bool:

@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
-from .models import DEVICE_CLASSES, TwoFactorDevice, UserSession
+from .methods import registry
+from .models import TwoFactorDevice, UserSession
 
 SESSION_KEY = "twofactor"
 REAUTH_KEY = "twofactor_reauth"
@@ -62,8 +63,8 @@ def required_for(user) -> bool:
 def devices_of(user, *, for_update: bool = False) -> list[TwoFactorDevice]:
     """The user's confirmed methods, in the order they are offered (one query per method type)."""
     devices = []
-    for model in DEVICE_CLASSES.values():
-        queryset = model.objects.filter(user=user, confirmed=True)
+    for method in registry.methods():
+        queryset = method.devices(user)
         if for_update:
             queryset = queryset.select_for_update()
         devices.extend(queryset)
@@ -71,8 +72,8 @@ def devices_of(user, *, for_update: bool = False) -> list[TwoFactorDevice]:
 
 
 def primary_device(devices: list[TwoFactorDevice]) -> TwoFactorDevice | None:
-    """The method offered first: the one used last, else the first added (never backup codes)."""
-    candidates = [device for device in devices if device.method != "backup"]
+    """The method offered first: the one used last, else the first added (never recovery codes)."""
+    candidates = [device for device in devices if not getattr(registry.for_device(device), "recovery", True)]
     if not candidates:
         return None
     used = [device for device in candidates if device.last_used_at]

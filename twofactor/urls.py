@@ -1,7 +1,8 @@
 """Mount with path("2fa/", include("twofactor.urls"))."""
 from django.urls import path
 
-from .views import challenge, manage, rescue, setup, signin
+from .methods import registry
+from .views import manage, rescue, setup, signin
 
 app_name = "twofactor"
 urlpatterns = [
@@ -9,13 +10,11 @@ urlpatterns = [
     path("verify/", signin.verify, name="verify"),
     path("reauthenticate/", signin.reauthenticate, name="reauthenticate"),
     path("setup/", setup.choose, name="setup"),
-    path("setup/totp/", setup.totp, name="setup_totp"),
-    path("setup/email/", challenge.setup_email, name="setup_email"),
-    path("setup/sms/", challenge.setup_sms, name="setup_sms"),
-    path("backup-codes/", setup.backup_codes, name="backup_codes"),
     path("methods/<str:method>/remove/", manage.remove_method, name="remove_method"),
     path("turn-off/", manage.turn_off, name="turn_off"),
     path("sessions/<int:session_id>/end/", manage.end_session, name="end_session"),
     path("sessions/end-others/", manage.end_other_sessions, name="end_other_sessions"),
     path("rescue/", rescue.rescue, name="rescue"),
+    # Each method's own pages (set-up steps), in the order of TWOFACTOR_METHODS.
+    *[pattern for method in registry.methods() for pattern in method.urls()],
 ]

@@ -6,7 +6,7 @@ import types
 import pytest
 
 from twofactor import state
-from twofactor.flows.setup import _replace_backup_codes
+from twofactor.methods.backup.codes import replace_backup_codes
 
 from ..conftest import PASSWORD, add_totp, make_user
 from .conftest import enter_code, sign_in_with_password
@@ -31,7 +31,7 @@ def signed_in_page(new_page, clock, totp, **context_options):
 
 def test_regenerating_backup_codes_requires_reauthentication(new_page, alice, clock, monkeypatch):
     user, totp = alice
-    old_codes = _replace_backup_codes(user)
+    old_codes = replace_backup_codes(user)
     page = signed_in_page(new_page, clock, totp)
     # Six minutes later the sign-in is no longer recent.
     real = time.time

@@ -12,8 +12,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from twofactor import sms, state
-from twofactor.flows.setup import _replace_backup_codes
-from twofactor.models import EmailDevice, SMSDevice
+from twofactor.methods.backup.codes import replace_backup_codes
+from twofactor.methods.email.models import EmailDevice
+from twofactor.methods.sms.models import SMSDevice
 
 from ..conftest import PASSWORD, add_totp, make_user
 from ..delivery_fixtures import code_in, smtp_down, smtp_server  # noqa: F401 (fixtures)
@@ -194,7 +195,7 @@ def test_the_method_used_last_is_offered_first_and_another_can_be_chosen(page, t
     add_totp(user)
     add_email(user)
     add_sms(user, last_used_at=timezone.now())
-    _replace_backup_codes(user)
+    replace_backup_codes(user)
 
     sign_in_with_password(page, "mia", PASSWORD)
     page.wait_for_url(re.compile(r"/2fa/verify/"))
@@ -223,7 +224,7 @@ def test_removing_a_method_asks_for_password_and_code_first_and_it_is_no_longer_
     user = make_user("mia")
     _device, totp = add_totp(user)
     add_email(user)
-    _replace_backup_codes(user)
+    replace_backup_codes(user)
     sign_in_with_password(page, "mia", PASSWORD)
     enter_code(page, clock.code(totp))
     expect_home(page, "mia")

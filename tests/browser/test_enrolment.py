@@ -7,7 +7,8 @@ import pyotp
 import pytest
 from django.contrib.auth import get_user_model
 
-from twofactor.models import BackupCodeDevice, TOTPDevice
+from twofactor.methods.backup.models import BackupCodeDevice
+from twofactor.methods.totp.models import TOTPDevice
 
 from .conftest import decode_qr
 

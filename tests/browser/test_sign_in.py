@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from twofactor.flows.setup import _replace_backup_codes
+from twofactor.methods.backup.codes import replace_backup_codes
 
 from ..conftest import PASSWORD, add_totp, make_user
 from .conftest import enter_code, sign_in_with_password, sign_out
@@ -53,7 +53,7 @@ def test_a_partly_signed_in_browser_is_sent_to_the_second_step(page, alice, path
 
 def test_sign_in_with_a_backup_code(page, alice):
     user, _totp = alice
-    codes = _replace_backup_codes(user)
+    codes = replace_backup_codes(user)
     sign_in_with_password(page, "alice", PASSWORD)
     page.get_by_role("button", name="Backup codes").click()
     page.wait_for_load_state()

@@ -2,9 +2,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..forms import METHOD_CHOICES, ReauthenticateForm, RescueCodeForm, RescueRequestForm
+from ..forms import ReauthenticateForm, RescueCodeForm, RescueRequestForm
+from ..methods import registry
 
-SENT_CODE_CHOICES = [choice for choice in METHOD_CHOICES if choice[0] in ("email", "sms")]
+
+def sent_code_choices() -> list[tuple[str, str]]:
+    """The active methods that send codes."""
+    return [(method.key, method.label) for method in registry.sending()]
 
 
 class EmptyForm(forms.Form):
@@ -17,11 +21,7 @@ class LoginForm(forms.Form):
 
 
 class ChallengeForm(forms.Form):
-    method = forms.ChoiceField(choices=SENT_CODE_CHOICES)
-
-
-class TOTPSetupForm(forms.Form):
-    restart = forms.BooleanField(required=False, help_text=_("Replace a pending key with a new one."))
+    method = forms.ChoiceField(choices=sent_code_choices)
 
 
 class APIReauthenticateForm(ReauthenticateForm):

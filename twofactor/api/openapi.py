@@ -5,11 +5,12 @@ and tests/test_api_openapi.py checks that every route is described; change both 
 """
 from copy import deepcopy
 
+from django import forms
 from django.conf import settings
 
 from ..codes import MAX_CODE_INPUT
+from ..methods import registry
 from ..models import RescueRequest
-from ..phone import MAX_PHONE_INPUT
 from .body import MAX_BODY_BYTES
 
 #: Every error code the API answers with. Clients may rely on these; new ones are added here first.
@@ -80,7 +81,8 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _object(properties: dict, required: list[str] | None = None, **extra) -> dict:
+def obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
+    """An object schema with exactly these properties."""
     return {"type": "object", "properties": properties, "required": required or [], "additionalProperties": False,
             **extra}
 
@@ -91,12 +93,12 @@ def _text(max_length: int, **extra) -> dict:
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
-METHOD = {"type": "string", "enum": ["totp", "sms", "email", "backup"]}
+METHOD = {"type": "string", "enum": []}  # the active methods' keys, filled in by document()
 
 SCHEMAS = {
-    "Error": _object(
+    "Error": obj(
         {
-            "error": _object(
+            "error": obj(
                 {
                     "code": {"type": "string", "enum": list(ERROR_CODES)},
                     "message": {"type": "string"},
@@ -108,16 +110,16 @@ SCHEMAS = {
         },
         ["error"],
     ),
-    "User": _object(
+    "User": obj(
         {"id": {"type": "integer"}, "username": {"type": "string"}, "email": {"type": "string"}},
         ["id", "username", "email"],
     ),
-    "Session": _object(
+    "Session": obj(
         {
             "authenticated": {"type": "boolean"},
             "verified": {"type": "boolean", "description": "The session passed a second step."},
             "user": {"oneOf": [_ref("User"), {"type": "null"}]},
-            "two_factor": _object(
+            "two_factor": obj(
                 {
                     "required": {"type": "boolean", "description": "The site requires this user to use two-factor."},
                     "state": {
@@ -126,14 +128,14 @@ SCHEMAS = {
                         "description": "What is pending: a code (`verify`), a new method (`setup`) or nothing.",
                     },
                     "methods": {"type": "array", "items": METHOD},
-                    "primary_method": {"type": ["string", "null"], "enum": ["totp", "sms", "email", None]},
+                    "primary_method": {"type": ["string", "null"], "enum": [None]},  # filled in by document()
                 },
                 ["required", "state", "methods", "primary_method"],
             ),
         },
         ["authenticated", "verified", "user", "two_factor"],
     ),
-    "Device": _object(
+    "Device": obj(
         {
             "id": {"type": "string", "description": "The method name; use it in DELETE /2fa/devices/{id}."},
             "method": METHOD,
@@ -146,27 +148,15 @@ SCHEMAS = {
         },
         ["id", "method", "name", "target", "primary", "created_at", "last_used_at", "remaining_codes"],
     ),
-    "DeviceList": _object({"devices": {"type": "array", "items": _ref("Device")}}, ["devices"]),
-    "SentCode": _object(
+    "DeviceList": obj({"devices": {"type": "array", "items": _ref("Device")}}, ["devices"]),
+    "SentCode": obj(
         {
             "sent_to": {"type": "string", "description": "The masked address or number."},
             "cooldown_seconds": {"type": "integer", "description": "Wait this long before asking for another."},
         },
         ["sent_to", "cooldown_seconds"],
     ),
-    "TOTPEnrolment": _object(
-        {
-            "secret": {"type": "string", "description": "The base32 key, for typing into an authenticator app."},
-            "otpauth_uri": {"type": "string", "description": "otpauth://totp/… (Key Uri Format)."},
-            "qr_svg": {"type": "string", "description": "The URI as a QR code, an <svg> element."},
-        },
-        ["secret", "otpauth_uri", "qr_svg"],
-    ),
-    "BackupCodes": _object(
-        {"backup_codes": {"type": "array", "items": {"type": "string"}, "description": "Shown this once."}},
-        ["backup_codes"],
-    ),
-    "Confirmed": _object(
+    "Confirmed": obj(
         {
             "device": _ref("Device"),
             "backup_codes": {
@@ -178,27 +168,27 @@ SCHEMAS = {
         },
         ["device", "backup_codes", "session"],
     ),
-    "Reauthenticated": _object(
+    "Reauthenticated": obj(
         {"reauthenticated": {"type": "boolean"}, "valid_seconds": {"type": "integer"}},
         ["reauthenticated", "valid_seconds"],
     ),
     "RescueAnswer": {
         "oneOf": [
-            _object(
+            obj(
                 {"option": {"const": "email"}, "sent_to": {"type": "string"}, "cooldown_seconds": {"type": "integer"}},
                 ["option", "sent_to", "cooldown_seconds"],
             ),
-            _object({"option": {"const": "email_code"}, "session": _ref("Session")}, ["option", "session"]),
-            _object({"option": {"const": "help"}, "filed": {"type": "boolean"}}, ["option", "filed"]),
+            obj({"option": {"const": "email_code"}, "session": _ref("Session")}, ["option", "session"]),
+            obj({"option": {"const": "help"}, "filed": {"type": "boolean"}}, ["option", "filed"]),
         ]
     },
     # Request bodies
-    "LoginBody": _object(
+    "LoginBody": obj(
         {"username": _text(254, description="A username or an email address."), "password": _text(4096)},
         ["username", "password"],
     ),
     "EmptyBody": {"type": "object", "maxProperties": 0, "description": "No fields (the body may be left out)."},
-    "ReauthenticateBody": _object(
+    "ReauthenticateBody": obj(
         {
             "password": _text(4096),
             "code": _text(MAX_CODE_INPUT, description="Required when the user has methods."),
@@ -206,8 +196,8 @@ SCHEMAS = {
         },
         ["password"],
     ),
-    "ChallengeBody": _object({"method": {"type": "string", "enum": ["email", "sms"]}}, ["method"]),
-    "VerifyBody": _object(
+    "ChallengeBody": obj({"method": {"type": "string", "enum": []}}, ["method"]),  # filled in by document()
+    "VerifyBody": obj(
         {
             "code": _text(MAX_CODE_INPUT, description="A 6-digit code or a backup code."),
             "method": {**METHOD, "description": "The method the code is from; the pending one when left out."},
@@ -215,15 +205,8 @@ SCHEMAS = {
         },
         ["code"],
     ),
-    "TOTPSetupBody": _object({"restart": {"type": "boolean", "description": "Replace a pending key."}}),
-    "EmailSetupBody": _object(
-        {"email": _text(254, description="Another address than the account's; the account's when left out.")}
-    ),
-    "SMSSetupBody": _object(
-        {"phone": _text(MAX_PHONE_INPUT, description="E.164, or national format in the site's region.")}, ["phone"]
-    ),
-    "ConfirmBody": _object({"code": _text(MAX_CODE_INPUT, description="The 6-digit code.")}, ["code"]),
-    "RescueBody": _object(
+    "ConfirmBody": obj({"code": _text(MAX_CODE_INPUT, description="The 6-digit code.")}, ["code"]),
+    "RescueBody": obj(
         {
             "option": {
                 "type": "string",
@@ -267,70 +250,97 @@ UNSAFE_SECURITY = [{"sessionCookie": [], "csrfCookie": [], "csrfHeader": []}]
 CSRF_ONLY_SECURITY = [{"csrfCookie": [], "csrfHeader": []}]
 
 
-def _operation(operation_id: str, summary: str, answer: str, errors: list[int], *, body: str | None = None,
-               body_required: bool = True, security: list | None = None, parameters: list | None = None) -> dict:
-    """One operation: 200 with the `answer` schema, then the listed error statuses (401 is always possible)."""
+def form_schema(form_class) -> dict:
+    """The JSON body a form accepts (twofactor.api.body.read_json): its fields, their types, limits and choices.
+
+    The API reads every body through a form, so the document is derived from the same declaration.
+    """
+    properties, required = {}, []
+    for name, field in form_class().fields.items():
+        if isinstance(field, forms.BooleanField):
+            schema = {"type": "boolean"}
+        elif isinstance(field, forms.ChoiceField):
+            schema = {"type": "string", "enum": [str(value) for value, _label in field.choices if value != ""]}
+        else:
+            schema = {"type": "string"}
+            if getattr(field, "max_length", None):
+                schema["maxLength"] = field.max_length
+        if field.help_text:
+            schema["description"] = str(field.help_text)
+        properties[name] = schema
+        if field.required:
+            required.append(name)
+    return obj(properties, required)
+
+
+def operation(operation_id: str, summary: str, answer: str, errors: list[int], *, body: str | None = None,
+              form=None, body_required: bool = True, security: list | None = None,
+              parameters: list | None = None) -> dict:
+    """One operation: 200 with the `answer` schema, then the listed error statuses (401 is always possible).
+
+    The body is the component schema named `body`, or the schema of `form` (`form_schema`).
+    """
     responses = {"200": {"description": "OK", "content": {"application/json": {"schema": _ref(answer)}}}}
     for status in sorted({401, *errors}):
         responses[str(status)] = {"$ref": f"#/components/responses/{STATUS_RESPONSES[status]}"}
-    operation = {"operationId": operation_id, "summary": summary, "responses": responses,
+    described = {"operationId": operation_id, "summary": summary, "responses": responses,
                  "security": security if security is not None else UNSAFE_SECURITY}
-    if body:
-        operation["requestBody"] = {
+    if body or form:
+        described["requestBody"] = {
             "required": body_required,
-            "content": {"application/json": {"schema": _ref(body)}},
+            "content": {"application/json": {"schema": _ref(body) if body else form_schema(form)}},
         }
     if parameters:
-        operation["parameters"] = parameters
-    return operation
+        described["parameters"] = parameters
+    return described
 
 
 BODY_ERRORS = [400, 403]  # validation_error, csrf_failed: every operation with a body
 
 PATHS = {
     "/session": {
-        "get": _operation(
+        "get": operation(
             "getSession", "The session: who is signed in and what the second step still needs. Sets the CSRF "
             "cookie.", "Session", [], security=[],
         )
     },
     "/login": {
-        "post": _operation(
+        "post": operation(
             "login", "The password step. One error, 401 invalid_credentials, for any wrong identity or password "
             "and for inactive accounts; failures are throttled per identifier and per address (429).", "Session",
             [*BODY_ERRORS, 429], body="LoginBody", security=CSRF_ONLY_SECURITY,
         )
     },
     "/logout": {
-        "post": _operation("logout", "End the session; answers the signed-out session.", "Session", BODY_ERRORS,
+        "post": operation("logout", "End the session; answers the signed-out session.", "Session", BODY_ERRORS,
                            body="EmptyBody", body_required=False, security=CSRF_ONLY_SECURITY)
     },
     "/reauthenticate": {
-        "post": _operation(
+        "post": operation(
             "reauthenticate", "Prove the password (and a code, when the user has methods) before removing a "
             "method or generating backup codes.", "Reauthenticated", [*BODY_ERRORS, 429], body="ReauthenticateBody",
         )
     },
     "/2fa/challenge": {
-        "post": _operation("sendCode", "Send a code by email or SMS (for the second step or re-authentication); "
+        "post": operation("sendCode", "Send a code by email or SMS (for the second step or re-authentication); "
                            "a cooldown and hourly caps answer 429.", "SentCode", [*BODY_ERRORS, 429, 503],
                            body="ChallengeBody")
     },
     "/2fa/verify": {
-        "post": _operation("verify", "Complete the second step with a code; 409 when no sign-in waits for one.",
+        "post": operation("verify", "Complete the second step with a code; 409 when no sign-in waits for one.",
                            "Session", [*BODY_ERRORS, 409, 429], body="VerifyBody")
     },
     "/2fa/rescue": {
-        "post": _operation("rescue", "Lost device, during the second step: a one-time code by email, or a rescue "
+        "post": operation("rescue", "Lost device, during the second step: a one-time code by email, or a rescue "
                            "request to the administrators. (A backup code goes to POST /2fa/verify.)", "RescueAnswer",
                            [*BODY_ERRORS, 409, 429, 503], body="RescueBody")
     },
     "/2fa/devices": {
-        "get": _operation("listDevices", "The user's methods, without secrets.", "DeviceList", [],
+        "get": operation("listDevices", "The user's methods, without secrets.", "DeviceList", [],
                           security=SESSION_SECURITY)
     },
     "/2fa/devices/{id}": {
-        "delete": _operation(
+        "delete": operation(
             "removeDevice", "Remove a method (recent re-authentication required). The last method cannot be "
             "removed while the site requires two-factor (409); backup codes go with the last method.", "DeviceList",
             [*BODY_ERRORS, 404, 409], body="EmptyBody", body_required=False,
@@ -338,28 +348,10 @@ PATHS = {
                          "description": "The method name, as listed by GET /2fa/devices."}],
         )
     },
-    "/2fa/setup/totp": {
-        "post": _operation("setupTotp", "A pending authenticator key, kept until confirmed (a repeated call "
-                           "answers the same key unless `restart`).", "TOTPEnrolment", [*BODY_ERRORS, 409],
-                           body="TOTPSetupBody", body_required=False)
-    },
-    "/2fa/setup/email": {
-        "post": _operation("setupEmail", "Send a confirmation code to the account's (or another) address.",
-                           "SentCode", [*BODY_ERRORS, 409, 429, 503], body="EmailSetupBody", body_required=False)
-    },
-    "/2fa/setup/sms": {
-        "post": _operation("setupSms", "Send a confirmation code to a phone number.", "SentCode",
-                           [*BODY_ERRORS, 409, 429, 503], body="SMSSetupBody")
-    },
     "/2fa/setup/confirm": {
-        "post": _operation("confirmSetup", "Store the pending method with a code from it; the session is then "
+        "post": operation("confirmSetup", "Store the pending method with a code from it; the session is then "
                            "verified. The first method comes with backup codes.", "Confirmed",
                            [*BODY_ERRORS, 409, 429], body="ConfirmBody")
-    },
-    "/2fa/backup-codes": {
-        "post": _operation("regenerateBackupCodes", "A new set of backup codes, shown once; the old set stops "
-                           "working (recent re-authentication required).", "BackupCodes", [*BODY_ERRORS, 409],
-                           body="EmptyBody", body_required=False)
     },
     "/openapi.json": {
         "get": {
@@ -388,6 +380,23 @@ COMPONENTS = {
 }
 
 
+def _describe_methods(schemas: dict, paths: dict) -> None:
+    """Add the active methods: their keys where a method is named, their own endpoints and schemas."""
+    methods = registry.methods()
+    keys = [method.key for method in methods]
+    two_factor = schemas["Session"]["properties"]["two_factor"]["properties"]
+    two_factor["methods"]["items"]["enum"] = keys
+    two_factor["primary_method"]["enum"] = [method.key for method in methods if not method.recovery] + [None]
+    schemas["Device"]["properties"]["method"]["enum"] = keys
+    schemas["ReauthenticateBody"]["properties"]["method"]["enum"] = keys
+    schemas["VerifyBody"]["properties"]["method"]["enum"] = keys
+    schemas["ChallengeBody"]["properties"]["method"]["enum"] = [method.key for method in registry.sending()]
+    for method in methods:
+        schemas.update(method.openapi_schemas())
+        paths.update(method.openapi_paths())
+    paths["/openapi.json"] = paths.pop("/openapi.json")  # last, as before
+
+
 def csrf_header_name() -> str:
     """The header Django reads the CSRF token from (CSRF_HEADER_NAME is a WSGI META key)."""
     meta_name = settings.CSRF_HEADER_NAME
@@ -399,6 +408,8 @@ def csrf_header_name() -> str:
 def document(base_path: str = "/api/v1") -> dict:
     """The OpenAPI document for the API mounted at `base_path`, with this site's cookie and header names."""
     components = deepcopy(COMPONENTS)
+    paths = deepcopy(PATHS)
+    _describe_methods(components["schemas"], paths)
     schemes = components["securitySchemes"]
     schemes["sessionCookie"]["name"] = settings.SESSION_COOKIE_NAME
     schemes["csrfCookie"]["name"] = settings.CSRF_COOKIE_NAME
@@ -407,6 +418,6 @@ def document(base_path: str = "/api/v1") -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Two-factor sign-in API", "version": "1", "description": DESCRIPTION},
         "servers": [{"url": base_path}],
-        "paths": deepcopy(PATHS),
+        "paths": paths,
         "components": components,
     }

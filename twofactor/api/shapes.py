@@ -1,6 +1,7 @@
 """The JSON shapes the API answers with: the session, a method (never its secret)."""
 from .. import state
 from ..flows import SentCode
+from ..methods import registry
 from ..models import TwoFactorDevice
 
 #: The session's two-factor state as the API names it: a verified session has nothing pending.
@@ -48,11 +49,10 @@ def device_shape(device: TwoFactorDevice, primary: TwoFactorDevice | None = None
         "id": device.method,
         "method": device.method,
         "name": device.name,
-        "target": getattr(device, "masked_target", None),
         "primary": primary is not None and device.method == primary.method,
         "created_at": device.created_at.isoformat() if device.created_at else None,
         "last_used_at": device.last_used_at.isoformat() if device.last_used_at else None,
-        "remaining_codes": device.remaining if device.method == "backup" else None,
+        **registry.for_device(device).details(device),  # target, remaining_codes
     }
 
 

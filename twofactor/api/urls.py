@@ -1,6 +1,7 @@
 """The JSON API, mounted by the project with path("api/v1/", include("twofactor.api.urls"))."""
 from django.urls import path, re_path
 
+from ..methods import registry
 from .views import document, methods, session, signin
 
 app_name = "api"
@@ -14,11 +15,9 @@ urlpatterns = [
     path("2fa/rescue", signin.rescue, name="rescue"),
     path("2fa/devices", methods.devices, name="devices"),
     path("2fa/devices/<str:device_id>", methods.device, name="device"),
-    path("2fa/setup/totp", methods.setup_totp, name="setup_totp"),
-    path("2fa/setup/email", methods.setup_email, name="setup_email"),
-    path("2fa/setup/sms", methods.setup_sms, name="setup_sms"),
     path("2fa/setup/confirm", methods.setup_confirm, name="setup_confirm"),
-    path("2fa/backup-codes", methods.backup_codes, name="backup_codes"),
+    # Each method's own endpoints (set-up steps), in the order of TWOFACTOR_METHODS.
+    *[pattern for method in registry.methods() for pattern in method.api_urls()],
     path("openapi.json", document.openapi, name="openapi"),
     re_path(r"^.*$", document.not_found, name="not_found"),
 ]

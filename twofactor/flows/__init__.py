@@ -1,6 +1,6 @@
 """Use cases, one function each. Pages (views.py) and the JSON API (api/) call these and nothing else."""
 from . import setup
-from .challenge import SentCode, begin_email_setup, begin_sms_setup, send_sign_in_code
+from .challenge import SentCode, send_sign_in_code
 from .errors import TwoFactorError
 from .manage import (
     password_changed,
@@ -19,18 +19,15 @@ from .rescue import (
     send_rescue_code,
     verify_rescue_code,
 )
-from .setup import begin_totp, clear_pending, confirm, pending, regenerate_backup_codes
+from .setup import clear_pending, confirm, pending
 from .signin import authenticate_password, check_code, choose_method, reauthenticate, require_recent_authentication, verify
 
 __all__ = [
     "authenticate_password",
     "SentCode",
-    "begin_email_setup",
-    "begin_sms_setup",
     "send_sign_in_code",
     "setup",
     "TwoFactorError",
-    "begin_totp",
     "check_code",
     "choose_method",
     "clear_pending",
@@ -38,7 +35,6 @@ __all__ = [
     "password_changed",
     "pending",
     "reauthenticate",
-    "regenerate_backup_codes",
     "remove_method",
     "require_recent_authentication",
     "reset_user",

@@ -1,13 +1,13 @@
-"""Codes sent by email or SMS: at sign-in, and to prove a new target during enrolment.
+"""Codes sent on demand (methods with `sends_code`): at sign-in, and to prove a new target during enrolment.
 
 A sign-in code lives, hashed, on the device row. An enrolment code lives, hashed, in the
 pending record in the session, so nothing reaches the database before it is confirmed:
 
-    request.session["twofactor_setup"] = {"method": "sms", "target": "+14155550123", "code_hash": …,
+    request.session["twofactor_setup"] = {"method": <key>, "target": "+14155550123", "code_hash": …,
                                           "valid_until": …, "sent_at": …, "started_at": …, "failures": 0}
 
 Every send passes the cooldown (per device; per target while enrolling) and the hourly caps
-(per account, per phone number, site-wide for SMS), all kept by twofactor.ratelimit in the
+(per account, plus the method's own: per phone number and site-wide for text messages), all kept by twofactor.ratelimit in the
 database or the shared cache. The code is handed to delivery outside any transaction; if
 that fails, the device (or the session) is left exactly as it was.
 """
@@ -19,8 +19,6 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,15 +27,13 @@ from django.utils.translation import ngettext
 from .. import delivery, ratelimit
 from ..app_settings import app_settings
 from ..codes import generate_numeric_code, hash_code, matches_hash, normalize_numeric_code
-from ..models.devices import EmailDevice, SentCodeDevice, SMSDevice, masked_email, masked_phone
-from ..phone import parse_phone
+from ..methods import registry
 from ..signals import Kind, emit
 from . import setup
 from .errors import TwoFactorError, invalid_code
 
 logger = logging.getLogger("twofactor.challenge")
 
-CODE_DEVICES: dict[str, type[SentCodeDevice]] = {"email": EmailDevice, "sms": SMSDevice}
 CODE_FIELDS = ["code_hash", "valid_until", "last_generated_timestamp"]
 HOUR = 3600
 
@@ -52,7 +48,7 @@ class SentCode:
 
 @dataclass(frozen=True)
 class PendingCode:
-    """An email or SMS enrolment waiting for the code that was sent to its target."""
+    """An enrolment waiting for the code that was sent to its target."""
 
     method: str
     masked_target: str
@@ -61,11 +57,12 @@ class PendingCode:
 # Sign-in
 
 def send_sign_in_code(request, method: str) -> SentCode:
-    """Send a fresh code to the user's email or SMS device (cooldown, caps, delivery failure → TwoFactorError)."""
+    """Send a fresh code to the user's device of `method` (cooldown, caps, delivery failure → TwoFactorError)."""
     user = request.user
-    model = CODE_DEVICES.get(method)
-    if model is None:
+    sender = registry.get(method)
+    if sender is None or not sender.sends_code:
         raise _not_a_code_method()
+    model = sender.get_model()
     code = generate_numeric_code()
     with transaction.atomic():
         device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
@@ -74,13 +71,13 @@ def send_sign_in_code(request, method: str) -> SentCode:
         allowed, info = device.generate_is_allowed()
         if not allowed:
             raise _cooling_down((info["next_generation_at"] - timezone.now()).total_seconds())
-        _consume_caps(user, method, device.target)
+        _consume_caps(user, sender, device.target)
         previous = {field: getattr(device, field) for field in CODE_FIELDS}
         # Replaces (and so invalidates) the older code; the throttling failure count is left alone.
         device.set_code(code)
         device.save(update_fields=CODE_FIELDS)
     try:
-        delivery.send_code(method, device.target, code, purpose=delivery.SIGN_IN, user=user)
+        sender.deliver(device.target, code, purpose=delivery.SIGN_IN, user=user)
     except delivery.DeliveryError as failure:
         # Put the previous code back, unless the row moved on meanwhile (another send, or a sign-in).
         model.objects.filter(pk=device.pk, code_hash=device.code_hash).update(**previous)
@@ -90,92 +87,61 @@ def send_sign_in_code(request, method: str) -> SentCode:
 
 # Enrolment
 
-def begin_email_setup(request, email: str | None = None) -> SentCode:
-    """Send a confirmation code to the account's address, or to `email` when the user gave another one."""
-    user = request.user
-    setup._ensure_method_is_new(user, "email")
-    address = (email or "").strip() or getattr(user, user.get_email_field_name(), "") or ""
-    if not address:
-        raise TwoFactorError(
-            "invalid_email", _("Your account has no email address. Enter the address to send codes to."),
-            fields={"email": "required"},
-        )
-    try:
-        validate_email(address)
-    except ValidationError:
-        raise TwoFactorError(
-            "invalid_email", _("Enter a valid email address."), fields={"email": "invalid"}
-        ) from None
-    return _send_setup_code(request, "email", address)
-
-
-def begin_sms_setup(request, phone: str) -> SentCode:
-    """Validate `phone` (E.164 or national format in PHONENUMBER_DEFAULT_REGION) and text it a confirmation code."""
-    setup._ensure_method_is_new(request.user, "sms")
-    try:
-        number = parse_phone(phone)
-    except ValidationError as error:
-        raise TwoFactorError("invalid_phone", error.messages[0], fields={"phone": error.code or "invalid"}) from None
-    return _send_setup_code(request, "sms", number.as_e164)
-
-
 def resend_setup_code(request, method: str) -> SentCode:
-    """Send a new code to the target of the email or SMS enrolment in progress (the older code stops working)."""
-    setup._ensure_method_is_new(request.user, method)
+    """Send a new code to the target of the enrolment in progress (the older code stops working)."""
+    setup.ensure_method_is_new(request.user, method)
     record = setup.pending(request)
     if not record or record.get("method") != method or not record.get("target"):
         raise TwoFactorError(
             "no_pending_setup", _("There is no set-up in progress, or it expired. Please start again."), status=409
         )
-    return _send_setup_code(request, method, record["target"])
+    return send_setup_code(request, registry.get(method), record["target"])
 
 
 def current_setup(request, method: str) -> PendingCode | None:
-    """The email or SMS enrolment in progress for `method`, if a code was sent; conflict if the method exists."""
-    setup._ensure_method_is_new(request.user, method)
+    """The enrolment in progress for `method`, if a code was sent; conflict if the method exists."""
+    setup.ensure_method_is_new(request.user, method)
     record = setup.pending(request)
     if not record or record.get("method") != method or not record.get("code_hash"):
         return None
-    return PendingCode(method=method, masked_target=_masked(method, record["target"]))
+    return PendingCode(method=method, masked_target=registry.get(method).mask(record["target"]))
 
 
-def check_pending_code(request, record: dict, code: str):
-    """Check the code of a pending email/SMS enrolment; return the unsaved, confirmed device."""
-    method = record.get("method")
-    if method not in CODE_DEVICES or not record.get("code_hash"):
+def check_pending_code(request, record: dict, code: str) -> str:
+    """Check the code of a pending enrolment whose code was sent; return the target it proves."""
+    if not record.get("code_hash"):
         raise TwoFactorError("no_pending_setup", _("There is no set-up in progress."), status=409)
     if time.time() > record.get("valid_until", 0):
         raise TwoFactorError("code_expired", _("That code has expired. Ask for a new one."))
     normalized = normalize_numeric_code(code, 6)
     if normalized is None or not matches_hash(normalized, record["code_hash"]):
-        setup._record_failure(request, record)
+        setup.record_failure(request, record)
         raise invalid_code()
-    if method == "email":
-        return EmailDevice(user=request.user, name=str(_("Code by email")), email=record["target"], confirmed=True)
-    return SMSDevice(user=request.user, name=str(_("Code by text message")), phone_number=record["target"],
-                     confirmed=True)
+    return record["target"]
 
 
-def _send_setup_code(request, method: str, target: str) -> SentCode:
+def send_setup_code(request, sender, target: str) -> SentCode:
+    """Send a code proving `target` for an enrolment of the method `sender` (cooldown per target, caps)."""
     user = request.user
-    masked = _masked(method, target)
+    method = sender.key
+    masked = sender.mask(target)
     previous = setup.pending(request)
     same_method = previous if previous and previous.get("method") == method else None
     now = time.time()
     cooldown = min(app_settings.COOLDOWN_SECONDS, ratelimit.MAX_WINDOW_SECONDS)
     if same_method and same_method.get("target") == target and same_method.get("sent_at", 0) + cooldown > now:
         raise _cooling_down(same_method["sent_at"] + cooldown - now)
-    cooldown_key = f"twofactor:cooldown:{method}:{_digest(target)}"
+    cooldown_key = f"twofactor:cooldown:{method}:{digest(target)}"
     with transaction.atomic():  # with the database store, a refused cap takes back the counts before it
         if cooldown > 0:
             # Holds across sessions and accounts: one code per target per cooldown window.
             decision = ratelimit.consume(cooldown_key, 1, cooldown)
             if not decision.allowed:
                 raise _cooling_down(decision.retry_after)
-        _consume_caps(user, method, target)
+        _consume_caps(user, sender, target)
     code = generate_numeric_code()
     try:
-        delivery.send_code(method, target, code, purpose=delivery.CONFIRM, user=user)
+        sender.deliver(target, code, purpose=delivery.CONFIRM, user=user)
     except delivery.DeliveryError as failure:
         if cooldown > 0:
             ratelimit.reset(cooldown_key)  # nothing arrived, so "try again" may be taken at its word
@@ -195,20 +161,26 @@ def _send_setup_code(request, method: str, target: str) -> SentCode:
 
 # Shared steps
 
-def _consume_caps(user, method: str, target: str) -> None:
+@dataclass(frozen=True)
+class SendCap:
+    """An hourly cap on sent codes: `key` counts them, `error(retry_after)` is raised once `limit` is reached."""
+
+    key: str
+    limit: int
+    error: object = None  # a callable (retry_after) -> TwoFactorError; too_many_codes when None
+    log_level: int = logging.INFO
+
+
+def _consume_caps(user, sender, target: str) -> None:
     """Count one send against each hourly cap, raising TwoFactorError (429) at the first one reached."""
-    caps = [(f"twofactor:send:account:{user.pk}", app_settings.SEND_LIMIT_PER_ACCOUNT_HOUR, _too_many_codes)]
-    if method == "sms":
-        caps += [
-            (f"twofactor:send:phone:{_digest(target)}", app_settings.SEND_LIMIT_PER_PHONE_HOUR, _too_many_codes),
-            ("twofactor:send:sms-site", app_settings.SMS_LIMIT_SITE_HOUR, _sms_unavailable),
-        ]
-    for key, limit, error in caps:
-        decision = ratelimit.consume(key, limit, HOUR)
+    caps = [SendCap(f"twofactor:send:account:{user.pk}", app_settings.SEND_LIMIT_PER_ACCOUNT_HOUR),
+            *sender.send_caps(target)]
+    for cap in caps:
+        decision = ratelimit.consume(cap.key, cap.limit, HOUR)
         if not decision.allowed:
-            level = logging.WARNING if error is _sms_unavailable else logging.INFO
-            logger.log(level, "Code not sent to user %s: hourly cap %s (%d) reached", user.pk, key.split(":")[2], limit)
-            raise error(decision.retry_after)
+            logger.log(cap.log_level, "Code not sent to user %s: hourly cap %s (%d) reached", user.pk,
+                       cap.key.split(":")[2], cap.limit)
+            raise (cap.error or too_many_codes)(decision.retry_after)
 
 
 def _sent(request, method: str, masked_target: str, purpose: str) -> SentCode:
@@ -228,11 +200,7 @@ def _delivery_failed(request, method: str, masked_target: str, purpose: str, fai
                           status=503)
 
 
-def _masked(method: str, target: str) -> str:
-    return masked_email(target) if method == "email" else masked_phone(target)
-
-
-def _digest(target: str) -> str:
+def digest(target: str) -> str:
     """A rate-limit key part for a phone number or address that keeps it out of the counters table."""
     return hmac.new(settings.SECRET_KEY.encode(), target.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -251,7 +219,7 @@ def _cooling_down(seconds: float) -> TwoFactorError:
     return TwoFactorError("throttled", message, status=429, retry_after=wait)
 
 
-def _too_many_codes(retry_after: int) -> TwoFactorError:
+def too_many_codes(retry_after: int) -> TwoFactorError:
     minutes = max(1, math.ceil(retry_after / 60))
     message = ngettext(
         "Too many codes were sent. Try again in %(minutes)d minute, or use another method.",
@@ -259,10 +227,3 @@ def _too_many_codes(retry_after: int) -> TwoFactorError:
         minutes,
     ) % {"minutes": minutes}
     return TwoFactorError("throttled", message, status=429, retry_after=retry_after)
-
-
-def _sms_unavailable(retry_after: int) -> TwoFactorError:
-    return TwoFactorError(
-        "throttled", _("Text messages are not available right now. Try again later, or use another method."),
-        status=429, retry_after=retry_after,
-    )

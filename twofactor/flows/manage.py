@@ -3,7 +3,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .. import state
-from ..models import DEVICE_CLASSES, RescueCodeDevice, UserSession
+from ..methods import registry
+from ..models import RescueCodeDevice, UserSession
 from ..signals import Kind, emit
 from .errors import TwoFactorError
 from .signin import require_recent_authentication
@@ -16,24 +17,25 @@ def _current_key(request) -> str | None:
 def remove_method(request, method: str) -> None:
     """Remove one method (recent re-authentication required); sessions it verified end at once.
 
-    Removing the last method turns two-factor off (backup codes go with it), which the
+    Removing the last method turns two-factor off (recovery codes go with it), which the
     site allows only when it does not require two-factor of this user.
     """
     require_recent_authentication(request)
     user = request.user
     with transaction.atomic():
         devices = state.devices_of(user, for_update=True)
-        device = next((device for device in devices if device.method == method and method != "backup"), None)
+        recovery = {m.key for m in registry.recovery()}
+        device = next((device for device in devices if device.method == method and method not in recovery), None)
         if device is None:
             raise TwoFactorError("not_found", _("You do not use that method."), status=404)
-        remaining = [other for other in devices if other.method not in ("backup", method)]
+        remaining = [other for other in devices if other.method not in recovery and other.method != method]
         if not remaining and state.required_for(user):
             raise TwoFactorError(
                 "conflict",
                 _("This site requires two-factor authentication: add another method before removing this one."),
                 status=409,
             )
-        removed = [device] if remaining else [d for d in devices if d.method in (method, "backup")]
+        removed = [device] if remaining else [d for d in devices if d.method == method or d.method in recovery]
         removed_ids = [d.persistent_id for d in removed]
         for item in removed:
             item.delete()
@@ -58,7 +60,7 @@ def turn_off(request) -> None:
         for device in state.devices_of(user, for_update=True):
             removed_ids.append(device.persistent_id)
             device.delete()
-            if device.method != "backup":
+            if not registry.for_device(device).recovery:
                 emit(Kind.METHOD_REMOVED, user=user, request=request, method=device.method)
     state.end_sessions(
         UserSession.objects.filter(user=user, device_id__in=removed_ids).exclude(session_key=_current_key(request))
@@ -107,8 +109,8 @@ def reset_user(user, *, actor=None, request=None, note: str = "") -> int:
     """
     with transaction.atomic():
         removed = 0
-        for model in DEVICE_CLASSES.values():
-            devices = model.objects.filter(user=user)
+        for method in registry.methods():
+            devices = method.get_model().objects.filter(user=user)
             removed += devices.count()
             devices.delete()
         # An outstanding rescue code must not outlive the reset either.

@@ -1,7 +1,7 @@
 """Lost devices: the rescue page's options, and the staff decisions on rescue requests.
 
 A user whose password step succeeded but who cannot pass the second step may
-- use a backup code (the ordinary `flows.verify(request, code, method="backup")`),
+- use a recovery code (backup codes: the ordinary `flows.verify(request, code, method=<its key>)`),
 - ask for a one-time code mailed to the account's address (`send_rescue_code`, then
   `verify_rescue_code`), when TWOFACTOR_RESCUE_BY_EMAIL allows it, or
 - file a rescue request for the administrators (`file_rescue_request`).
@@ -20,7 +20,9 @@ from .. import delivery, ratelimit, state
 from ..app_settings import app_settings
 from ..client_info import client_ip, user_agent
 from ..codes import generate_numeric_code
-from ..models import BackupCodeDevice, RescueCodeDevice, RescueRequest
+from ..methods import registry
+from ..methods.base import Method
+from ..models import RescueCodeDevice, RescueRequest
 from ..models.devices import masked_email
 from ..signals import Kind, emit
 from ..verification import verify_code
@@ -37,7 +39,7 @@ TRIMMED_MARKER = "[…]\n"
 class RescueOptions:
     """What the rescue page can offer this user right now."""
 
-    backup_codes: bool  # the user has unused backup codes
+    recovery: list[Method]  # recovery methods (backup codes) the user can still use
     email: bool  # a code may be mailed to the account's address
     masked_email: str
     code_sent: bool  # a mailed rescue code is waiting to be entered
@@ -48,11 +50,12 @@ class RescueOptions:
 def rescue_options(request) -> RescueOptions:
     """The options of the rescue page for the user whose second step is pending."""
     user = _pending_user(request)
-    backup = BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
+    recovery = [method for method in registry.recovery()
+                if any(method.usable(device) for device in method.devices(user))]
     address = _account_address(user)
     device = RescueCodeDevice.objects.filter(user=user, confirmed=True).first()
     return RescueOptions(
-        backup_codes=bool(backup and backup.remaining),
+        recovery=recovery,
         email=app_settings.RESCUE_BY_EMAIL and bool(address),
         masked_email=masked_email(address) if address else "",
         code_sent=bool(device and device.valid_until and device.valid_until > timezone.now()),

@@ -1,10 +1,10 @@
 """Enrolling a method: pending in the session until a code from it is confirmed, then stored.
 
 The pending enrolment is one record in the session:
-    request.session["twofactor_setup"] = {"method": "totp", "key": <encrypted>, "started_at": …, "failures": 0}
-Email and SMS enrolments keep the target and a hashed code there instead (flows.challenge).
+    request.session["twofactor_setup"] = {"method": <key>, "started_at": …, "failures": 0, …}
+with what the method needs to check the code (an encrypted key; a target and a hashed code for methods
+that send codes, see flows.challenge). The method's `confirm_pending` turns it into a device.
 """
-import secrets
 import time
 from dataclasses import dataclass
 
@@ -12,25 +12,15 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .. import crypto, qr, state
-from ..app_settings import app_settings
-from ..codes import generate_backup_code, hash_code, normalize_backup_code
-from ..models import BackupCode, BackupCodeDevice, TOTPDevice, TwoFactorDevice
+from .. import state
+from ..methods import registry
+from ..models import TwoFactorDevice
 from ..signals import Kind, emit
 from .errors import TwoFactorError, invalid_code
 
 PENDING_KEY = "twofactor_setup"
 PENDING_LIFETIME_SECONDS = 30 * 60
 MAX_PENDING_FAILURES = 10
-TOTP_KEY_BYTES = 20  # 160 bits, as RFC 4226 recommends
-
-
-@dataclass(frozen=True)
-class TOTPEnrolment:
-    secret: str
-    grouped_secret: str
-    otpauth_uri: str
-    qr_svg: str
 
 
 @dataclass(frozen=True)
@@ -50,33 +40,13 @@ def clear_pending(request) -> None:
     request.session.pop(PENDING_KEY, None)
 
 
-def _ensure_method_is_new(user, method: str) -> None:
+def ensure_method_is_new(user, method: str) -> None:
     if any(device.method == method for device in state.devices_of(user)):
         raise TwoFactorError(
             "conflict",
             _("You already use this method. Remove it first if you want to set it up again."),
             status=409,
         )
-
-
-def begin_totp(request, *, restart: bool = False) -> TOTPEnrolment:
-    """Make (or keep) a pending authenticator key; a plain page load never replaces a scanned key."""
-    user = request.user
-    _ensure_method_is_new(user, "totp")
-    record = pending(request)
-    if restart or record is None or record.get("method") != "totp":
-        record = {
-            "method": "totp",
-            "key": crypto.encrypt(secrets.token_bytes(TOTP_KEY_BYTES)),
-            "started_at": time.time(),
-            "failures": 0,
-        }
-        request.session[PENDING_KEY] = record
-    key = crypto.decrypt(record["key"])
-    account = user.get_username()
-    uri = qr.otpauth_uri(key, issuer=app_settings.ISSUER, account=account)
-    secret = qr.base32_secret(key)
-    return TOTPEnrolment(secret=secret, grouped_secret=qr.grouped(secret), otpauth_uri=uri, qr_svg=qr.qr_svg(uri))
 
 
 def confirm(request, code: str) -> StoredMethod:
@@ -86,16 +56,16 @@ def confirm(request, code: str) -> StoredMethod:
         raise TwoFactorError(
             "no_pending_setup", _("There is no set-up in progress, or it expired. Please start again."), status=409
         )
-    if record["method"] == "totp":
-        device = _check_pending_totp(request, record, code)
-    else:
-        from .challenge import check_pending_code
+    method = registry.get(record.get("method"))
+    if method is None:
+        clear_pending(request)
+        raise TwoFactorError(
+            "no_pending_setup", _("There is no set-up in progress, or it expired. Please start again."), status=409
+        )
+    return store_method(request, method.confirm_pending(request, record, code))
 
-        device = check_pending_code(request, record, code)
-    return store_method(request, device)
 
-
-def _record_failure(request, record: dict) -> None:
+def record_failure(request, record: dict) -> None:
     record["failures"] = record.get("failures", 0) + 1
     if record["failures"] >= MAX_PENDING_FAILURES:
         clear_pending(request)
@@ -104,15 +74,6 @@ def _record_failure(request, record: dict) -> None:
             retry_after=1,
         )
     request.session[PENDING_KEY] = record
-
-
-def _check_pending_totp(request, record: dict, code: str) -> TOTPDevice:
-    device = TOTPDevice(user=request.user, name=str(_("Authenticator app")), confirmed=True)
-    device.encrypted_key = record["key"]
-    if not device.check_code(code):
-        _record_failure(request, record)
-        raise invalid_code()
-    return device  # last_t now holds the confirmed step, so this code cannot sign in again
 
 
 def store_method(request, device: TwoFactorDevice) -> StoredMethod:
@@ -125,39 +86,12 @@ def store_method(request, device: TwoFactorDevice) -> StoredMethod:
             raise TwoFactorError("conflict", _("This method is already set up."), status=409)
         device.save()
         codes = None
-        if not BackupCodeDevice.objects.filter(user=user).exists():
-            codes = _replace_backup_codes(user)
+        for recovery in registry.recovery():
+            if not recovery.get_model().objects.filter(user=user).exists():
+                codes = recovery.provision(user) or codes
     clear_pending(request)
     emit(Kind.METHOD_ADDED, user=user, request=request, method=device.method, name=device.name)
     if codes:
         emit(Kind.BACKUP_CODES_GENERATED, user=user, request=request, count=len(codes))
     state.mark_verified(request, device)
     return StoredMethod(device=device, backup_codes=codes)
-
-
-def _replace_backup_codes(user) -> list[str]:
-    device, _created = BackupCodeDevice.objects.get_or_create(
-        user=user, defaults={"name": str(_("Backup codes")), "confirmed": True}
-    )
-    device.codes.all().delete()
-    device.throttle_reset(commit=False)
-    device.save()
-    codes = [generate_backup_code() for _ in range(app_settings.BACKUP_CODE_COUNT)]
-    BackupCode.objects.bulk_create(
-        BackupCode(device=device, code_hash=hash_code(normalize_backup_code(code), peppered=False)) for code in codes
-    )
-    return codes
-
-
-def regenerate_backup_codes(request) -> list[str]:
-    """A new set of backup codes (the old set stops working). Needs a recent password and code."""
-    from .signin import require_recent_authentication
-
-    require_recent_authentication(request)
-    user = request.user
-    if not any(device.method != "backup" for device in state.devices_of(user)):
-        raise TwoFactorError("conflict", _("Set up a two-factor method before making backup codes."), status=409)
-    with transaction.atomic():
-        codes = _replace_backup_codes(user)
-    emit(Kind.BACKUP_CODES_GENERATED, user=user, request=request, count=len(codes))
-    return codes

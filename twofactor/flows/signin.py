@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import ratelimit, remember, state
 from ..app_settings import app_settings
 from ..client_info import client_ip
-from ..codes import looks_like_backup_code
+from ..methods import registry
 from ..models import TwoFactorDevice
 from ..signals import Kind, emit
 from ..verification import verify_code
@@ -13,16 +13,18 @@ from .errors import TwoFactorError, invalid_code, throttled
 
 
 def pick_device(devices: list[TwoFactorDevice], method: str | None, code: str, default: str | None = None):
-    """The device a code is meant for: the named method, a backup code by its shape, else the default."""
+    """The device a code is meant for: the named method, a recovery code by its shape, else the default."""
     by_method = {device.method: device for device in devices}
     if method:
         return by_method.get(method)
-    if "backup" in by_method and looks_like_backup_code(code):
-        return by_method["backup"]
+    recovery = [by_method[m.key] for m in registry.recovery() if m.key in by_method]
+    recognized = next((by_method[m.key] for m in registry.recovery() if m.key in by_method and m.recognizes(code)), None)
+    if recognized is not None:
+        return recognized
     if default and default in by_method:
         return by_method[default]
     primary = state.primary_device(devices)
-    return primary or by_method.get("backup")
+    return primary or next(iter(recovery), None)
 
 
 def check_code(request, user, code: str, method: str | None = None) -> TwoFactorDevice:
@@ -39,8 +41,7 @@ def check_code(request, user, code: str, method: str | None = None) -> TwoFactor
     if not result.accepted:
         emit(Kind.CODE_FAILED, user=user, request=request, method=device.method, failures=result.failure_count)
         raise invalid_code()
-    if device.method == "backup":
-        emit(Kind.BACKUP_CODE_USED, user=user, request=request, remaining=result.device.remaining)
+    registry.for_device(device).on_code_accepted(request, user, result.device)
     return result.device
 
 

@@ -1,28 +1,18 @@
-from .devices import (
-    DEVICE_CLASSES,
-    BackupCode,
-    BackupCodeDevice,
-    EmailDevice,
-    SentCodeDevice,
-    SMSDevice,
-    TOTPDevice,
-    TwoFactorDevice,
-)
+from ..methods.loading import import_builtin_models
+from .devices import SentCodeDevice, TwoFactorDevice
 from .records import KnownLocation, RateCounter, RescueCodeDevice, RescueRequest, SecurityEvent, UserSession
 
+# The built-in methods keep their device models in this app (label "twofactor", tables unchanged),
+# whether or not TWOFACTOR_METHODS offers them, so the migrations always match.
+import_builtin_models()
+
 __all__ = [
-    "DEVICE_CLASSES",
-    "BackupCode",
-    "BackupCodeDevice",
-    "EmailDevice",
     "KnownLocation",
     "RateCounter",
     "RescueCodeDevice",
     "RescueRequest",
     "SecurityEvent",
     "SentCodeDevice",
-    "SMSDevice",
-    "TOTPDevice",
     "TwoFactorDevice",
     "UserSession",
 ]

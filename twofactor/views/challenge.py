@@ -1,38 +1,28 @@
-"""Enrolling the email and SMS methods: choose the target, receive a code, confirm it."""
+"""The set-up page of every method that sends a code (email, text message): choose the target, receive a code,
+confirm it."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import flows
 from ..flows import challenge
-from ..forms import EmailSetupForm, PhoneSetupForm, SetupConfirmForm
+from ..forms import SetupConfirmForm
+from ..methods import registry
 from .common import add_flow_error, safe_next, status_for
 from .setup import render_stored
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def setup_email(request):
-    """The account's address (or another one), proven by the code mailed to it."""
-    return _code_setup_page(
-        request, "email", EmailSetupForm, "twofactor/setup_email.html",
-        lambda data: flows.begin_email_setup(request, data.get("email") or None),
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def setup_sms(request):
-    """A mobile number (validated before anything is sent), proven by the code texted to it."""
-    return _code_setup_page(
-        request, "sms", PhoneSetupForm, "twofactor/setup_sms.html",
-        lambda data: flows.begin_sms_setup(request, data["phone"]),
-    )
-
-
-def _code_setup_page(request, method: str, target_form_class, template: str, begin):
+def code_setup_page(request, method: str):
+    """The target (validated before anything is sent), proven by the code sent to it."""
+    sender = registry.get(method)
+    if sender is None or not sender.sends_code:
+        raise Http404
+    target_form_class = sender.target_form_class
     try:
         pending = challenge.current_setup(request, method)
     except flows.TwoFactorError as failure:  # the method is already set up
@@ -47,7 +37,7 @@ def _code_setup_page(request, method: str, target_form_class, template: str, beg
         target_form = target_form_class(request.POST)
         status = 400
         if target_form.is_valid():
-            response, status = _send(request, target_form, lambda: begin(target_form.cleaned_data))
+            response, status = _send(request, target_form, lambda: sender.begin_setup(request, target_form.cleaned_data))
             if response:
                 return response
     elif request.method == "POST" and action == "resend":
@@ -67,15 +57,16 @@ def _code_setup_page(request, method: str, target_form_class, template: str, beg
         if pending is None:  # the code form is not shown without an enrolment, so say why here
             for error in code_form.errors.get("code", []) + code_form.non_field_errors():
                 messages.error(request, error)
-    user = request.user
     context = {
+        "method": sender,
         "target_form": target_form,
         "form": code_form,
         "pending": pending,
-        "account_email": getattr(user, user.get_email_field_name(), ""),
+        "pending_text": sender.setup_sent % {"target": pending.masked_target} if pending else "",
+        "account_target": sender.account_target(request.user),
         "next": safe_next(request, ""),
     }
-    return render(request, template, context, status=status)
+    return render(request, sender.setup_template, context, status=status)
 
 
 def _send(request, form, send):

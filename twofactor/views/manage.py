@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import flows, state
+from ..methods import registry
 from ..models import SecurityEvent
 from .common import redirect_to_reauthenticate
 
@@ -17,14 +18,13 @@ RECENT_EVENTS = 15
 def overview(request):
     user = request.user
     devices = state.devices_of(user)
-    methods = [device for device in devices if device.method != "backup"]
-    backup = next((device for device in devices if device.method == "backup"), None)
+    by_method = {device.method: device for device in devices}
     context = {
-        "methods": methods,
+        "methods": [device for device in devices if not registry.for_device(device).recovery],
         "primary": state.primary_device(devices),
-        "backup": backup,
-        "backup_remaining": backup.remaining if backup else 0,
-        "missing": [m for m in ("totp", "sms", "email") if m not in {d.method for d in methods}],
+        # Recovery methods (backup codes) have a card of their own: (method, the user's device or None).
+        "recovery": [(method, by_method.get(method.key)) for method in registry.recovery() if method.overview_template],
+        "missing": [method for method in registry.enrollable() if method.key not in by_method],
         "required": state.required_for(user),
         "sessions": state.live_sessions(user).order_by("-created_at"),
         "current_session_key": request.session.session_key,

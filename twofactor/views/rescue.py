@@ -7,15 +7,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .. import flows, state
-from ..forms import BackupCodeForm, RescueCodeForm, RescueRequestForm
+from ..forms import RescueCodeForm, RescueRequestForm
+from ..methods import registry
 from .common import add_flow_error, status_for
 
-#: The options posted with a form, by the value of the `action` button, and the field their errors go to.
+#: The options posted with a form, by the value of the `action` button, and the field their errors go to;
+#: each recovery method (backup codes) adds its own, posted with action=<its key>.
 FORMS = {
-    "backup": (BackupCodeForm, "code"),
     "email_code": (RescueCodeForm, "code"),
     "help": (RescueRequestForm, "message"),
 }
+
+
+def _forms() -> dict:
+    recovery = {method.key: (method.rescue_form_class(), "code") for method in registry.recovery()
+                if method.rescue_template}
+    return {**recovery, **FORMS}
 SIGNED_IN = gettext_lazy("You are signed in. If you lost a device, remove that method now and set up a new one.")
 
 
@@ -25,7 +32,8 @@ def rescue(request):
     current = state.read(request)
     if current is None or current.state != state.VERIFY:
         return redirect("twofactor:overview")  # nothing to rescue: signed in already, or no method to pass
-    forms = {action: form_class(auto_id=f"{action}_%s") for action, (form_class, _field) in FORMS.items()}
+    option_forms = _forms()
+    forms = {action: form_class(auto_id=f"{action}_%s") for action, (form_class, _field) in option_forms.items()}
     status = 200
     action = request.POST.get("action", "")
     if request.method == "POST" and action == "send_code":
@@ -37,8 +45,8 @@ def rescue(request):
         else:
             messages.success(request, _("We sent a code to %(target)s.") % {"target": sent.masked_target})
             return redirect("twofactor:rescue")
-    elif request.method == "POST" and action in FORMS:
-        form_class, field = FORMS[action]
+    elif request.method == "POST" and action in option_forms:
+        form_class, field = option_forms[action]
         form = forms[action] = form_class(request.POST, auto_id=f"{action}_%s")
         status = 400
         if form.is_valid():
@@ -50,15 +58,17 @@ def rescue(request):
     elif request.method == "POST":
         messages.error(request, _("Choose one of the options below."))
         status = 400
-    context = {**{f"{action}_form": form for action, form in forms.items()},
-               "options": flows.rescue_options(request)}
+    options = flows.rescue_options(request)
+    context = {**{f"{action}_form": form for action, form in forms.items() if action in FORMS},
+               "recovery": [(method, forms[method.key]) for method in options.recovery],
+               "options": options}
     return render(request, "twofactor/rescue.html", context, status=status)
 
 
 def _submit(request, action: str, data: dict):
     """Run the chosen option with valid input; flow errors propagate to the form."""
-    if action == "backup":
-        flows.verify(request, data["code"], method="backup")
+    if registry.get(action) is not None:  # a recovery method's code
+        flows.verify(request, data["code"], method=action)
     elif action == "email_code":
         flows.verify_rescue_code(request, data["code"])
     else:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import flows, remember, state
+from ..methods import registry
 from ..forms import ReauthenticateForm, VerifyForm
 from .common import add_flow_error, safe_next, status_for
 
@@ -17,6 +18,7 @@ def _method_context(devices, current_method):
         "current_method": current_method,
         "other_methods": [device for device in devices if device.method != current_method],
         "current_device": next((device for device in devices if device.method == current_method), None),
+        "current": registry.get(current_method),
     }
 
 
@@ -76,9 +78,8 @@ def verify(request):
 def reauthenticate(request):
     devices = state.devices_of(request.user)
     needs_code = bool(devices)
-    method = request.POST.get("method") or request.GET.get("method") or (
-        state.primary_device(devices).method if state.primary_device(devices) else "backup"
-    )
+    primary = state.primary_device(devices) or (devices[0] if devices else None)
+    method = request.POST.get("method") or request.GET.get("method") or (primary.method if primary else None)
     form = ReauthenticateForm(needs_code=needs_code, initial={"method": method})
     status = 200
     if request.method == "POST":
@@ -104,5 +105,6 @@ def reauthenticate(request):
                 add_flow_error(form, failure, "password" if failure.code == "invalid_credentials" else "code")
             else:
                 return redirect(safe_next(request, reverse("twofactor:overview")))
-    context = {"form": form, "methods": devices, "current_method": method, "next": safe_next(request, "")}
+    context = {"form": form, "methods": devices, "current_method": method, "current": registry.get(method),
+               "next": safe_next(request, "")}
     return render(request, "twofactor/reauthenticate.html", context, status=status)

@@ -1,10 +1,14 @@
-"""The user's methods: list, enrol (TOTP, email, SMS, confirm), remove, backup codes."""
+"""The user's methods: list, remove, confirm an enrolment, and the set-up step of methods that send codes.
+
+Each method adds its own endpoints (Method.api_urls); these are the ones every method shares.
+"""
 from ... import flows, state
-from ...forms import EmailSetupForm, PhoneSetupForm, SetupConfirmForm
+from ...forms import SetupConfirmForm
+from ...methods import registry
 from ..body import read_json
 from ..endpoint import endpoint
-from ..forms import EmptyForm, TOTPSetupForm
-from ..responses import answer
+from ..forms import EmptyForm
+from ..responses import answer, not_found
 from ..shapes import device_shape, sent_code_shape, session_shape
 
 
@@ -28,23 +32,13 @@ def device(request, device_id: str):
 
 
 @endpoint("POST")
-def setup_totp(request):
-    """A pending authenticator key; a repeated call keeps it unless `restart` asks for a new one."""
-    data = read_json(request, TOTPSetupForm)
-    enrolment = flows.begin_totp(request, restart=data["restart"])
-    return answer({"secret": enrolment.secret, "otpauth_uri": enrolment.otpauth_uri, "qr_svg": enrolment.qr_svg})
-
-
-@endpoint("POST")
-def setup_email(request):
-    data = read_json(request, EmailSetupForm)
-    return answer(sent_code_shape(flows.begin_email_setup(request, data["email"] or None)))
-
-
-@endpoint("POST")
-def setup_sms(request):
-    data = read_json(request, PhoneSetupForm)
-    return answer(sent_code_shape(flows.begin_sms_setup(request, data["phone"])))
+def setup_sent_code(request, method: str):
+    """Send a code to the target of a new method that sends codes (the fields are the method's set-up form)."""
+    sender = registry.get(method)
+    if sender is None or not sender.sends_code:
+        raise not_found()
+    data = read_json(request, sender.target_form_class)
+    return answer(sent_code_shape(sender.begin_setup(request, data)))
 
 
 @endpoint("POST")
@@ -58,10 +52,3 @@ def setup_confirm(request):
         "backup_codes": stored.backup_codes,
         "session": session_shape(request),
     })
-
-
-@endpoint("POST")
-def backup_codes(request):
-    """A new set of backup codes, shown this once (recent re-authentication required)."""
-    read_json(request, EmptyForm)
-    return answer({"backup_codes": flows.regenerate_backup_codes(request)})

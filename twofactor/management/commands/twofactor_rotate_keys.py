@@ -1,33 +1,42 @@
-"""Re-encrypt every authenticator key under the newest of TWOFACTOR_ENCRYPTION_KEYS.
+"""Re-encrypt every secret kept at rest (authenticator keys …) under the newest of TWOFACTOR_ENCRYPTION_KEYS.
 
 Rotation: put a new key first in TWOFACTOR_ENCRYPTION_KEYS (keep the old ones after it),
-deploy, run this command, then drop the old keys.
+deploy, run this command, then drop the old keys. Each method's device model names its
+encrypted fields in `encrypted_fields`.
 """
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from twofactor import crypto
-from twofactor.models import TOTPDevice
+from twofactor.methods import registry
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every TOTP key under the newest key of TWOFACTOR_ENCRYPTION_KEYS."
+    help = "Re-encrypt every secret of the methods' devices under the newest key of TWOFACTOR_ENCRYPTION_KEYS."
 
     def handle(self, *args, **options) -> None:
         rotated = 0
-        for pk in TOTPDevice.objects.order_by("pk").values_list("pk", flat=True):
+        for method in registry.methods():
+            model = method.get_model()
+            for field in model.encrypted_fields:
+                rotated += self._rotate(model, field)
+        self.stdout.write(f"Rotated {rotated} secret(s) to the newest encryption key.")
+
+    def _rotate(self, model, field: str) -> int:
+        rotated = 0
+        for pk in model.objects.order_by("pk").values_list("pk", flat=True):
             with transaction.atomic():
-                # Locked so a concurrent sign-in (which writes last_t) cannot overwrite the new token.
-                device = TOTPDevice.objects.select_for_update().filter(pk=pk).first()
-                if device is None or crypto.is_current(device.encrypted_key):
+                # Locked so a concurrent sign-in (which writes to the row) cannot overwrite the new token.
+                device = model.objects.select_for_update().filter(pk=pk).first()
+                if device is None or crypto.is_current(getattr(device, field)):
                     continue
                 try:
-                    device.encrypted_key = crypto.rotate(device.encrypted_key)
+                    setattr(device, field, crypto.rotate(getattr(device, field)))
                 except crypto.InvalidToken:
                     raise CommandError(
-                        f"The key of device {pk} cannot be decrypted with any of TWOFACTOR_ENCRYPTION_KEYS; "
-                        "add the key it was encrypted with and run the command again."
+                        f"The {field} of {model._meta.verbose_name} {pk} cannot be decrypted with any of "
+                        "TWOFACTOR_ENCRYPTION_KEYS; add the key it was encrypted with and run the command again."
                     ) from None
-                device.save(update_fields=["encrypted_key"])
+                device.save(update_fields=[field])
                 rotated += 1
-        self.stdout.write(f"Rotated {rotated} authenticator key(s) to the newest encryption key.")
+        return rotated

@@ -1,9 +1,11 @@
 """manage.py twofactor_status USER: a user's methods, sessions, rescue requests and recent security events."""
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from twofactor import state
 from twofactor.app_settings import app_settings
+from twofactor.methods import registry
 from twofactor.models import RescueRequest, SecurityEvent
 from twofactor.management.users import find_user
 
@@ -22,10 +24,11 @@ class Command(BaseCommand):
     def handle(self, *args, user: str, events: int, **options):
         account = find_user(user)
         devices = state.devices_of(account)
-        methods = [device for device in devices if device.method != "backup"]
-        backup = next((device for device in devices if device.method == "backup"), None)
+        methods = [device for device in devices if not registry.for_device(device).recovery]
+        by_method = {device.method: device for device in devices}
         write = self.stdout.write
-        write(f"User: {account.get_username()} <{account.email}> (id {account.pk})"
+        email = getattr(account, account.get_email_field_name(), "")
+        write(f"User: {account.get_username()} <{email}> (id {account.pk})"
               f"{'' if account.is_active else ', inactive'}{', staff' if account.is_staff else ''}")
         required = state.required_for(account)
         write(f"Two-factor: {'required' if required else 'optional'} (TWOFACTOR_REQUIRED={app_settings.REQUIRED}), "
@@ -34,7 +37,10 @@ class Command(BaseCommand):
         for device in methods:
             write(f"  - {device.method}: {device.name}; added {_when(device.created_at)}, "
                   f"last used {_when(device.last_used_at)}")
-        write(f"Backup codes: {backup.remaining} unused" if backup else "Backup codes: none")
+        for method in registry.recovery():
+            device = by_method.get(method.key)
+            kind = capfirst(method.get_model()._meta.verbose_name_plural)
+            write(f"{kind}: {method.summary(device)}" if device else f"{kind}: none")
         sessions = state.live_sessions(account)
         verified = sessions.filter(verified_at__isnull=False).count()
         write(f"Signed-in sessions: {sessions.count()} ({verified} verified)")

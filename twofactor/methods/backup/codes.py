@@ -1,0 +1,38 @@
+"""Making and replacing a user's set of backup codes."""
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from ... import state
+from ...app_settings import app_settings
+from ...codes import generate_backup_code, hash_code, normalize_backup_code
+from ...flows.errors import TwoFactorError
+from ...flows.signin import require_recent_authentication
+from ...signals import Kind, emit
+from .models import BackupCode, BackupCodeDevice
+
+
+def replace_backup_codes(user) -> list[str]:
+    """A new set of codes for `user` (the old set stops working); shown once, stored as salted hashes."""
+    device, _created = BackupCodeDevice.objects.get_or_create(
+        user=user, defaults={"name": str(_("Backup codes")), "confirmed": True}
+    )
+    device.codes.all().delete()
+    device.throttle_reset(commit=False)
+    device.save()
+    codes = [generate_backup_code() for _ in range(app_settings.BACKUP_CODE_COUNT)]
+    BackupCode.objects.bulk_create(
+        BackupCode(device=device, code_hash=hash_code(normalize_backup_code(code), peppered=False)) for code in codes
+    )
+    return codes
+
+
+def regenerate_backup_codes(request) -> list[str]:
+    """A new set of backup codes (the old set stops working). Needs a recent password and code."""
+    require_recent_authentication(request)
+    user = request.user
+    if not any(device.method != BackupCodeDevice.method for device in state.devices_of(user)):
+        raise TwoFactorError("conflict", _("Set up a two-factor method before making backup codes."), status=409)
+    with transaction.atomic():
+        codes = replace_backup_codes(user)
+    emit(Kind.BACKUP_CODES_GENERATED, user=user, request=request, count=len(codes))
+    return codes

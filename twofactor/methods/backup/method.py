@@ -1,0 +1,69 @@
+"""Backup codes: single-use recovery codes, made with the first method and shown once."""
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from ...api import openapi
+from ...codes import looks_like_backup_code
+from ...signals import Kind, emit
+from ..base import Method
+from . import api, views
+from .codes import replace_backup_codes
+from .forms import BackupCodeForm
+
+
+class BackupCodesMethod(Method):
+    key = "backup"
+    label = _("Backup code")
+    model = "twofactor.BackupCodeDevice"
+    recovery = True
+    verify_template = "twofactor/methods/backup/verify.html"
+    overview_template = "twofactor/methods/backup/overview.html"
+    rescue_template = "twofactor/methods/backup/rescue.html"
+    admin_fields = ("remaining",)
+    setup_view_names = ("backup_codes",)
+
+    def urls(self):
+        return [path("backup-codes/", views.backup_codes, name="backup_codes")]
+
+    def api_urls(self):
+        return [path("2fa/backup-codes", api.backup_codes, name="backup_codes")]
+
+    def details(self, device):
+        return {"target": None, "remaining_codes": device.remaining}
+
+    def summary(self, device):
+        return _("%(count)d unused") % {"count": device.remaining}
+
+    def recognizes(self, code):
+        return looks_like_backup_code(code)
+
+    def on_code_accepted(self, request, user, device):
+        emit(Kind.BACKUP_CODE_USED, user=user, request=request, remaining=device.remaining)
+
+    def usable(self, device):
+        return device.remaining > 0
+
+    def rescue_form_class(self):
+        return BackupCodeForm
+
+    def provision(self, user):
+        return replace_backup_codes(user)
+
+    def openapi_schemas(self):
+        return {
+            "BackupCodes": openapi.obj(
+                {"backup_codes": {"type": "array", "items": {"type": "string"}, "description": "Shown this once."}},
+                ["backup_codes"],
+            ),
+        }
+
+    def openapi_paths(self):
+        return {
+            "/2fa/backup-codes": {
+                "post": openapi.operation(
+                    "regenerateBackupCodes", "A new set of backup codes, shown once; the old set stops working (recent "
+                    "re-authentication required).", "BackupCodes", [*openapi.BODY_ERRORS, 409], body="EmptyBody",
+                    body_required=False,
+                )
+            }
+        }

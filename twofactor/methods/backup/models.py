@@ -1,0 +1,46 @@
+"""The backup-codes method's device: single-use codes kept only as salted hashes."""
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+
+from ...codes import matches_hash, normalize_backup_code
+from ...models.devices import TwoFactorDevice
+
+
+class BackupCodeDevice(TwoFactorDevice):
+    """A set of single-use backup codes, stored only as salted hashes."""
+
+    method = "backup"
+
+    class Meta(Device.Meta):
+        verbose_name = _("backup codes")
+        verbose_name_plural = _("backup codes")
+
+    def check_code(self, code: str) -> bool:
+        normalized = normalize_backup_code(code)
+        if normalized is None:
+            return False
+        match = None
+        # Compare against every unused code so the time taken does not tell which one matched.
+        for backup_code in self.codes.filter(used_at__isnull=True):
+            if matches_hash(normalized, backup_code.code_hash) and match is None:
+                match = backup_code
+        if match is None:
+            return False
+        match.used_at = timezone.now()
+        match.save(update_fields=["used_at"])
+        return True
+
+    @property
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=128)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("backup code")

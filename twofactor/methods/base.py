@@ -1,0 +1,119 @@
+"""What a two-factor method is to the rest of the app: one small class per method.
+
+A method is a package (its device model, forms, set-up steps, templates) with one `Method`
+subclass that the rest of the app asks: the pages, flows, session state, admin, API and
+OpenAPI document iterate the registry (`twofactor.methods.registry`) and never name a method.
+Add one by writing a package like `twofactor/methods/totp/` anywhere (any installed app may
+hold its device model) and listing its class in TWOFACTOR_METHODS.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from django.apps import apps
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.urls import URLPattern
+
+    from ..models.devices import TwoFactorDevice
+
+
+class Method:
+    """One way of giving the second step. Subclass it, set the class attributes, override what applies."""
+
+    #: Short name used in URLs, the API, the session and events ("totp"); unique among the methods.
+    key: ClassVar[str] = ""
+    #: What users see: "Authenticator app".
+    label: ClassVar[str] = ""
+    #: One line on the "add a method" page.
+    description: ClassVar[str] = ""
+    #: "app_label.ModelName" of its device model, a `twofactor.models.TwoFactorDevice` subclass.
+    model: ClassVar[str] = ""
+    #: Recovery codes: never offered first, not chosen on the set-up page, made along with the
+    #: first method (`provision`) and removed with the last one.
+    recovery: ClassVar[bool] = False
+    #: A code is sent on demand (the sign-in page shows "send me a code"); see `sent_code.SentCodeMethod`.
+    sends_code: ClassVar[bool] = False
+    #: Included on the sign-in step above the code field: what to do to get a code.
+    verify_template: ClassVar[str] = "twofactor/methods/verify_code.html"
+    #: Recovery methods: a card of their own on the user's two-factor page, and an option on the rescue page
+    #: (a form posted with action=<key>, its code checked like any other sign-in code).
+    overview_template: ClassVar[str | None] = None
+    rescue_template: ClassVar[str | None] = None
+    #: Extra read-only device fields the admin shows (never a secret).
+    admin_fields: ClassVar[tuple[str, ...]] = ()
+    #: URL names (in the app's and the API's namespaces) of the set-up steps a session that
+    #: must first add a method may reach; the first one is the set-up page offered to users.
+    setup_view_names: ClassVar[tuple[str, ...]] = ()
+    api_setup_view_names: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.key!r}>"
+
+    # The device model
+
+    def get_model(self) -> type[TwoFactorDevice]:
+        return apps.get_model(self.model)
+
+    def devices(self, user) -> QuerySet:
+        """The user's confirmed devices of this method (at most one: a user holds one device of a kind)."""
+        return self.get_model().objects.filter(user=user, confirmed=True)
+
+    # Pages and API
+
+    def urls(self) -> list[URLPattern]:
+        """Page URL patterns, mounted in the app's URLconf (namespace "twofactor")."""
+        return []
+
+    def api_urls(self) -> list[URLPattern]:
+        """API URL patterns, mounted in the API's URLconf."""
+        return []
+
+    @property
+    def setup_url_name(self) -> str | None:
+        return f"twofactor:{self.setup_view_names[0]}" if self.setup_view_names else None
+
+    def details(self, device: TwoFactorDevice) -> dict:
+        """Fields the API adds to this method's device shape (never a secret); None when they do not apply."""
+        return {"target": getattr(device, "masked_target", None), "remaining_codes": None}
+
+    def openapi_paths(self) -> dict:
+        """OpenAPI path items of `api_urls`, keyed by path relative to the API root (see twofactor.api.openapi)."""
+        return {}
+
+    def openapi_schemas(self) -> dict:
+        """OpenAPI component schemas `openapi_paths` refers to."""
+        return {}
+
+    def summary(self, device: TwoFactorDevice) -> str:
+        """A few words on the device's state for staff (admin, twofactor_status): "7 unused"; never a secret."""
+        return ""
+
+    # Sign-in
+
+    def recognizes(self, code: str) -> bool:
+        """Whether `code`, sent without a method, is unmistakably one of this method's (a backup code's shape)."""
+        return False
+
+    def on_code_accepted(self, request, user, device: TwoFactorDevice) -> None:
+        """After one of this method's codes was accepted (sign-in or re-authentication)."""
+
+    def usable(self, device: TwoFactorDevice) -> bool:
+        """Whether the device can still give a code (the rescue page offers recovery methods that can)."""
+        return True
+
+    # Enrolment
+
+    def confirm_pending(self, request, record: dict, code: str) -> TwoFactorDevice:
+        """Check `code` against the pending enrolment `record`; return the unsaved, confirmed device."""
+        raise NotImplementedError
+
+    def rescue_form_class(self):
+        """Recovery methods: the form of their rescue-page option (a `code` field)."""
+        raise NotImplementedError
+
+    def provision(self, user) -> list[str] | None:
+        """Recovery methods: make the codes given with the user's first method (shown once)."""
+        return None
+

@@ -1,0 +1,40 @@
+"""Codes by email: a 6-digit code mailed at each sign-in."""
+from django.utils.translation import gettext_lazy as _
+
+from ... import delivery
+from ...models.devices import masked_email
+from ..sent_code import SentCodeMethod
+from .forms import EmailSetupForm
+from .models import EmailDevice
+from .setup import KEY, account_address, begin_email_setup
+
+
+class EmailMethod(SentCodeMethod):
+    key = KEY
+    label = _("Email")
+    description = _("Code by email")
+    model = "twofactor.EmailDevice"
+    admin_fields = ("email",)
+    target_form_class = EmailSetupForm
+    setup_title = _("Get codes by email")
+    setup_intro = _("At each sign-in we will mail you a 6-digit code. First, confirm that the address receives it.")
+    setup_sent = _("We sent a 6-digit code to %(target)s. Enter it to confirm the address.")
+    setup_change_target = _("Use a different address")
+    setup_send_label = _("Send a code to this address")
+    setup_other_target = _("Or use another address")
+    api_summary = _("Send a confirmation code to the account's (or another) address.")
+
+    def deliver(self, target, code, *, purpose, user):
+        delivery.send_code_email(target, code, purpose=purpose, user=user)
+
+    def mask(self, target):
+        return masked_email(target)
+
+    def account_target(self, user):
+        return account_address(user)
+
+    def begin_setup(self, request, data):
+        return begin_email_setup(request, data.get(KEY) or None)
+
+    def new_device(self, user, target):
+        return EmailDevice(user=user, name=str(_("Code by email")), email=target, confirmed=True)

@@ -1,0 +1,33 @@
+"""Enrolling the email method: the account's address or another one, proven by a mailed code."""
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from ...flows import challenge, setup
+from ...flows.errors import TwoFactorError
+from ...methods import registry
+
+KEY = "email"
+
+
+def account_address(user) -> str:
+    return getattr(user, user.get_email_field_name(), "") or ""
+
+
+def begin_email_setup(request, email: str | None = None) -> challenge.SentCode:
+    """Send a confirmation code to the account's address, or to `email` when the user gave another one."""
+    user = request.user
+    setup.ensure_method_is_new(user, KEY)
+    address = (email or "").strip() or account_address(user)
+    if not address:
+        raise TwoFactorError(
+            "invalid_email", _("Your account has no email address. Enter the address to send codes to."),
+            fields={KEY: "required"},
+        )
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise TwoFactorError(
+            "invalid_email", _("Enter a valid email address."), fields={KEY: "invalid"}
+        ) from None
+    return challenge.send_setup_code(request, registry.get(KEY), address)

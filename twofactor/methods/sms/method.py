@@ -1,0 +1,54 @@
+"""Codes by text message: a 6-digit code texted at each sign-in (Twilio, or another SMS backend)."""
+import logging
+
+from django.utils.translation import gettext_lazy as _
+
+from ... import delivery
+from ...app_settings import app_settings
+from ...flows.challenge import SendCap, digest, too_many_codes
+from ...flows.errors import TwoFactorError
+from ...models.devices import masked_phone
+from ..sent_code import SentCodeMethod
+from .forms import PhoneSetupForm
+from .models import SMSDevice
+from .setup import KEY, begin_sms_setup
+
+
+def sms_unavailable(retry_after: int) -> TwoFactorError:
+    return TwoFactorError(
+        "throttled", _("Text messages are not available right now. Try again later, or use another method."),
+        status=429, retry_after=retry_after,
+    )
+
+
+class SMSMethod(SentCodeMethod):
+    key = KEY
+    label = _("Text message")
+    description = _("Text message (SMS)")
+    model = "twofactor.SMSDevice"
+    admin_fields = ("phone_number",)
+    target_form_class = PhoneSetupForm
+    setup_title = _("Get codes by text message")
+    setup_intro = _("At each sign-in we will text you a 6-digit code. First, confirm that your phone receives it.")
+    setup_sent = _("We texted a 6-digit code to %(target)s. Enter it to confirm the number.")
+    setup_change_target = _("Use a different number")
+    setup_note = _("Message and data rates may apply. Premium-rate and shared-cost numbers are not accepted.")
+    api_summary = _("Send a confirmation code to a phone number.")
+
+    def deliver(self, target, code, *, purpose, user):
+        delivery.send_code_sms(target, code, purpose=purpose, user=user)
+
+    def mask(self, target):
+        return masked_phone(target)
+
+    def send_caps(self, target):
+        return [
+            SendCap(f"twofactor:send:phone:{digest(target)}", app_settings.SEND_LIMIT_PER_PHONE_HOUR, too_many_codes),
+            SendCap("twofactor:send:sms-site", app_settings.SMS_LIMIT_SITE_HOUR, sms_unavailable, logging.WARNING),
+        ]
+
+    def begin_setup(self, request, data):
+        return begin_sms_setup(request, data["phone"])
+
+    def new_device(self, user, target):
+        return SMSDevice(user=user, name=str(_("Code by text message")), phone_number=target, confirmed=True)

@@ -1,0 +1,24 @@
+"""The text-message method's device: a 6-digit code texted on demand."""
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+from phonenumber_field.modelfields import PhoneNumberField
+
+from ...models.devices import SentCodeDevice, masked_phone
+
+
+class SMSDevice(SentCodeDevice):
+    method = "sms"
+
+    phone_number = PhoneNumberField()
+
+    class Meta(Device.Meta):
+        verbose_name = _("code by text message")
+        verbose_name_plural = _("codes by text message")
+
+    @property
+    def target(self) -> str:
+        return self.phone_number.as_e164
+
+    @property
+    def masked_target(self) -> str:
+        return masked_phone(self.phone_number.as_e164)

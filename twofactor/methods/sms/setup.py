@@ -1,0 +1,19 @@
+"""Enrolling the text-message method: a mobile number, proven by a texted code."""
+from django.core.exceptions import ValidationError
+
+from ...flows import challenge, setup
+from ...flows.errors import TwoFactorError
+from ...methods import registry
+from ...phone import parse_phone
+
+KEY = "sms"
+
+
+def begin_sms_setup(request, phone: str) -> challenge.SentCode:
+    """Validate `phone` (E.164 or national format in PHONENUMBER_DEFAULT_REGION) and text it a confirmation code."""
+    setup.ensure_method_is_new(request.user, KEY)
+    try:
+        number = parse_phone(phone)
+    except ValidationError as error:
+        raise TwoFactorError("invalid_phone", error.messages[0], fields={"phone": error.code or "invalid"}) from None
+    return challenge.send_setup_code(request, registry.get(KEY), number.as_e164)
