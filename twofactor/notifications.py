@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
 from .locations import describe_browser
+from .methods import registry
 from .models import RescueRequest
 from .signals import SIGNALS, Kind, rescue_filed
 
@@ -50,13 +51,15 @@ COVERED_BY = {
 #: Events done by staff: the mail names no address (it would be the staff member's).
 STAFF_ACTIONS = {Kind.RESCUE_HANDLED, Kind.RESET}
 
-METHOD_NAMES = {
-    "totp": _("Authenticator app"),
-    "sms": _("Text message"),
-    "email": _("Code by email"),
-    "backup": _("Backup codes"),
-    "rescue": _("Rescue code by email"),
-}
+RESCUE_CODE = _("Rescue code by email")
+
+
+def _method_name(key: str) -> str:
+    """A method as the mails name it (events record the method's key, or "rescue" for the rescue code)."""
+    method = registry.get(key)
+    if method is not None:
+        return method.title
+    return RESCUE_CODE if key == "rescue" else key
 
 
 def notify_user(sender, user, request, data, **kwargs) -> None:
@@ -78,7 +81,7 @@ def notify_user(sender, user, request, data, **kwargs) -> None:
         "user": user,
         "username": user.get_username(),
         "data": data,
-        "method_name": METHOD_NAMES.get(data.get("method", ""), data.get("method", "")),
+        "method_name": _method_name(data.get("method", "")),
         "by_staff": kind in STAFF_ACTIONS,
     }
     if kind in STAFF_ACTIONS:

@@ -26,6 +26,8 @@ class Method:
     key: ClassVar[str] = ""
     #: What users see: "Authenticator app".
     label: ClassVar[str] = ""
+    #: Its name in mails and messages ("Backup codes"); the label when left empty.
+    title: ClassVar[str] = ""
     #: One line on the "add a method" page.
     description: ClassVar[str] = ""
     #: "app_label.ModelName" of its device model, a `twofactor.models.TwoFactorDevice` subclass.
@@ -47,6 +49,10 @@ class Method:
     #: must first add a method may reach; the first one is the set-up page offered to users.
     setup_view_names: ClassVar[tuple[str, ...]] = ()
     api_setup_view_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        if not self.title:
+            self.title = self.label
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key!r}>"

@@ -14,6 +14,7 @@ from .forms import BackupCodeForm
 class BackupCodesMethod(Method):
     key = "backup"
     label = _("Backup code")
+    title = _("Backup codes")
     model = "twofactor.BackupCodeDevice"
     recovery = True
     verify_template = "twofactor/methods/backup/verify.html"

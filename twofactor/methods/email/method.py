@@ -12,6 +12,7 @@ from .setup import KEY, account_address, begin_email_setup
 class EmailMethod(SentCodeMethod):
     key = KEY
     label = _("Email")
+    title = _("Code by email")
     description = _("Code by email")
     model = "twofactor.EmailDevice"
     admin_fields = ("email",)

@@ -1,0 +1,1 @@
+"""Two-factor authentication for Django: a pluggable app (see README.md, "Architecture")."""
