@@ -22,7 +22,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 def ensure_environment(requirements: str) -> None:
     """Create the virtual environment and install `requirements` unless already installed as they are."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (this script is what tells an older Python to step aside)
         sys.exit("Python 3.11 or newer is needed (this is %d.%d)." % sys.version_info[:2])
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv/ …", flush=True)

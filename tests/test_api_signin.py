@@ -8,9 +8,9 @@ from django.core import mail
 from tests.api_client import ApiClient, error_of, last_emailed_code, last_texted_code
 from tests.conftest import PASSWORD
 from twofactor import remember, sms
-from twofactor.models import SecurityEvent, UserSession
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.sms.models import SMSDevice
+from twofactor.models import SecurityEvent, UserSession
 
 pytestmark = pytest.mark.django_db
 

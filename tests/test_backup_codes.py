@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import PASSWORD, sign_in
 from twofactor.codes import normalize_backup_code
-from twofactor.models import SecurityEvent
 from twofactor.methods.backup.models import BackupCode, BackupCodeDevice
+from twofactor.models import SecurityEvent
 
 
 def enrol_totp_with_pages(client):

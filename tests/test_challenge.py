@@ -22,9 +22,9 @@ from tests.delivery_fixtures import (  # noqa: F401 (fixtures)
 )
 from tests.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, twilio_error
 from twofactor import flows, sms
-from twofactor.models import SecurityEvent
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.sms.models import SMSDevice
+from twofactor.models import SecurityEvent
 from twofactor.verification import verify_code
 
 PHONE = "+14155550123"
@@ -438,7 +438,7 @@ def run_in_threads(count: int, work):
         try:
             barrier.wait()
             results.append(work())
-        except Exception as error:  # noqa: BLE001 - every exception is a test failure, reported below
+        except Exception as error:
             errors.append(error)
         finally:
             connection.close()

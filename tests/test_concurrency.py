@@ -13,9 +13,9 @@ from django.test import Client
 
 from twofactor.codes import normalize_backup_code
 from twofactor.methods.backup.codes import replace_backup_codes
-from twofactor.models import SecurityEvent
 from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.totp.models import TOTPDevice
+from twofactor.models import SecurityEvent
 from twofactor.verification import verify_code
 
 from .conftest import add_totp, make_user, sign_in
@@ -41,7 +41,7 @@ def run_at_once(work, count: int = THREADS) -> list:
                 next(prepare)
             except StopIteration as done:
                 results[index] = done.value
-        except BaseException as error:  # noqa: BLE001 - every failure in a thread fails the test
+        except BaseException as error:
             errors.append(error)
             barrier.abort()
         finally:

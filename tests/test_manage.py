@@ -7,10 +7,10 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from tests.conftest import PASSWORD, sign_in
-from twofactor.models import SecurityEvent, UserSession
 from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.totp.models import TOTPDevice
+from twofactor.models import SecurityEvent, UserSession
 
 
 def next_step_code(totp) -> str:

@@ -41,9 +41,9 @@ def test_no_module_outside_a_method_package_names_a_method():
     found = []
     for relative, path in _outside_packages("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Constant) and node.value in KEYS:
-                if (relative.as_posix(), node.value) not in OTHER_MEANINGS:
-                    found.append(f"{relative}:{node.lineno} {node.value!r}")
+            literal = isinstance(node, ast.Constant) and node.value in KEYS
+            if literal and (relative.as_posix(), node.value) not in OTHER_MEANINGS:
+                found.append(f"{relative}:{node.lineno} {node.value!r}")
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if name in DEVICE_MODELS:
                 found.append(f"{relative}:{node.lineno} {name}")

@@ -8,13 +8,13 @@ from django.core import mail
 from django.test import Client, RequestFactory
 
 from twofactor import flows, locations
-from twofactor.models import KnownLocation, SecurityEvent
 from twofactor.methods.totp.models import TOTPDevice
+from twofactor.models import KnownLocation, SecurityEvent
 
 from .conftest import PASSWORD, add_totp, make_user, sign_in
 
 try:  # the real SMTP server of the delivery tests (aiosmtpd)
-    from tests.delivery_fixtures import smtp_server  # noqa: F401
+    from tests.delivery_fixtures import smtp_server
 except ImportError:  # pragma: no cover - aiosmtpd is in requirements-dev.txt
     smtp_server = None
 
@@ -148,7 +148,7 @@ def test_a_mail_server_that_is_down_does_not_undo_the_action(db, client, setting
 
 
 @pytest.mark.skipif(smtp_server is None, reason="aiosmtpd is not installed")
-def test_notifications_go_through_a_real_smtp_server(db, smtp_server):  # noqa: F811
+def test_notifications_go_through_a_real_smtp_server(db, smtp_server):
     user = make_user()
     add_totp(user)
     flows.reset_user(user)

@@ -6,7 +6,9 @@ non-ASCII, repeated keys) to every page, from each state a session can be in.
 """
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.conftest import add_totp, make_user, sign_in
 from twofactor.methods.email.models import EmailDevice

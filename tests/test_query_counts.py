@@ -5,9 +5,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from twofactor import flows
-from twofactor.models import UserSession
-from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.backup.codes import replace_backup_codes
+from twofactor.methods.email.models import EmailDevice
+from twofactor.models import UserSession
 
 from .authenticator_clock import AuthenticatorClock
 from .conftest import PASSWORD, add_totp, make_user, sign_in

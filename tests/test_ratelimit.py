@@ -2,8 +2,7 @@
 import os
 import threading
 import uuid
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -16,7 +15,7 @@ from twofactor.ratelimit import Decision, consume, peek, reset
 
 HOUR = 3600
 # A window boundary: 2024-01-01 00:00:00 UTC is a whole number of hours (and days) after the epoch.
-WINDOW_START = datetime(2024, 1, 1, tzinfo=dt_timezone.utc)
+WINDOW_START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def at(seconds: float) -> datetime:
@@ -77,7 +76,7 @@ def test_window_rolls_over(store):
 def test_windows_are_aligned_to_the_epoch(store):
     # 90 s does not divide an hour, so the edge comes from the epoch, not from the clock's hours.
     start = int(WINDOW_START.timestamp()) // 90 * 90
-    moment = datetime.fromtimestamp(start + 89, tz=dt_timezone.utc)
+    moment = datetime.fromtimestamp(start + 89, tz=UTC)
     assert consume("k", 1, 90, now=moment).allowed
     assert consume("k", 1, 90, now=moment) == Decision(False, 1)
     assert consume("k", 1, 90, now=moment + timedelta(seconds=1)).allowed

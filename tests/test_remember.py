@@ -7,8 +7,8 @@ from django.core import signing
 from django.test import Client
 
 from twofactor import flows, remember
-from twofactor.models import SecurityEvent
 from twofactor.methods.email.models import EmailDevice
+from twofactor.models import SecurityEvent
 
 from .authenticator_clock import AuthenticatorClock
 from .conftest import PASSWORD, add_totp, make_user, sign_in

@@ -9,21 +9,21 @@ from django.test import RequestFactory
 from tests.conftest import make_user, sign_in
 from tests.delivery_fixtures import (  # noqa: F401 (fixtures)
     TWILIO_FROM,
-    use_smtp,
     code_in,
     free_port,
     smtp_down,
     smtp_server,
     twilio,
+    use_smtp,
 )
 from tests.twilio_fake import ACCOUNT_SID, twilio_error
 from twofactor import flows, sms
 from twofactor.flows.setup import PENDING_KEY
-from twofactor.models import SecurityEvent
 from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.sms.models import SMSDevice
 from twofactor.methods.sms.setup import begin_sms_setup
+from twofactor.models import SecurityEvent
 
 FAILED = "We could not send the code. Try again, or use another method."
 EMAIL_URL, SMS_URL = "/2fa/setup/email/", "/2fa/setup/sms/"
@@ -61,7 +61,7 @@ def test_email_setup_with_the_account_address_over_smtp(enrolling, smtp_server):
     assert client.post(EMAIL_URL, {"action": "send"}).status_code == 302
     [received] = smtp_server.mails
     assert received.recipients == ["alice@example.com"]
-    assert "Confirm your email address for Example Site" == received.message["Subject"]
+    assert received.message["Subject"] == "Confirm your email address for Example Site"
     assert "adding this email address" in received.text and "10 minutes" in received.text
     assert received.code in received.html and "Example Site" in received.html
     assert not EmailDevice.objects.exists(), "nothing is stored before the code is confirmed"

@@ -9,7 +9,9 @@ class TwoFactorConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, locations, notifications, receivers  # noqa: F401  (system checks, signal receivers)
+        from . import checks, receivers  # noqa: F401  (checks registers the system checks)
+
+        receivers.connect()
 
 
 class TwoFactorAdminConfig(admin_apps.AdminConfig):

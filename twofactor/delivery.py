@@ -6,7 +6,6 @@ Both are rendered from templates naming the site, the purpose and the expiry:
 Any failure to hand the message over becomes a DeliveryError whose text never contains the code.
 """
 import smtplib
-import socket
 from math import ceil
 
 from django.conf import settings
@@ -64,7 +63,7 @@ def send_code_email(address: str, code: str, *, purpose: str, user=None) -> None
         if getattr(connection, "timeout", 0) is None:
             connection.timeout = DEFAULT_EMAIL_TIMEOUT_SECONDS
         sent = connection.send_messages([message])
-    except (smtplib.SMTPException, OSError, socket.timeout) as error:
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
         raise DeliveryError(_safe_reason(error, code)) from None
     if not sent:
         raise DeliveryError("The mail backend accepted no message.")

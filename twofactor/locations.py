@@ -9,14 +9,13 @@ only records its location.
 import ipaddress
 
 from django.db import IntegrityError, transaction
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from .client_info import client_ip, user_agent
 from .models import KnownLocation
-from .signals import Kind, emit, signed_in
+from .signals import Kind, emit
 
 _SALT = "twofactor.locations"
 
@@ -81,8 +80,7 @@ def record_sign_in(user, request) -> bool:
     return not first
 
 
-@receiver(signed_in, dispatch_uid="twofactor.locations.on_signed_in")
-def _on_signed_in(sender, user, request, data, **kwargs) -> None:
+def on_signed_in(sender, user, request, data, **kwargs) -> None:
     if request is None or not getattr(user, "pk", None):
         return
     if record_sign_in(user, request):

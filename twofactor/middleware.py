@@ -14,6 +14,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_otp.models import Device
 
 from . import state
 from .app_settings import app_settings
@@ -57,8 +58,6 @@ def allowed_views(pending_state: str) -> set[str]:
 
 def _device_loader(device_id: str):
     def load():
-        from django_otp.models import Device
-
         return Device.from_persistent_id(device_id)
 
     return load

@@ -24,7 +24,7 @@ from .client_info import client_ip, user_agent
 from .locations import describe_browser
 from .methods import registry
 from .models import RescueRequest
-from .signals import SIGNALS, Kind, rescue_filed
+from .signals import Kind
 
 logger = logging.getLogger("twofactor.notifications")
 
@@ -167,7 +167,3 @@ def _absolute(request, path: str) -> str:
     except DisallowedHost:  # a mail without a link is still useful
         return ""
 
-
-for _kind in USER_MAILS:
-    SIGNALS[_kind].connect(notify_user, dispatch_uid=f"twofactor.notifications.notify_user.{_kind}")
-rescue_filed.connect(notify_rescue_desk, dispatch_uid="twofactor.notifications.notify_rescue_desk")

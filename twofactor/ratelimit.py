@@ -12,8 +12,7 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -98,7 +97,7 @@ class DatabaseStore:
 
     @staticmethod
     def _datetime(start: int) -> datetime:
-        moment = datetime.fromtimestamp(start, tz=dt_timezone.utc)
+        moment = datetime.fromtimestamp(start, tz=UTC)
         return moment if settings.USE_TZ else timezone.make_naive(moment)
 
     @staticmethod

@@ -1,12 +1,13 @@
-"""Receivers of the security signals: the audit log here; notification mails in twofactor.notifications."""
-from django.dispatch import receiver
+"""Every signal receiver of the app, connected once by TwoFactorConfig.ready(): the session's two-factor state at
+login and logout, the audit log, new-location detection and the notification mails (twofactor.notifications)."""
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 
+from . import locations, notifications, remember, state
 from .client_info import client_ip, user_agent
-from .models import SecurityEvent
-from .signals import security_event
+from .models import SecurityEvent, UserSession
+from .signals import SIGNALS, rescue_filed, security_event, signed_in
 
 
-@receiver(security_event, dispatch_uid="twofactor.audit")
 def record_security_event(sender, kind, user, request, data, **kwargs) -> None:
     SecurityEvent.objects.create(
         user=user if getattr(user, "pk", None) else None,
@@ -15,3 +16,32 @@ def record_security_event(sender, kind, user, request, data, **kwargs) -> None:
         user_agent=user_agent(request),
         data={key: value for key, value in data.items() if isinstance(value, (str, int, float, bool, type(None)))},
     )
+
+
+def on_login(sender, request, user, **kwargs) -> None:
+    """The password step succeeded: start the second step, unless a remembered browser vouches for it."""
+    if request is None or not hasattr(request, "session"):
+        return
+    device = remember.device_from_cookie(request, user)
+    state.begin(request, user, remembered_device=device)
+    state.mark_password_entered(request)
+    state.record_session(request, user.pk, device_id=device.persistent_id if device else "",
+                         verified=device is not None)
+    if device is not None:
+        remember.on_remembered_sign_in(request, user, device)
+
+
+def on_logout(sender, request, user, **kwargs) -> None:
+    if request is not None and getattr(request, "session", None) is not None and request.session.session_key:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+
+
+def connect() -> None:
+    """Connect every receiver (idempotent: each has a dispatch_uid)."""
+    user_logged_in.connect(on_login, dispatch_uid="twofactor.state.on_login")
+    user_logged_out.connect(on_logout, dispatch_uid="twofactor.state.on_logout")
+    security_event.connect(record_security_event, dispatch_uid="twofactor.audit")
+    signed_in.connect(locations.on_signed_in, dispatch_uid="twofactor.locations.on_signed_in")
+    for kind in notifications.USER_MAILS:
+        SIGNALS[kind].connect(notifications.notify_user, dispatch_uid=f"twofactor.notifications.notify_user.{kind}")
+    rescue_filed.connect(notifications.notify_rescue_desk, dispatch_uid="twofactor.notifications.notify_rescue_desk")

@@ -11,6 +11,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from .app_settings import app_settings
 from .models import TwoFactorDevice
 from .signals import Kind, emit
+from .state import devices_of
 
 COOKIE_NAME = "twofactor_remember"
 _SALT = "twofactor.remember"
@@ -26,8 +27,6 @@ def enabled() -> bool:
 
 
 def make_cookie_value(user, device: TwoFactorDevice) -> str:
-    from .state import devices_of
-
     payload = {"u": user.pk, "d": device.persistent_id, "f": _fingerprint(user, devices_of(user))}
     return signing.dumps(payload, salt=_SALT, compress=True)
 
@@ -45,8 +44,6 @@ def set_cookie(response, value: str) -> None:
 
 def device_from_cookie(request, user) -> TwoFactorDevice | None:
     """The device a valid remember cookie vouches for, or None."""
-    from .state import devices_of
-
     raw = request.COOKIES.get(COOKIE_NAME) if enabled() else None
     if not raw:
         return None

@@ -21,8 +21,6 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.dispatch import receiver
 from django.utils import timezone
 
 from .app_settings import app_settings
@@ -214,23 +212,3 @@ def recently_authenticated(request, *, code_required: bool) -> bool:
     if stamps.get("password_at", 0) < horizon:
         return False
     return not code_required or stamps.get("code_at", 0) >= horizon
-
-
-@receiver(user_logged_in, dispatch_uid="twofactor.state.on_login")
-def _on_login(sender, request, user, **kwargs) -> None:
-    if request is None or not hasattr(request, "session"):
-        return
-    from . import remember  # local: remember imports flows-level helpers
-
-    device = remember.device_from_cookie(request, user)
-    begin(request, user, remembered_device=device)
-    mark_password_entered(request)
-    record_session(request, user.pk, device_id=device.persistent_id if device else "", verified=device is not None)
-    if device is not None:
-        remember.on_remembered_sign_in(request, user, device)
-
-
-@receiver(user_logged_out, dispatch_uid="twofactor.state.on_logout")
-def _on_logout(sender, request, user, **kwargs) -> None:
-    if request is not None and getattr(request, "session", None) is not None and request.session.session_key:
-        UserSession.objects.filter(session_key=request.session.session_key).delete()

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-
-from .models import TwoFactorDevice
+from django_otp.models import Device
 
 logger = logging.getLogger("twofactor.verification")
 
@@ -22,13 +21,13 @@ class VerifyResult:
     """What happened to one submitted code."""
 
     accepted: bool
-    device: TwoFactorDevice | None
+    device: Device | None  # a twofactor.models.TwoFactorDevice
     throttled: bool = False
     retry_after: int = 0
     failure_count: int = 0
 
 
-def verify_code(device: TwoFactorDevice, code: str) -> VerifyResult:
+def verify_code(device: Device, code: str) -> VerifyResult:
     """Check `code` against `device` exactly once, under a row lock, honouring throttling."""
     model = type(device)
     with transaction.atomic():

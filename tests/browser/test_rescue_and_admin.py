@@ -13,8 +13,8 @@ from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from twofactor import state
-from twofactor.models import RescueRequest
 from twofactor.methods.totp.models import TOTPDevice
+from twofactor.models import RescueRequest
 
 from ..conftest import PASSWORD, add_totp, make_user
 from ..delivery_fixtures import code_in, smtp_server  # noqa: F401 (fixture)

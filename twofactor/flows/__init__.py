@@ -20,7 +20,14 @@ from .rescue import (
     verify_rescue_code,
 )
 from .setup import clear_pending, confirm, pending
-from .signin import authenticate_password, check_code, choose_method, reauthenticate, require_recent_authentication, verify
+from .signin import (
+    authenticate_password,
+    check_code,
+    choose_method,
+    reauthenticate,
+    require_recent_authentication,
+    verify,
+)
 
 __all__ = [
     "authenticate_password",

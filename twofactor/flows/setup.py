@@ -16,7 +16,7 @@ from .. import state
 from ..methods import registry
 from ..models import TwoFactorDevice
 from ..signals import Kind, emit
-from .errors import TwoFactorError, invalid_code
+from .errors import TwoFactorError
 
 PENDING_KEY = "twofactor_setup"
 PENDING_LIFETIME_SECONDS = 30 * 60

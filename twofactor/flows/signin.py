@@ -9,7 +9,7 @@ from ..methods import registry
 from ..models import TwoFactorDevice
 from ..signals import Kind, emit
 from ..verification import verify_code
-from .errors import TwoFactorError, invalid_code, throttled
+from .errors import TwoFactorError, invalid_code, reauthentication_required, throttled
 
 
 def pick_device(devices: list[TwoFactorDevice], method: str | None, code: str, default: str | None = None):
@@ -119,6 +119,4 @@ def reauthenticate(request, password: str, code: str = "", method: str | None = 
 
 def require_recent_authentication(request) -> None:
     if not state.recently_authenticated(request, code_required=bool(state.devices_of(request.user))):
-        from .errors import reauthentication_required
-
         raise reauthentication_required()

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django_otp.models import CooldownMixin, Device, ThrottlingMixin, TimestampMixin
 
 from ..app_settings import app_settings
 from ..codes import hash_code, matches_hash, normalize_numeric_code
+from ..verification import verify_code
 
 
 class TwoFactorDevice(ThrottlingMixin, TimestampMixin, Device):
@@ -38,8 +38,6 @@ class TwoFactorDevice(ThrottlingMixin, TimestampMixin, Device):
 
     def verify_token(self, token) -> bool:
         # django-otp's entry point goes through the locked, exactly-once path as well.
-        from ..verification import verify_code
-
         return verify_code(self, str(token)).accepted
 
 

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import flows, remember, state
-from ..methods import registry
 from ..forms import ReauthenticateForm, VerifyForm
+from ..methods import registry
 from .common import add_flow_error, safe_next, status_for
 
 

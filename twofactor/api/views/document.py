@@ -4,7 +4,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ..endpoint import endpoint
 from ..openapi import document
-from ..responses import answer, error_answer, not_found as not_found_error
+from ..responses import answer, error_answer
+from ..responses import not_found as not_found_error
 
 
 @endpoint("GET", sign_in_required=False)

@@ -8,7 +8,7 @@ from ..body import read_json
 from ..endpoint import endpoint
 from ..forms import APIReauthenticateForm, ChallengeForm, RescueForm
 from ..responses import answer
-from ..shapes import session_shape, sent_code_shape
+from ..shapes import sent_code_shape, session_shape
 
 
 @endpoint("POST")

@@ -5,9 +5,9 @@ from django.utils.text import capfirst
 
 from twofactor import state
 from twofactor.app_settings import app_settings
+from twofactor.management.users import find_user
 from twofactor.methods import registry
 from twofactor.models import RescueRequest, SecurityEvent
-from twofactor.management.users import find_user
 
 
 def _when(moment) -> str:

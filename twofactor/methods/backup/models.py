@@ -16,6 +16,8 @@ class BackupCodeDevice(TwoFactorDevice):
     class Meta(Device.Meta):
         verbose_name = _("backup codes")
         verbose_name_plural = _("backup codes")
+        # A user holds one device of a kind.
+        constraints = [models.UniqueConstraint(fields=["user"], name="twofactor_one_backup_device_per_user")]
 
     def check_code(self, code: str) -> bool:
         normalized = normalize_backup_code(code)

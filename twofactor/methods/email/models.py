@@ -14,6 +14,8 @@ class EmailDevice(SentCodeDevice):
     class Meta(Device.Meta):
         verbose_name = _("code by email")
         verbose_name_plural = _("codes by email")
+        # A user holds one device of a kind.
+        constraints = [models.UniqueConstraint(fields=["user"], name="twofactor_one_email_device_per_user")]
 
     @property
     def target(self) -> str:

@@ -1,4 +1,5 @@
 """The text-message method's device: a 6-digit code texted on demand."""
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 from phonenumber_field.modelfields import PhoneNumberField
@@ -14,6 +15,8 @@ class SMSDevice(SentCodeDevice):
     class Meta(Device.Meta):
         verbose_name = _("code by text message")
         verbose_name_plural = _("codes by text message")
+        # A user holds one device of a kind.
+        constraints = [models.UniqueConstraint(fields=["user"], name="twofactor_one_sms_device_per_user")]
 
     @property
     def target(self) -> str:

@@ -27,6 +27,8 @@ class TOTPDevice(TwoFactorDevice):
     class Meta(Device.Meta):
         verbose_name = _("authenticator app")
         verbose_name_plural = _("authenticator apps")
+        # A user holds one device of a kind.
+        constraints = [models.UniqueConstraint(fields=["user"], name="twofactor_one_totp_device_per_user")]
 
     @property
     def key(self) -> bytes:

@@ -1,0 +1,37 @@
+"""The method registry (TWOFACTOR_METHODS) and what every method's device shares."""
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+
+from tests.conftest import make_user
+from twofactor.app_settings import BUILTIN_METHODS
+from twofactor.methods import registry
+
+
+def test_the_methods_are_offered_in_the_order_of_the_setting(settings):
+    settings.TWOFACTOR_METHODS = [BUILTIN_METHODS[2], BUILTIN_METHODS[0]]
+    assert [method.key for method in registry.methods()] == ["email", "totp"]
+    assert registry.get("sms") is None  # a method left out of the setting is not offered anywhere
+
+
+@pytest.mark.parametrize(("paths", "named"), [
+    (["twofactor.methods.nowhere.Method"], "cannot import"),
+    (["twofactor.app_settings.AppSettings"], "not a Method subclass"),
+    ([BUILTIN_METHODS[0], BUILTIN_METHODS[0]], "share a key"),
+])
+def test_a_wrong_setting_is_one_clear_sentence(settings, paths, named):
+    settings.TWOFACTOR_METHODS = paths
+    with pytest.raises(ImproperlyConfigured, match=named):
+        registry.methods()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", [method for method in registry.methods() if method.model.startswith("twofactor.")],
+                         ids=lambda method: method.key)
+def test_a_user_holds_one_device_of_a_kind(method):
+    user = make_user()
+    model = method.get_model()
+    fields = {"user": user, "name": "one", "confirmed": True}
+    model.objects.bulk_create([model(**fields)])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.bulk_create([model(**fields)])
