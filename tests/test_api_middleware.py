@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 ALLOWED = {
     "verify": {"session", "logout", "challenge", "verify", "rescue", "openapi"},
-    "setup": {"session", "logout", "devices", "setup_totp", "setup_email", "setup_sms", "setup_confirm", "openapi"},
+    # With the test-only method's set-up step (tests/hardware_token).
+    "setup": {"session", "logout", "devices", "setup_totp", "setup_email", "setup_sms", "setup_hotp", "setup_confirm",
+              "openapi"},
 }
 
 

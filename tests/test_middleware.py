@@ -20,14 +20,15 @@ from .conftest import add_totp, make_user, sign_in
 #: What the second step needs (spec: verify, rescue, logout; the API's session, challenge, verify, rescue).
 ALLOWED_WHILE_VERIFYING = {
     "twofactor:verify", "twofactor:rescue", "logout",
-    "api:session", "api:logout", "api:challenge", "api:verify", "api:rescue", "api:openapi",
+    "twofactor_api:session", "twofactor_api:logout", "twofactor_api:challenge", "twofactor_api:verify", "twofactor_api:rescue", "twofactor_api:openapi",
 }
-#: What enrolling the first method needs.
+#: What enrolling the first method needs (with the test-only method's set-up step, tests/hardware_token).
 ALLOWED_WHILE_SETTING_UP = {
-    "twofactor:setup", "twofactor:setup_totp", "twofactor:setup_email", "twofactor:setup_sms",
+    "twofactor:setup", "twofactor:setup_totp", "twofactor:setup_email", "twofactor:setup_sms", "twofactor:setup_hotp",
+    "twofactor_api:setup_hotp",
     "twofactor:backup_codes", "logout",
-    "api:session", "api:logout", "api:devices", "api:setup_totp", "api:setup_email", "api:setup_sms",
-    "api:setup_confirm", "api:openapi",
+    "twofactor_api:session", "twofactor_api:logout", "twofactor_api:devices", "twofactor_api:setup_totp", "twofactor_api:setup_email", "twofactor_api:setup_sms",
+    "twofactor_api:setup_confirm", "twofactor_api:openapi",
 }
 
 SAMPLE_ARGUMENTS = {"method": "totp", "uidb64": "MQ", "token": "set-password"}
@@ -99,7 +100,7 @@ def _json_401(response) -> bool:
 
 
 #: Allowed, but they end the session; tested on their own below.
-SIGN_OUT_VIEWS = {"logout", "api:logout"}
+SIGN_OUT_VIEWS = {"logout", "twofactor_api:logout"}
 
 
 def _check_every_url(client, allowed: set[str], target: str) -> None:
@@ -115,7 +116,7 @@ def _check_every_url(client, allowed: set[str], target: str) -> None:
             elif name in allowed:
                 if _blocked_to(response, target) or response.status_code == 401 and _json_401(response):
                     problems.append(f"{method.upper()} {path} ({name}) should be reachable")
-            elif name.startswith("api:"):
+            elif name.startswith("twofactor_api:"):
                 if not _json_401(response):
                     problems.append(f"{method.upper()} {path} ({name}): {response.status_code}, not a JSON 401")
             elif not _blocked_to(response, target):

@@ -30,8 +30,10 @@ def test_twilio_without_credentials_names_what_is_missing(settings):
     settings.TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID = ""
     [error] = check_sms_backend(None)
     assert error.id == "twofactor.E008"
-    assert "TWILIO_AUTH_TOKEN" in error.msg and "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID" in error.msg
-    assert "TWILIO_ACCOUNT_SID;" not in error.msg
+    # Named as the app's settings, not as this site's environment variables.
+    assert "TWOFACTOR_TWILIO_AUTH_TOKEN" in error.msg
+    assert "TWOFACTOR_TWILIO_FROM_NUMBER or TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID" in error.msg
+    assert "ACCOUNT_SID" not in error.msg and "TWOFACTOR_TWILIO_ACCOUNT_SID" in error.hint
 
 
 @pytest.mark.parametrize("sender", ["TWOFACTOR_TWILIO_FROM_NUMBER", "TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID"])

@@ -1,5 +1,4 @@
 """The admin site, entered only by active staff whose session passed the second step."""
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
@@ -10,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from .app_settings import app_settings
 from .views.common import safe_next
 
 
@@ -26,7 +26,7 @@ class TwoFactorAdminSite(admin.AdminSite):
         target = safe_next(request, "admin:index")
         user = request.user
         if not user.is_authenticated:
-            return redirect_to_login(target, resolve_url(settings.LOGIN_URL))
+            return redirect_to_login(target, resolve_url(app_settings.LOGIN_URL))
         if not (user.is_active and user.is_staff):
             raise PermissionDenied
         # Staff whose session has no second step: the middleware already sends a pending one to verify.

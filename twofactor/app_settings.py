@@ -109,6 +109,17 @@ class AppSettings:
         return int(self._get("PASSWORD_FAILURES_PER_IP", 50))
 
     @property
+    def LOGIN_URL(self) -> str:
+        """Where an expired sign-in is sent (a URL name or path): Django's LOGIN_URL unless set."""
+        return self._get("LOGIN_URL", settings.LOGIN_URL)
+
+    @property
+    def LOGOUT_URL(self) -> str:
+        """The host's sign-out (a URL name or path), reachable while the second step is pending: LOGOUT_URL, else
+        the URL named "logout"."""
+        return self._get("LOGOUT_URL", getattr(settings, "LOGOUT_URL", "logout"))
+
+    @property
     def METHODS(self) -> list[str]:
         """Dotted paths of the methods users may use, in the order they are offered (twofactor.methods.base.Method)."""
         return list(self._get("METHODS", BUILTIN_METHODS))

@@ -62,27 +62,27 @@ def check_sms_backend(app_configs, **kwargs):
         backend_class = None
     if not callable(getattr(backend_class, "send_messages", None)):
         return [Error(
-            f"TWOFACTOR_SMS_BACKEND (SMS_BACKEND) is {name!r}, which is not an SMS backend.",
+            f"TWOFACTOR_SMS_BACKEND is {name!r}, which is not an SMS backend.",
             hint=f"Use one of {', '.join(BACKENDS)}, or the dotted path of a BaseSMSBackend subclass.",
             id="twofactor.E008",
         )]
     if backend_class.__module__ == "twofactor.sms.backends.twilio":
-        missing = [setting for setting in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+        missing = [f"TWOFACTOR_{setting}" for setting in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
                    if not getattr(app_settings, setting)]
         if not (app_settings.TWILIO_FROM_NUMBER or app_settings.TWILIO_MESSAGING_SERVICE_SID):
-            missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+            missing.append("TWOFACTOR_TWILIO_FROM_NUMBER or TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID")
         if missing:
             return [Error(
                 f"The Twilio SMS backend is chosen but {'; '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
                 "not set.",
-                hint="Set the TWOFACTOR_TWILIO_* settings (environment variables TWILIO_ACCOUNT_SID, "
-                     "TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID), or choose "
-                     "another SMS_BACKEND.",
+                hint="Set TWOFACTOR_TWILIO_ACCOUNT_SID, TWOFACTOR_TWILIO_AUTH_TOKEN and TWOFACTOR_TWILIO_FROM_NUMBER "
+                     "or TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID, or choose another TWOFACTOR_SMS_BACKEND.",
                 id="twofactor.E008",
             )]
     if backend_class.__module__ == "twofactor.sms.backends.file" and not app_settings.SMS_FILE_PATH:
         return [Error(
-            "The file SMS backend is chosen but TWOFACTOR_SMS_FILE_PATH (SMS_FILE_PATH) is not set.",
-            hint="Set SMS_FILE_PATH to a writable folder, or choose another SMS_BACKEND.", id="twofactor.E008",
+            "The file SMS backend is chosen but TWOFACTOR_SMS_FILE_PATH is not set.",
+            hint="Set TWOFACTOR_SMS_FILE_PATH to a writable folder, or choose another TWOFACTOR_SMS_BACKEND.",
+            id="twofactor.E008",
         )]
     return []

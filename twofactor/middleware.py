@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
-from django.urls import Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -22,26 +22,25 @@ from .methods import registry
 
 #: View names a session may reach while its second step is pending, by state (plus, while it must set
 #: a method up, each method's set-up steps: see `allowed_views`).
+API_NAMESPACE = "twofactor_api"
 ALLOWED_VIEWS = {
     state.VERIFY: {
         "twofactor:verify",
         "twofactor:rescue",
-        "api:session",
-        "api:logout",
-        "api:challenge",
-        "api:verify",
-        "api:rescue",
-        "api:openapi",
-        "logout",
+        "twofactor_api:session",
+        "twofactor_api:logout",
+        "twofactor_api:challenge",
+        "twofactor_api:verify",
+        "twofactor_api:rescue",
+        "twofactor_api:openapi",
     },
     state.SETUP: {
         "twofactor:setup",
-        "api:session",
-        "api:logout",
-        "api:devices",
-        "api:setup_confirm",
-        "api:openapi",
-        "logout",
+        "twofactor_api:session",
+        "twofactor_api:logout",
+        "twofactor_api:devices",
+        "twofactor_api:setup_confirm",
+        "twofactor_api:openapi",
     },
 }
 
@@ -52,8 +51,16 @@ def allowed_views(pending_state: str) -> set[str]:
     if pending_state == state.SETUP:
         for method in registry.methods():
             allowed.update(f"twofactor:{name}" for name in method.setup_view_names)
-            allowed.update(f"api:{name}" for name in method.api_setup_view_names)
+            allowed.update(f"twofactor_api:{name}" for name in method.api_setup_view_names)
     return allowed
+
+
+def _logout_path() -> str | None:
+    """The path of TWOFACTOR_LOGOUT_URL (or LOGOUT_URL): a URL name or a path."""
+    try:
+        return resolve_url(app_settings.LOGOUT_URL)
+    except NoReverseMatch:
+        return None
 
 
 def _device_loader(device_id: str):
@@ -85,7 +92,7 @@ class TwoFactorMiddleware:
                 return self._json_error("sign_in_expired", _("Your sign-in expired. Please sign in again."), 401)
             # fail_silently: a project that installs this before MessageMiddleware gets no message, not a 500.
             messages.info(request, _("Your sign-in expired. Please sign in again."), fail_silently=True)
-            return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
+            return HttpResponseRedirect(resolve_url(app_settings.LOGIN_URL))
         if self._allowed(request, current.state):
             return self.get_response(request)
         return self._block(request, current.state)
@@ -93,9 +100,12 @@ class TwoFactorMiddleware:
     @staticmethod
     def _allowed(request, pending_state: str) -> bool:
         path = request.path_info
-        if path.startswith("/" + settings.STATIC_URL.lstrip("/")) or any(
+        static = settings.STATIC_URL  # None in a project without static files
+        if (static and path.startswith("/" + static.lstrip("/"))) or any(
             path.startswith(prefix) for prefix in app_settings.ALLOWED_PATHS
         ):
+            return True
+        if path == _logout_path():  # the host's sign-out, always reachable
             return True
         try:
             match = resolve(path)
@@ -106,7 +116,7 @@ class TwoFactorMiddleware:
     @staticmethod
     def _wants_json(request) -> bool:
         try:
-            if resolve(request.path_info).namespace == "api":
+            if resolve(request.path_info).namespace == API_NAMESPACE:
                 return True
         except Resolver404:
             pass

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from ..methods import registry
 from .views import document, methods, session, signin
 
-app_name = "api"
+app_name = "twofactor_api"
 urlpatterns = [
     path("session", session.session, name="session"),
     path("login", session.login, name="login"),

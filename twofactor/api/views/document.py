@@ -10,7 +10,7 @@ from ..responses import not_found as not_found_error
 
 @endpoint("GET", sign_in_required=False)
 def openapi(request):
-    base_path = reverse("api:session").rsplit("/", 1)[0]
+    base_path = reverse("twofactor_api:session").rsplit("/", 1)[0]
     return answer(document(base_path))
 
 
