@@ -62,27 +62,58 @@ def send_sign_in_code(request, method: str) -> SentCode:
     sender = registry.get(method)
     if sender is None or not sender.sends_code:
         raise _not_a_code_method()
-    model = sender.get_model()
+    devices = sender.get_model().objects.filter(user=user, confirmed=True)
+    try:
+        device = send_to_device(
+            devices,
+            count=lambda device: _consume_caps(user, sender, device.target),
+            deliver=lambda target, code: sender.deliver(target, code, purpose=delivery.SIGN_IN, user=user),
+        )
+    except DeliveryFailed as failed:
+        raise _delivery_failed(request, method, failed.device.masked_target, delivery.SIGN_IN, failed.error) from None
+    return _sent(request, method, device.masked_target, delivery.SIGN_IN)
+
+
+class DeliveryFailed(Exception):
+    """`device`'s code could not be handed over (`error`); the device row is as it was before the send."""
+
+    def __init__(self, device, error: delivery.DeliveryError):
+        super().__init__(str(error))
+        self.device, self.error = device, error
+
+
+def send_to_device(devices, *, count, deliver, update: dict | None = None):
+    """The one path every code sent to a stored device takes (sign-in codes, rescue codes).
+
+    Locks the device row (the first of `devices`), honours its cooldown, counts the send (`count(device)`
+    raises TwoFactorError at a cap), stores the new code's hash (with the `update` field values), then hands
+    the code to `deliver(target, code)` outside the transaction. If that fails, the row is put back as it was
+    (unless it moved on meanwhile) and DeliveryFailed is raised. Returns the device.
+    """
+    update = update or {}
     code = generate_numeric_code()
     with transaction.atomic():
-        device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
+        device = devices.select_for_update().first()
         if device is None:
             raise _not_a_code_method()
         allowed, info = device.generate_is_allowed()
         if not allowed:
-            raise _cooling_down((info["next_generation_at"] - timezone.now()).total_seconds())
-        _consume_caps(user, sender, device.target)
-        previous = {field: getattr(device, field) for field in CODE_FIELDS}
+            raise cooling_down((info["next_generation_at"] - timezone.now()).total_seconds())
+        count(device)
+        fields = [*CODE_FIELDS, *update]
+        previous = {field: getattr(device, field) for field in fields}
+        for field, value in update.items():
+            setattr(device, field, value)
         # Replaces (and so invalidates) the older code; the throttling failure count is left alone.
         device.set_code(code)
-        device.save(update_fields=CODE_FIELDS)
+        device.save(update_fields=fields)
     try:
-        sender.deliver(device.target, code, purpose=delivery.SIGN_IN, user=user)
-    except delivery.DeliveryError as failure:
+        deliver(device.target, code)
+    except delivery.DeliveryError as error:
         # Put the previous code back, unless the row moved on meanwhile (another send, or a sign-in).
-        model.objects.filter(pk=device.pk, code_hash=device.code_hash).update(**previous)
-        raise _delivery_failed(request, method, device.masked_target, delivery.SIGN_IN, failure) from None
-    return _sent(request, method, device.masked_target, delivery.SIGN_IN)
+        type(device).objects.filter(pk=device.pk, code_hash=device.code_hash).update(**previous)
+        raise DeliveryFailed(device, error) from None
+    return device
 
 
 # Enrolment
@@ -130,14 +161,14 @@ def send_setup_code(request, sender, target: str) -> SentCode:
     now = time.time()
     cooldown = min(app_settings.COOLDOWN_SECONDS, ratelimit.MAX_WINDOW_SECONDS)
     if same_method and same_method.get("target") == target and same_method.get("sent_at", 0) + cooldown > now:
-        raise _cooling_down(same_method["sent_at"] + cooldown - now)
+        raise cooling_down(same_method["sent_at"] + cooldown - now)
     cooldown_key = f"twofactor:cooldown:{method}:{digest(target)}"
     with transaction.atomic():  # with the database store, a refused cap takes back the counts before it
         if cooldown > 0:
             # Holds across sessions and accounts: one code per target per cooldown window.
             decision = ratelimit.consume(cooldown_key, 1, cooldown)
             if not decision.allowed:
-                raise _cooling_down(decision.retry_after)
+                raise cooling_down(decision.retry_after)
         _consume_caps(user, sender, target)
     code = generate_numeric_code()
     try:
@@ -209,7 +240,7 @@ def _not_a_code_method() -> TwoFactorError:
     return TwoFactorError("invalid_method", _("This method does not send codes."), fields={"method": "invalid"})
 
 
-def _cooling_down(seconds: float) -> TwoFactorError:
+def cooling_down(seconds: float) -> TwoFactorError:
     wait = max(1, math.ceil(seconds))
     message = ngettext(
         "A code was sent moments ago. You can ask for another in %(seconds)d second.",

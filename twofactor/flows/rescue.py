@@ -19,16 +19,15 @@ from django.utils.translation import ngettext
 from .. import delivery, ratelimit, state
 from ..app_settings import app_settings
 from ..client_info import client_ip, user_agent
-from ..codes import generate_numeric_code
 from ..methods import registry
 from ..methods.base import Method
 from ..models import RescueCodeDevice, RescueRequest
 from ..models.devices import masked_email
 from ..signals import Kind, emit
-from ..verification import verify_code
-from .challenge import SentCode
-from .errors import TwoFactorError, invalid_code, throttled
+from .challenge import DeliveryFailed, SentCode, send_to_device
+from .errors import TwoFactorError
 from .manage import reset_user
+from .signin import check_device_code
 
 HOUR = 3600
 CODE_FIELDS = ["code_hash", "valid_until", "last_generated_timestamp"]
@@ -80,37 +79,19 @@ def send_rescue_code(request) -> SentCode:
         raise TwoFactorError(
             "no_email", _("Your account has no email address. Ask the administrators for help instead."), status=409
         )
-    code = generate_numeric_code()
-    with transaction.atomic():
-        RescueCodeDevice.objects.get_or_create(
-            user=user, defaults={"name": str(_("Rescue code by email")), "email": address, "confirmed": False}
-        )
-        device = RescueCodeDevice.objects.select_for_update().get(user=user)
-        allowed, info = device.generate_is_allowed()
-        if not allowed:
-            wait = max(1, math.ceil((info["next_generation_at"] - timezone.now()).total_seconds()))
-            raise TwoFactorError(
-                "throttled",
-                ngettext(
-                    "A code was sent moments ago. You can ask for another in %(seconds)d second.",
-                    "A code was sent moments ago. You can ask for another in %(seconds)d seconds.",
-                    wait,
-                ) % {"seconds": wait},
-                status=429,
-                retry_after=wait,
-            )
-        _count_submission(user)
-        previous = {field: getattr(device, field) for field in [*CODE_FIELDS, "email", "confirmed"]}
-        device.email = address
-        device.confirmed = True
-        device.set_code(code)  # replaces any older code; the throttling failure count stays
-        device.save(update_fields=[*CODE_FIELDS, "email", "confirmed"])
+    RescueCodeDevice.objects.get_or_create(
+        user=user, defaults={"name": str(_("Rescue code by email")), "email": address, "confirmed": False}
+    )
     try:
-        delivery.send_code_email(address, code, purpose=delivery.RESCUE, user=user)
-    except delivery.DeliveryError as failure:
-        RescueCodeDevice.objects.filter(pk=device.pk, code_hash=device.code_hash).update(**previous)
-        emit(Kind.DELIVERY_FAILED, user=user, request=request, method="email", target=device.masked_target,
-             purpose=delivery.RESCUE, reason=str(failure)[:200])
+        device = send_to_device(
+            RescueCodeDevice.objects.filter(user=user),
+            count=lambda device: _count_submission(user),
+            deliver=lambda target, code: delivery.send_code_email(target, code, purpose=delivery.RESCUE, user=user),
+            update={"email": address, "confirmed": True},
+        )
+    except DeliveryFailed as failed:
+        emit(Kind.DELIVERY_FAILED, user=user, request=request, method="email", target=failed.device.masked_target,
+             purpose=delivery.RESCUE, reason=str(failed.error)[:200])
         raise TwoFactorError(
             "delivery_failed", _("We could not send the code. Try again, or ask the administrators for help."),
             status=503,
@@ -125,14 +106,7 @@ def verify_rescue_code(request, code: str) -> None:
     device = RescueCodeDevice.objects.filter(user=user).first()
     if device is None:
         raise TwoFactorError("no_code_sent", _("Ask for a rescue code first."), status=409)
-    result = verify_code(device, code)
-    if result.throttled:
-        emit(Kind.THROTTLED, user=user, request=request, method="rescue", retry_after=result.retry_after)
-        raise throttled(result.retry_after)
-    if not result.accepted:
-        emit(Kind.CODE_FAILED, user=user, request=request, method="rescue", failures=result.failure_count)
-        raise invalid_code()
-    state.mark_verified(request, result.device)
+    state.mark_verified(request, check_device_code(request, user, device, code, event_method="rescue"))
     emit(Kind.SIGNED_IN, user=user, request=request, method="rescue", remembered=False)
 
 

@@ -34,14 +34,22 @@ def check_code(request, user, code: str, method: str | None = None) -> TwoFactor
     device = pick_device(devices, method, code, default=current.method if current else None)
     if device is None:
         raise TwoFactorError("invalid_method", _("Choose one of your two-factor methods."), fields={"method": "unknown"})
+    checked = check_device_code(request, user, device, code)
+    registry.for_device(device).on_code_accepted(request, user, checked)
+    return checked
+
+
+def check_device_code(request, user, device, code: str, *, event_method: str | None = None):
+    """The one check every code entered takes (sign-in, re-authentication, rescue): exactly once, under a row
+    lock, throttled; a refusal is recorded and raised as TwoFactorError. Returns the device as it was locked."""
+    event_method = event_method or device.method
     result = verify_code(device, code)
     if result.throttled:
-        emit(Kind.THROTTLED, user=user, request=request, method=device.method, retry_after=result.retry_after)
+        emit(Kind.THROTTLED, user=user, request=request, method=event_method, retry_after=result.retry_after)
         raise throttled(result.retry_after)
     if not result.accepted:
-        emit(Kind.CODE_FAILED, user=user, request=request, method=device.method, failures=result.failure_count)
+        emit(Kind.CODE_FAILED, user=user, request=request, method=event_method, failures=result.failure_count)
         raise invalid_code()
-    registry.for_device(device).on_code_accepted(request, user, result.device)
     return result.device
 
 
