@@ -28,7 +28,9 @@ class Method:
     label: ClassVar[str] = ""
     #: Its name in mails and messages ("Backup codes"); the label when left empty.
     title: ClassVar[str] = ""
-    #: One line on the "add a method" page.
+    #: Its link on the "add a method" page; the label when left empty.
+    offer: ClassVar[str] = ""
+    #: What follows the link on that page.
     description: ClassVar[str] = ""
     #: "app_label.ModelName" of its device model, a `twofactor.models.TwoFactorDevice` subclass.
     model: ClassVar[str] = ""
@@ -53,6 +55,8 @@ class Method:
     def __init__(self) -> None:
         if not self.title:
             self.title = self.label
+        if not self.offer:
+            self.offer = self.label
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key!r}>"

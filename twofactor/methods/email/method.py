@@ -13,7 +13,7 @@ class EmailMethod(SentCodeMethod):
     key = KEY
     label = _("Email")
     title = _("Code by email")
-    description = _("Code by email")
+    offer = _("Code by email")
     model = "twofactor.EmailDevice"
     admin_fields = ("email",)
     target_form_class = EmailSetupForm

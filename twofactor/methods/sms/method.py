@@ -24,7 +24,7 @@ def sms_unavailable(retry_after: int) -> TwoFactorError:
 class SMSMethod(SentCodeMethod):
     key = KEY
     label = _("Text message")
-    description = _("Text message (SMS)")
+    offer = _("Text message (SMS)")
     model = "twofactor.SMSDevice"
     admin_fields = ("phone_number",)
     target_form_class = PhoneSetupForm

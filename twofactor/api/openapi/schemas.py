@@ -1,0 +1,175 @@
+"""The OpenAPI components: the answers' and the bodies' schemas, the error responses, the security schemes."""
+from django import forms
+
+from .errors import ERROR_CODES
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
+    """An object schema with exactly these properties."""
+    return {"type": "object", "properties": properties, "required": required or [], "additionalProperties": False,
+            **extra}
+
+
+def _text(max_length: int, **extra) -> dict:
+    return {"type": "string", "maxLength": max_length, **extra}
+
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+METHOD = {"type": "string", "enum": []}  # the active methods' keys, filled in by document()
+
+SCHEMAS = {
+    "Error": obj(
+        {
+            "error": obj(
+                {
+                    "code": {"type": "string", "enum": list(ERROR_CODES)},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "retry_after": {"type": "integer", "minimum": 1, "description": "Only on 429."},
+                },
+                ["code", "message", "fields"],
+            )
+        },
+        ["error"],
+    ),
+    "User": obj(
+        {"id": {"type": "integer"}, "username": {"type": "string"}, "email": {"type": "string"}},
+        ["id", "username", "email"],
+    ),
+    "Session": obj(
+        {
+            "authenticated": {"type": "boolean"},
+            "verified": {"type": "boolean", "description": "The session passed a second step."},
+            "user": {"oneOf": [ref("User"), {"type": "null"}]},
+            "two_factor": obj(
+                {
+                    "required": {"type": "boolean", "description": "The site requires this user to use two-factor."},
+                    "state": {
+                        "type": "string",
+                        "enum": ["none", "verify", "setup"],
+                        "description": "What is pending: a code (`verify`), a new method (`setup`) or nothing.",
+                    },
+                    "methods": {"type": "array", "items": METHOD},
+                    "primary_method": {"type": ["string", "null"], "enum": [None]},  # filled in by document()
+                },
+                ["required", "state", "methods", "primary_method"],
+            ),
+        },
+        ["authenticated", "verified", "user", "two_factor"],
+    ),
+    "Device": obj(
+        {
+            "id": {"type": "string", "description": "The method name; use it in DELETE /2fa/devices/{id}."},
+            "method": METHOD,
+            "name": {"type": "string"},
+            "target": {**NULLABLE_STRING, "description": "Masked address or number for email and SMS."},
+            "primary": {"type": "boolean", "description": "Offered first at sign-in."},
+            "created_at": TIMESTAMP,
+            "last_used_at": TIMESTAMP,
+            "remaining_codes": {"type": ["integer", "null"], "description": "Unused backup codes."},
+        },
+        ["id", "method", "name", "target", "primary", "created_at", "last_used_at", "remaining_codes"],
+    ),
+    "DeviceList": obj({"devices": {"type": "array", "items": ref("Device")}}, ["devices"]),
+    "SentCode": obj(
+        {
+            "sent_to": {"type": "string", "description": "The masked address or number."},
+            "cooldown_seconds": {"type": "integer", "description": "Wait this long before asking for another."},
+        },
+        ["sent_to", "cooldown_seconds"],
+    ),
+    "Confirmed": obj(
+        {
+            "device": ref("Device"),
+            "backup_codes": {
+                "type": ["array", "null"],
+                "items": {"type": "string"},
+                "description": "The first set of backup codes, when this was the first method; shown this once.",
+            },
+            "session": ref("Session"),
+        },
+        ["device", "backup_codes", "session"],
+    ),
+    "Reauthenticated": obj(
+        {"reauthenticated": {"type": "boolean"}, "valid_seconds": {"type": "integer"}},
+        ["reauthenticated", "valid_seconds"],
+    ),
+    "RescueAnswer": {
+        "oneOf": [
+            obj(
+                {"option": {"const": "email"}, "sent_to": {"type": "string"}, "cooldown_seconds": {"type": "integer"}},
+                ["option", "sent_to", "cooldown_seconds"],
+            ),
+            obj({"option": {"const": "email_code"}, "session": ref("Session")}, ["option", "session"]),
+            obj({"option": {"const": "help"}, "filed": {"type": "boolean"}}, ["option", "filed"]),
+        ]
+    },
+    # Request bodies
+    "EmptyBody": {"type": "object", "maxProperties": 0, "description": "No fields (the body may be left out)."},
+}
+
+ERROR_CONTENT = {"application/json": {"schema": ref("Error")}}
+RESPONSES = {
+    "BadRequest": {"description": "Bad input.", "content": ERROR_CONTENT},
+    "Unauthorized": {
+        "description": "`not_authenticated`, `two_factor_required` or `sign_in_expired`; `invalid_credentials` "
+        "from POST /login.",
+        "content": ERROR_CONTENT,
+    },
+    "Forbidden": {"description": "`csrf_failed`, `reauthentication_required` or `rescue_by_email_disabled`.",
+                  "content": ERROR_CONTENT},
+    "NotFound": {"description": "`not_found`.", "content": ERROR_CONTENT},
+    "Conflict": {"description": "`conflict`, `no_pending_setup`, `not_pending`, `no_code_sent` or `no_email`.",
+                 "content": ERROR_CONTENT},
+    "Throttled": {
+        "description": "`throttled`.",
+        "headers": {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}},
+        "content": ERROR_CONTENT,
+    },
+    "DeliveryFailed": {"description": "`delivery_failed`.", "content": ERROR_CONTENT},
+}
+STATUS_RESPONSES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+                    429: "Throttled", 503: "DeliveryFailed"}
+
+
+def form_schema(form) -> dict:
+    """The JSON body a form accepts (twofactor.api.body.read_json): its fields, their types, limits and choices.
+
+    The API reads every body through a form, so the document is derived from the same declaration.
+    """
+    properties, required = {}, []
+    form = form() if isinstance(form, type) else form
+    for name, field in form.fields.items():
+        if isinstance(field, forms.BooleanField):
+            schema = {"type": "boolean"}
+        elif isinstance(field, forms.ChoiceField):
+            schema = {"type": "string", "enum": [str(value) for value, _label in field.choices if value != ""]}
+        else:
+            schema = {"type": "string"}
+            if getattr(field, "max_length", None):
+                schema["maxLength"] = field.max_length
+        if field.help_text:
+            schema["description"] = str(field.help_text)
+        properties[name] = schema
+        if field.required:
+            required.append(name)
+    return obj(properties, required)
+
+
+COMPONENTS = {
+    "schemas": SCHEMAS,
+    "responses": RESPONSES,
+    "securitySchemes": {
+        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "sessionid",
+                          "description": "Django's session cookie, set by POST /login."},
+        "csrfCookie": {"type": "apiKey", "in": "cookie", "name": "csrftoken",
+                       "description": "Set by GET /session (and renewed by POST /login)."},
+        "csrfHeader": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                       "description": "The csrftoken cookie's value, on every POST and DELETE."},
+    },
+}
