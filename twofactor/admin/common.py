@@ -1,0 +1,89 @@
+"""What the staff screens share: permissions, the note every action asks for, the methods summary."""
+from django import forms
+from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model, logout
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .. import state
+from ..methods import registry
+
+HANDLE_PERMISSION = "twofactor.handle_rescuerequest"
+RESET_PERMISSION = "twofactor.reset_twofactor"
+DEVICE_FIELDS = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+
+
+class StaffNoteForm(forms.Form):
+    """The note every staff action asks for: kept in the request and the security record, not mailed."""
+
+    note = forms.CharField(
+        label=_("Note"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("What you checked, or why. Kept in the security record; not sent to the user."),
+        error_messages={"required": _("Write a note: what you checked, or why.")},
+    )
+
+
+def methods_summary(user) -> str:
+    """The user's methods as escaped HTML: type, name, added, last used (never a secret or a code)."""
+    devices = state.devices_of(user)
+    if not devices:
+        return _("No two-factor method.")
+    rows = []
+    for device in devices:
+        kind = capfirst(type(device)._meta.verbose_name)
+        label = kind if device.name == kind else f"{kind}: {device.name}"
+        summary = registry.for_device(device).summary(device)
+        if summary:
+            label += f" ({summary})"
+        rows.append((label, _("added"), when(device.created_at), _("last used"), when(device.last_used_at)))
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{} — {} {}, {} {}</li>", rows))
+
+
+def user_search_fields() -> tuple[str, ...]:
+    """Search a row by its user's username and address, whatever the user model calls them."""
+    user_model = get_user_model()
+    names = dict.fromkeys([user_model.USERNAME_FIELD, user_model.get_email_field_name()])
+    return tuple(f"user__{name}" for name in names)
+
+
+def user_email(user) -> str:
+    return getattr(user, user.get_email_field_name(), "") or ""
+
+
+def when(moment) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
+
+
+def confirm_with_note(modeladmin, request, *, objects, items, title, question, button, action: str | None):
+    """The intermediate page of a staff action. Returns (note, None) once confirmed, else (None, page)."""
+    form = StaffNoteForm(request.POST if request.method == "POST" and request.POST.get("confirmed") == "yes" else None)
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data["note"], None
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "question": question,
+        "button": button,
+        "items": items,
+        "objects": objects,
+        "form": form,
+        "action": action,
+        "opts": opts,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist",
+                                  current_app=modeladmin.admin_site.name),
+    }
+    request.current_app = modeladmin.admin_site.name
+    return None, TemplateResponse(request, "twofactor/admin/confirm_with_note.html", context)
+
+
+def sign_out_if_reset_self(request, users) -> None:
+    """A staff member who reset their own account has no session left: finish signing them out."""
+    if any(user.pk == request.user.pk for user in users):
+        logout(request)

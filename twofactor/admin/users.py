@@ -1,0 +1,110 @@
+"""The two-factor part of a project's user admin: methods inline, "reset two-factor"."""
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .. import flows
+from .common import RESET_PERMISSION, confirm_with_note, methods_summary, sign_out_if_reset_self, user_email
+from .devices import method_inlines
+
+
+class TwoFactorUserAdminMixin:
+    """For a project's UserAdmin: the user's methods inline and "reset two-factor" (list action and page)."""
+
+
+    def has_reset_two_factor_permission(self, request) -> bool:
+        return request.user.has_perm(RESET_PERMISSION)
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None:
+            inlines += [inline for inline in method_inlines() if inline.model.objects.filter(user=obj).exists()]
+        return inlines
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            field = "two_factor" if self.has_reset_two_factor_permission(request) else "two_factor_methods"
+            fieldsets.append((_("Two-factor authentication"), {"fields": (field,)}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "two_factor", "two_factor_methods")
+
+    @admin.display(description=_("Methods"))
+    def two_factor_methods(self, obj) -> str:
+        return methods_summary(obj)
+
+    @admin.display(description=_("Methods"))
+    def two_factor(self, obj) -> str:
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_twofactor_reset", args=[obj.pk],
+                      current_app=self.admin_site.name)
+        return format_html('{}<p><a class="button" href="{}">{}</a></p>', methods_summary(obj), url,
+                           _("Reset two-factor…"))
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path("<path:object_id>/two-factor-reset/", self.admin_site.admin_view(self.two_factor_reset_view),
+                 name=f"{opts.app_label}_{opts.model_name}_twofactor_reset"),
+            *super().get_urls(),
+        ]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.actions is not None and IS_POPUP_VAR not in request.GET and self.has_reset_two_factor_permission(
+            request
+        ):
+            actions["reset_two_factor"] = self.get_action("reset_two_factor")
+        return actions
+
+    @admin.action(description=_("Reset two-factor: remove every method and end every session"))
+    def reset_two_factor(self, request, queryset):
+        if not self.has_reset_two_factor_permission(request):
+            raise PermissionDenied
+        return self._reset_with_note(request, list(queryset), action="reset_two_factor")
+
+    def two_factor_reset_view(self, request, object_id):
+        """The "reset two-factor" page of one user, linked from the user's page."""
+        if not self.has_reset_two_factor_permission(request):
+            raise PermissionDenied
+        user = self.get_object(request, unquote(object_id))
+        if user is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        response = self._reset_with_note(request, [user], action=None)
+        if response is not None:
+            return response
+        if not request.user.is_authenticated:  # they reset their own account
+            return redirect(reverse("admin:index", current_app=self.admin_site.name))
+        opts = self.model._meta
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk],
+                                current_app=self.admin_site.name))
+
+    def _reset_with_note(self, request, users, *, action: str | None):
+        note, page = confirm_with_note(
+            self, request, objects=users, action=action,
+            items=[(f"{user.get_username()} <{user_email(user)}>", methods_summary(user)) for user in users],
+            title=_("Reset two-factor authentication"),
+            question=_("Remove every two-factor method and backup code of these users, end all their sessions "
+                       "and forget their remembered browsers? They will be mailed, and must set up a new method "
+                       "at their next sign-in."),
+            button=_("Reset two-factor"),
+        )
+        if page is not None:
+            return page
+        for user in users:
+            flows.reset_two_factor(user, actor=request.user, request=request, note=note)
+            self.log_change(request, user, f"Two-factor reset. Note: {note}")
+        sign_out_if_reset_self(request, users)
+        self.message_user(request, ngettext(
+            "Two-factor authentication was reset for %(count)d user.",
+            "Two-factor authentication was reset for %(count)d users.", len(users),
+        ) % {"count": len(users)}, messages.SUCCESS)
+        return None
