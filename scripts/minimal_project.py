@@ -21,6 +21,10 @@ PROJECT = ROOT / "tests" / "projects" / "minimal"
 #: there is 5.2.19), so both lines run the 5.2 LTS; put "Django==6.1.x" here once it can be installed.
 LINES = {"3.11": "Django==5.2.19", "3.13": "Django==5.2.19"}
 TEST_TOOLS = ("pytest", "pytest-django")
+#: The method-registry tests of the main suite (the test-only method, the isolation and registry checks), also run
+#: on every line but the first (whose full suite runs them already), from the source tree.
+REGISTRY_TESTS = ("tests/test_third_party_method.py", "tests/test_method_isolation.py", "tests/test_registry.py",
+                  "tests/test_import_graph.py")
 
 
 def interpreter(version: str) -> str | None:
@@ -54,6 +58,8 @@ def main(versions: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="twofactor-minimal-"))
     try:
         run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", work / "dist", ROOT)
+        for leftover in [ROOT / "build", *ROOT.glob("*.egg-info")]:  # setuptools builds in the source tree
+            shutil.rmtree(leftover, ignore_errors=True)
         [wheel] = (work / "dist").glob("*.whl")
         pinned = pins()
         constraints = work / "constraints.txt"
@@ -73,6 +79,14 @@ def main(versions: list[str]) -> int:
             env = {key: value for key, value in os.environ.items()
                    if key not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV"}}
             run(bin_dir / "python", "-m", "pytest", "-q", cwd=PROJECT, env=env)
+            if version != next(iter(LINES)):
+                print(f"== The method-registry tests on Python {version} with {LINES[version]}", flush=True)
+                source_venv = work / f"source-venv-{version}"
+                run(python, "-m", "venv", source_venv)
+                run(source_venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "-r", ROOT / "requirements.txt", LINES[version], pinned["pyotp"],
+                    *(pinned[tool] for tool in TEST_TOOLS), "-c", constraints)
+                run(source_venv / "bin" / "python", "-m", "pytest", "-q", *REGISTRY_TESTS, cwd=ROOT, env=env)
         if missing:
             message = f"Python {', '.join(missing)} not found (looked on PATH and in pyenv)."
             if os.environ.get("CI") == "true":
