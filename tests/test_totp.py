@@ -17,8 +17,8 @@ from django_otp.oath import TOTP
 from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.totp import models as devices_module
 from twofactor.methods.totp.models import TOTPDevice
+from twofactor.methods.totp.qr import qr_svg
 from twofactor.models import UserSession
-from twofactor.qr import qr_svg
 
 from .conftest import PASSWORD, add_totp, make_user, sign_in
 

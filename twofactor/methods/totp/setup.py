@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from ... import crypto, qr
+from ... import crypto
 from ...app_settings import app_settings
 from ...flows.errors import invalid_code
 from ...flows.setup import PENDING_KEY, ensure_method_is_new, pending, record_failure
+from . import qr
 from .models import TOTPDevice
 
 KEY = "totp"
