@@ -105,6 +105,7 @@ def notify_rescue_desk(sender, user, request, data, **kwargs) -> None:
         "rescue": rescue,
         "user": rescue.user,
         "username": rescue.user.get_username(),
+        "user_email": getattr(rescue.user, rescue.user.get_email_field_name(), "") or "",
         "added_to_open": bool(data.get("added_to_open")),
         "admin_url": _absolute(request, _admin_url(rescue)),
     }

@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, user: str, note: str, interactive: bool, **options):
         account = find_user(user)
         methods = [device.method for device in state.devices_of(account)]
-        label = f"{account.get_username()} <{account.email}>"
+        label = f"{account.get_username()} <{getattr(account, account.get_email_field_name(), '')}>"
         if interactive:
             summary = ", ".join(methods) or "no methods"
             answer = input(f"Reset two-factor for {label} ({summary}) and sign them out everywhere? [y/N] ")
