@@ -1,4 +1,5 @@
 """Password authentication by username or email address."""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q

@@ -1,4 +1,5 @@
 """Sign-up and sign-in forms."""
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm

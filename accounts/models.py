@@ -1,4 +1,5 @@
 """The site's users."""
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower

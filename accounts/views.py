@@ -1,4 +1,5 @@
 """Sign-up, sign-in, sign-out, password change and reset: Django's views, templated."""
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views

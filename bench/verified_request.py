@@ -7,6 +7,7 @@ in with password and authenticator code through Django's test client, then times
 template behind the full two-factor middleware and behind nothing but `login_required` on a site
 without the middleware, in the same run. See bench/README.md.
 """
+
 import argparse
 import base64
 import logging
@@ -134,13 +135,20 @@ def main() -> None:
     verified_time = statistics.median(times["verified"])
     plain_time = statistics.median(times["plain"])
     print(f"database: {connection.vendor}; {len(ratios)} pairs of {args.batch}-request batches, medians reported")
-    print(f"verified page {VERIFIED_PAGE} (two-factor middleware):   "
-          f"{verified_queries:.2f} queries/request, {verified_time * 1000:.3f} ms/request")
-    print(f"plain login_required page {PLAIN_PAGE} (no middleware): "
-          f"{plain_queries:.2f} queries/request, {plain_time * 1000:.3f} ms/request")
-    print(f"queries per verified request: {verified_queries:.2f} (plain: {plain_queries:.2f}, "
-          f"extra: {verified_queries - plain_queries:+.2f})")
+    print(
+        f"verified page {VERIFIED_PAGE} (two-factor middleware):   "
+        f"{verified_queries:.2f} queries/request, {verified_time * 1000:.3f} ms/request"
+    )
+    print(
+        f"plain login_required page {PLAIN_PAGE} (no middleware): "
+        f"{plain_queries:.2f} queries/request, {plain_time * 1000:.3f} ms/request"
+    )
+    print(
+        f"queries per verified request: {verified_queries:.2f} (plain: {plain_queries:.2f}, "
+        f"extra: {verified_queries - plain_queries:+.2f})"
+    )
     print(f"time of a verified request relative to the plain page: {statistics.median(ratios):.3f}x")
+
 
 if __name__ == "__main__":
     main()

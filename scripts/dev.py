@@ -7,6 +7,7 @@
 Both create `.venv/` beside this repository and install the pinned requirements into it
 (again only when a requirements file changed).
 """
+
 import hashlib
 import os
 import subprocess
@@ -33,8 +34,11 @@ def ensure_environment(requirements: str) -> None:
     if stamp.exists() and stamp.read_text() == digest:
         return
     print(f"Installing {requirements} …", flush=True)
-    subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", ROOT / requirements],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", ROOT / requirements],
+        check=True,
+        cwd=ROOT,
+    )
     stamp.write_text(digest)
 
 

@@ -7,6 +7,7 @@
 tests/projects/minimal is a project unlike twofa_site (an email-only user model, no `accounts` app, the app
 under /security/); it sees the app only as installed from the wheel, never the source tree.
 """
+
 import glob
 import os
 import shutil
@@ -23,8 +24,12 @@ LINES = {"3.11": "Django==5.2.19", "3.13": "Django==5.2.19"}
 TEST_TOOLS = ("pytest", "pytest-django")
 #: The method-registry tests of the main suite (the test-only method, the isolation and registry checks), also run
 #: on every line but the first (whose full suite runs them already), from the source tree.
-REGISTRY_TESTS = ("tests/test_third_party_method.py", "tests/test_method_isolation.py", "tests/test_registry.py",
-                  "tests/test_import_graph.py")
+REGISTRY_TESTS = (
+    "tests/test_third_party_method.py",
+    "tests/test_method_isolation.py",
+    "tests/test_registry.py",
+    "tests/test_import_graph.py",
+)
 
 
 def interpreter(version: str) -> str | None:
@@ -74,18 +79,44 @@ def main(versions: list[str]) -> int:
             venv = work / f"venv-{version}"
             run(python, "-m", "venv", venv)
             bin_dir = venv / "bin"
-            run(bin_dir / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                f"{wheel}", LINES[version], *(pinned[tool] for tool in TEST_TOOLS), "-c", constraints)
-            env = {key: value for key, value in os.environ.items()
-                   if key not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV"}}
+            run(
+                bin_dir / "python",
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                f"{wheel}",
+                LINES[version],
+                *(pinned[tool] for tool in TEST_TOOLS),
+                "-c",
+                constraints,
+            )
+            env = {
+                key: value
+                for key, value in os.environ.items()
+                if key not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV"}
+            }
             run(bin_dir / "python", "-m", "pytest", "-q", cwd=PROJECT, env=env)
             if version != next(iter(LINES)):
                 print(f"== The method-registry tests on Python {version} with {LINES[version]}", flush=True)
                 source_venv = work / f"source-venv-{version}"
                 run(python, "-m", "venv", source_venv)
-                run(source_venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "-r", ROOT / "requirements.txt", LINES[version], pinned["pyotp"],
-                    *(pinned[tool] for tool in TEST_TOOLS), "-c", constraints)
+                run(
+                    source_venv / "bin" / "python",
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                    ROOT / "requirements.txt",
+                    LINES[version],
+                    pinned["pyotp"],
+                    *(pinned[tool] for tool in TEST_TOOLS),
+                    "-c",
+                    constraints,
+                )
                 run(source_venv / "bin" / "python", "-m", "pytest", "-q", *REGISTRY_TESTS, cwd=ROOT, env=env)
         if missing:
             message = f"Python {', '.join(missing)} not found (looked on PATH and in pyenv)."

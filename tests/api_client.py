@@ -3,6 +3,7 @@
 It keeps cookies, sends JSON bodies with Content-Type: application/json, and echoes the csrftoken
 cookie in the X-CSRFToken header, with Django's CSRF checks enforced (unlike the default test client).
 """
+
 import json
 import re
 

@@ -1,4 +1,5 @@
 """A stand-in for the phone's clock, so tests can use several authenticator codes in a row."""
+
 import time
 import types
 

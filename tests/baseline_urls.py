@@ -1,4 +1,5 @@
 """The project's URLs plus a plain `login_required` page: the baseline a verified request is measured against."""
+
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 from django.views.generic import TemplateView

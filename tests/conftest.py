@@ -1,4 +1,5 @@
 """Shared fixtures. Tests run against the real database named by DATABASE_URL (SQLite by default)."""
+
 import secrets
 
 import pyotp

@@ -3,6 +3,7 @@
 Import the fixtures a test module needs:
     from tests.delivery_fixtures import smtp_server, smtp_down, twilio  # noqa: F401
 """
+
 import email
 import email.policy
 import logging

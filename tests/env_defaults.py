@@ -1,4 +1,5 @@
 """Loaded by pytest (-p) before Django's settings are read: test defaults for required variables."""
+
 import os
 
 os.environ.setdefault("TESTING", "1")

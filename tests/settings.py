@@ -1,4 +1,5 @@
 """The test settings: the project's, plus a third-party method that lives only under tests/ (hardware_token)."""
+
 from twofa_site.settings import *
 from twofa_site.settings import INSTALLED_APPS
 from twofactor.app_settings import BUILTIN_METHODS

@@ -1,4 +1,5 @@
 """Sign-up, password sign-in (username or email), sign-out, password change and reset."""
+
 import re
 
 import pytest

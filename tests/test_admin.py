@@ -1,4 +1,5 @@
 """The staff side, driven through the admin's own views: rescue requests, users' methods, resets."""
+
 import base64
 
 import pyotp
@@ -72,6 +73,7 @@ def signed_out(client) -> bool:
 
 # The whole rescue
 
+
 def test_lost_device_rescue_request_approved_in_the_admin_then_a_new_method(db):
     user, device, old_client = verified_user()
     secret_key = base64.b32encode(device.key).decode()
@@ -94,12 +96,20 @@ def test_lost_device_rescue_request_approved_in_the_admin_then_a_new_method(db):
 
     confirmation = desk.post(RESCUES, {"action": "approve", "_selected_action": [rescue.pk], "index": 0})
     assert confirmation.status_code == 200 and b'name="note"' in confirmation.content
-    missing_note = desk.post(RESCUES, {"action": "approve", "_selected_action": [rescue.pk], "confirmed": "yes",
-                                       "note": ""})
+    missing_note = desk.post(
+        RESCUES, {"action": "approve", "_selected_action": [rescue.pk], "confirmed": "yes", "note": ""}
+    )
     assert missing_note.status_code == 200 and b"Write a note" in missing_note.content
     assert RescueRequest.objects.get(pk=rescue.pk).status == "open"
-    done = desk.post(RESCUES, {"action": "approve", "_selected_action": [rescue.pk], "confirmed": "yes",
-                               "note": "Called the number on file; it was her."})
+    done = desk.post(
+        RESCUES,
+        {
+            "action": "approve",
+            "_selected_action": [rescue.pk],
+            "confirmed": "yes",
+            "note": "Called the number on file; it was her.",
+        },
+    )
     assert done.status_code == 302
 
     rescue.refresh_from_db()
@@ -161,15 +171,16 @@ def test_a_handled_request_cannot_be_handled_again(db):
 
 # Who may see and act
 
+
 def test_staff_without_a_verified_session_cannot_see_requests_or_reset(db):
     user, _device, _client = verified_user()
     rescue = file_request("alice", "please")
-    _staff, pending = staff_client("helper", "twofactor.handle_rescuerequest", "twofactor.reset_twofactor",
-                                   "accounts.view_user", verified=False)
+    _staff, pending = staff_client(
+        "helper", "twofactor.handle_rescuerequest", "twofactor.reset_twofactor", "accounts.view_user", verified=False
+    )
     for response in (
         pending.get(RESCUES),
-        pending.post(RESCUES, {"action": "approve", "_selected_action": [rescue.pk], "confirmed": "yes",
-                               "note": "x"}),
+        pending.post(RESCUES, {"action": "approve", "_selected_action": [rescue.pk], "confirmed": "yes", "note": "x"}),
         pending.post(f"/admin/accounts/user/{user.pk}/two-factor-reset/", {"confirmed": "yes", "note": "x"}),
     ):
         assert response.status_code == 302 and response["Location"].startswith("/2fa/verify/")
@@ -186,7 +197,10 @@ def test_staff_without_any_method_cannot_enter_the_admin(db, settings):
     assert response.status_code == 302 and "/login/" in response["Location"]
     # Signed in already: sent on to add a method, not back to the password page (which would loop).
     response = client.get(response["Location"])
-    assert response.status_code == 302 and response["Location"] == "/2fa/setup/?next=%2Fadmin%2Ftwofactor%2Frescuerequest%2F"
+    assert (
+        response.status_code == 302
+        and response["Location"] == "/2fa/setup/?next=%2Fadmin%2Ftwofactor%2Frescuerequest%2F"
+    )
     assert client.get(response["Location"]).status_code == 200
 
 
@@ -210,12 +224,15 @@ def test_staff_without_the_permission_cannot_see_or_act(db):
     _staff, desk = staff_client("nosy", "accounts.view_user")
     assert desk.get(RESCUES).status_code == 403
     assert desk.get(f"{RESCUES}{rescue.pk}/change/").status_code == 403
-    response = desk.post(RESCUES, {"action": "approve", "_selected_action": [rescue.pk], "confirmed": "yes",
-                                   "note": "x"})
+    response = desk.post(
+        RESCUES, {"action": "approve", "_selected_action": [rescue.pk], "confirmed": "yes", "note": "x"}
+    )
     assert response.status_code == 403
     assert desk.get(f"/admin/accounts/user/{user.pk}/two-factor-reset/").status_code == 403
-    assert desk.post(f"/admin/accounts/user/{user.pk}/two-factor-reset/",
-                     {"confirmed": "yes", "note": "x"}).status_code == 403
+    assert (
+        desk.post(f"/admin/accounts/user/{user.pk}/two-factor-reset/", {"confirmed": "yes", "note": "x"}).status_code
+        == 403
+    )
     page = desk.get(f"/admin/accounts/user/{user.pk}/change/")
     assert page.status_code == 200 and b"Reset two-factor" not in page.content
     listing = desk.get("/admin/accounts/user/")
@@ -239,6 +256,7 @@ def test_view_permission_shows_requests_but_not_the_actions(db):
 
 # The user's page and "reset two-factor"
 
+
 def test_users_page_lists_methods_without_secrets(db):
     user, device, _client = verified_user()
     codes = replace_backup_codes(user)
@@ -249,8 +267,11 @@ def test_users_page_lists_methods_without_secrets(db):
     assert base64.b32encode(device.key).decode() not in page and device.encrypted_key not in page
     assert not any(code in page for code in codes)
     _admin, device_page = staff_client("root", is_superuser=True)
-    for url in (f"/admin/twofactor/totpdevice/{device.pk}/change/", "/admin/twofactor/totpdevice/",
-                "/admin/twofactor/backupcodedevice/"):
+    for url in (
+        f"/admin/twofactor/totpdevice/{device.pk}/change/",
+        "/admin/twofactor/totpdevice/",
+        "/admin/twofactor/backupcodedevice/",
+    ):
         html = device_page.get(url).content.decode()
         assert base64.b32encode(device.key).decode() not in html and device.encrypted_key not in html
         assert not any(code in html for code in codes)
@@ -299,6 +320,7 @@ def test_resetting_ones_own_account_signs_out_without_an_error(db):
 
 
 # What staff see of a message
+
 
 @pytest.mark.parametrize("message", ["", HTML_MESSAGE, "x" * 5000])
 def test_messages_are_shown_escaped_in_the_admin(db, message):

@@ -1,4 +1,5 @@
 """Request bodies: JSON objects of known fields and the right types, or 400 validation_error naming them."""
+
 import pytest
 
 from tests.api_client import ApiClient, error_of
@@ -77,8 +78,13 @@ def test_a_huge_body_is_refused_before_it_is_read(api, user):
 
 
 def test_a_huge_body_without_csrf_still_answers_in_the_error_shape(api):
-    error = error_of(api.post("/login", "a=" + "x" * (3 * 1024 * 1024), csrf=False,
-                              content_type="application/x-www-form-urlencoded"), 400, "validation_error")
+    error = error_of(
+        api.post(
+            "/login", "a=" + "x" * (3 * 1024 * 1024), csrf=False, content_type="application/x-www-form-urlencoded"
+        ),
+        400,
+        "validation_error",
+    )
     assert set(error["fields"]) == {"__all__"}
 
 
@@ -105,6 +111,7 @@ def test_body_less_endpoints_refuse_fields(api, totp_user):
 
 
 def test_json_with_a_charset_parameter_is_json(api, user):
-    response = api.post("/login", {"username": "alice", "password": PASSWORD},
-                        content_type="application/json; charset=utf-8")
+    response = api.post(
+        "/login", {"username": "alice", "password": PASSWORD}, content_type="application/json; charset=utf-8"
+    )
     assert response.status_code == 200, response.content

@@ -1,4 +1,5 @@
 """What every endpoint shares: CSRF in the error shape, 401/404/405 as JSON, no caching."""
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
@@ -28,8 +29,21 @@ def api():
 
 def test_every_endpoint_is_listed():
     assert {pattern.name for pattern in ENDPOINTS} == {
-        "session", "login", "logout", "reauthenticate", "challenge", "verify", "rescue", "devices", "device",
-        "setup_totp", "setup_email", "setup_sms", "setup_confirm", "backup_codes", "openapi",
+        "session",
+        "login",
+        "logout",
+        "reauthenticate",
+        "challenge",
+        "verify",
+        "rescue",
+        "devices",
+        "device",
+        "setup_totp",
+        "setup_email",
+        "setup_sms",
+        "setup_confirm",
+        "backup_codes",
+        "openapi",
         "setup_hotp",  # the test-only method (tests/hardware_token)
     }
 
@@ -40,13 +54,17 @@ def test_anonymous_requests_get_not_authenticated(api, pattern):
     if method == "get":
         response = api.django.get(url_of(pattern))
     else:
-        response = getattr(api.django, method)(url_of(pattern), "", content_type="application/json",
-                                               headers={"X-CSRFToken": api.csrf_token})
+        response = getattr(api.django, method)(
+            url_of(pattern), "", content_type="application/json", headers={"X-CSRFToken": api.csrf_token}
+        )
     error_of(response, 401, "not_authenticated")
 
 
-@pytest.mark.parametrize("pattern", [p for p in ENDPOINTS if "POST" in p.callback.api_methods
-                                     or "DELETE" in p.callback.api_methods], ids=endpoint_ids)
+@pytest.mark.parametrize(
+    "pattern",
+    [p for p in ENDPOINTS if "POST" in p.callback.api_methods or "DELETE" in p.callback.api_methods],
+    ids=endpoint_ids,
+)
 def test_unsafe_requests_without_the_csrf_header_are_refused_as_json(api, pattern, verified_api):
     method = pattern.callback.api_methods[0].lower()
     response = getattr(verified_api.django, method)(url_of(pattern), "{}", content_type="application/json")
@@ -72,15 +90,20 @@ def test_a_wrong_csrf_token_is_refused(api, user):
 def test_a_csrf_header_without_the_cookie_is_refused(user):
     token = ApiClient().csrf_token  # a valid token, from another client's cookie
     fresh = Client(enforce_csrf_checks=True)
-    response = fresh.post("/api/v1/login", {"username": "alice", "password": PASSWORD},
-                          content_type="application/json", headers={"X-CSRFToken": token})
+    response = fresh.post(
+        "/api/v1/login",
+        {"username": "alice", "password": PASSWORD},
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
     error = error_of(response, 403, "csrf_failed")
     assert "cookie" in error["message"]
 
 
 def test_a_foreign_origin_is_refused(api, user):
-    response = api.post("/login", {"username": "alice", "password": PASSWORD},
-                        headers={"Origin": "https://evil.example"})
+    response = api.post(
+        "/login", {"username": "alice", "password": PASSWORD}, headers={"Origin": "https://evil.example"}
+    )
     error = error_of(response, 403, "csrf_failed")
     assert "evil.example" in error["message"]
 
@@ -88,8 +111,9 @@ def test_a_foreign_origin_is_refused(api, user):
 def test_https_requests_need_a_matching_referer_or_origin(api, user):
     response = api.post("/login", {"username": "alice", "password": PASSWORD}, secure=True)
     error_of(response, 403, "csrf_failed")
-    response = api.post("/login", {"username": "alice", "password": PASSWORD}, secure=True,
-                        headers={"Origin": "https://testserver"})
+    response = api.post(
+        "/login", {"username": "alice", "password": PASSWORD}, secure=True, headers={"Origin": "https://testserver"}
+    )
     assert response.status_code == 200, response.content
 
 
@@ -107,7 +131,10 @@ def test_unknown_api_addresses_answer_404_as_json(api, path, method):
 
 
 def test_answers_are_never_cached(verified_api):
-    for response in (verified_api.get("/2fa/devices"), verified_api.post("/2fa/verify", {"code": "1"}),
-                     verified_api.get("/session")):
+    for response in (
+        verified_api.get("/2fa/devices"),
+        verified_api.post("/2fa/verify", {"code": "1"}),
+        verified_api.get("/session"),
+    ):
         assert "no-store" in response["Cache-Control"]
         assert response["Content-Type"] == "application/json"

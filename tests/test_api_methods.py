@@ -1,4 +1,5 @@
 """Enrolling, listing and removing methods and regenerating backup codes, through the API only."""
+
 import time
 from urllib.parse import parse_qs, urlparse
 
@@ -54,8 +55,9 @@ def test_enrolment_on_first_sign_in_with_an_independent_totp(api, user):
     restarted = api.post("/2fa/setup/totp", {"restart": True}).json()
     assert restarted["secret"] != enrolment["secret"]
     totp = pyotp.parse_uri(restarted["otpauth_uri"])
-    error_of(api.post("/2fa/setup/confirm", {"code": pyotp.parse_uri(enrolment["otpauth_uri"]).now()}), 400,
-             "invalid_code")
+    error_of(
+        api.post("/2fa/setup/confirm", {"code": pyotp.parse_uri(enrolment["otpauth_uri"]).now()}), 400, "invalid_code"
+    )
     response = api.post("/2fa/setup/confirm", {"code": totp.now()})
     assert response.status_code == 200, response.content
     confirmed = response.json()
@@ -63,7 +65,10 @@ def test_enrolment_on_first_sign_in_with_an_independent_totp(api, user):
     assert len(confirmed["backup_codes"]) == 10
     assert confirmed["session"]["verified"] is True
     assert confirmed["session"]["two_factor"] == {
-        "required": True, "state": "none", "methods": ["totp", "backup"], "primary_method": "totp",
+        "required": True,
+        "state": "none",
+        "methods": ["totp", "backup"],
+        "primary_method": "totp",
     }
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
 
@@ -164,13 +169,22 @@ def test_devices_are_listed_without_secrets(api, totp_user):
     assert [entry["id"] for entry in devices] == ["totp", "email"]
     totp_entry = devices[0]
     assert totp_entry["primary"] is True and totp_entry["last_used_at"]
-    assert set(totp_entry) == {"id", "method", "name", "target", "primary", "created_at", "last_used_at",
-                               "remaining_codes"}
+    assert set(totp_entry) == {
+        "id",
+        "method",
+        "name",
+        "target",
+        "primary",
+        "created_at",
+        "last_used_at",
+        "remaining_codes",
+    }
     text = api.get("/2fa/devices").content.decode()
     assert device.encrypted_key not in text and totp.secret not in text
 
 
 # Removing a method and regenerating backup codes need a recent password and code.
+
 
 def signed_in_with_two_methods(api: ApiClient, user) -> pyotp.TOTP:
     api.login("alice", PASSWORD)

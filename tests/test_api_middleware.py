@@ -1,4 +1,5 @@
 """A partially signed-in API session reaches only the endpoints of its pending step; the rest answer 401."""
+
 import pytest
 from django.urls import reverse
 
@@ -11,8 +12,17 @@ pytestmark = pytest.mark.django_db
 ALLOWED = {
     "verify": {"session", "logout", "challenge", "verify", "rescue", "openapi"},
     # With the test-only method's set-up step (tests/hardware_token).
-    "setup": {"session", "logout", "devices", "setup_totp", "setup_email", "setup_sms", "setup_hotp", "setup_confirm",
-              "openapi"},
+    "setup": {
+        "session",
+        "logout",
+        "devices",
+        "setup_totp",
+        "setup_email",
+        "setup_sms",
+        "setup_hotp",
+        "setup_confirm",
+        "openapi",
+    },
 }
 
 
@@ -20,8 +30,9 @@ def call(api: ApiClient, pattern, body=""):
     method = pattern.callback.api_methods[0].lower()
     if method == "get":
         return api.django.get(url_of(pattern))
-    return getattr(api.django, method)(url_of(pattern), body, content_type="application/json",
-                                       headers={"X-CSRFToken": api.csrf_token})
+    return getattr(api.django, method)(
+        url_of(pattern), body, content_type="application/json", headers={"X-CSRFToken": api.csrf_token}
+    )
 
 
 @pytest.fixture
@@ -44,8 +55,10 @@ def test_only_the_pending_steps_endpoints_answer(pending_api, pattern, request):
         assert response.status_code != 401, (pattern.name, response.content)
     else:
         error = error_of(response, 401, "two_factor_required")
-        assert error["message"] in ("Complete the second sign-in step first.",
-                                    "Set up a two-factor method to continue.")
+        assert error["message"] in (
+            "Complete the second sign-in step first.",
+            "Set up a two-factor method to continue.",
+        )
     assert response["Content-Type"] == "application/json"
 
 

@@ -1,4 +1,5 @@
 """The OpenAPI document: valid, served to anyone, and in step with the routes and the error codes."""
+
 import re
 from pathlib import Path
 

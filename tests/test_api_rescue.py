@@ -1,4 +1,5 @@
 """POST /2fa/rescue: the lost-device path of a pending sign-in, through the API only."""
+
 import pyotp
 import pytest
 from django.core import mail

@@ -1,4 +1,5 @@
 """GET /session, POST /login (with its throttle) and POST /logout."""
+
 import pytest
 
 from tests.api_client import ApiClient, error_of
@@ -81,8 +82,9 @@ def test_an_empty_username_is_a_validation_error(api, user):
 
 def test_login_failures_are_throttled_per_identifier(api, user):
     for _attempt in range(app_settings.PASSWORD_FAILURES_PER_ACCOUNT):
-        error_of(api.post("/login", {"username": "Alice", "password": "wrong-password-123"}), 401,
-                 "invalid_credentials")
+        error_of(
+            api.post("/login", {"username": "Alice", "password": "wrong-password-123"}), 401, "invalid_credentials"
+        )
     response = api.post("/login", {"username": "alice", "password": PASSWORD})
     error = error_of(response, 429, "throttled")
     assert 1 <= error["retry_after"] <= PASSWORD_WINDOW_SECONDS

@@ -1,4 +1,5 @@
 """The second sign-in step through the API: POST /2fa/verify, /2fa/challenge and /reauthenticate."""
+
 import socket
 import time
 
@@ -175,6 +176,7 @@ def test_a_mail_server_that_is_down_answers_503_and_changes_nothing(api, user, s
 
 # Re-authentication
 
+
 def test_reauthenticate_needs_the_password_and_a_code(api, totp_user):
     _user, _device, totp = totp_user
     api.login("alice", PASSWORD)
@@ -182,8 +184,9 @@ def test_reauthenticate_needs_the_password_and_a_code(api, totp_user):
     error = error_of(api.post("/reauthenticate", {"password": PASSWORD}), 400, "validation_error")
     assert set(error["fields"]) == {"code"}
     next_code = totp.at(time.time() + 30)
-    error_of(api.post("/reauthenticate", {"password": "wrong-password-123", "code": next_code}), 400,
-             "invalid_credentials")
+    error_of(
+        api.post("/reauthenticate", {"password": "wrong-password-123", "code": next_code}), 400, "invalid_credentials"
+    )
     response = api.post("/reauthenticate", {"password": PASSWORD, "code": next_code, "method": "totp"})
     assert response.status_code == 200, response.content
     assert response.json() == {"reauthenticated": True, "valid_seconds": 300}

@@ -1,4 +1,5 @@
 """Backup codes: hashed at rest, shown once, single use, regenerated only after re-authentication."""
+
 import re
 import time
 

@@ -1,4 +1,5 @@
 """Sign-in codes by email and SMS (twofactor.flows.challenge): delivery, failure, cooldown, caps, exactly-once."""
+
 import re
 import threading
 import uuid
@@ -29,8 +30,13 @@ from twofactor.verification import verify_code
 
 PHONE = "+14155550123"
 FAILED = "We could not send the code. Try again, or use another method."
-CODE_FIELDS = ["code_hash", "valid_until", "last_generated_timestamp", "throttling_failure_count",
-               "throttling_failure_timestamp"]
+CODE_FIELDS = [
+    "code_hash",
+    "valid_until",
+    "last_generated_timestamp",
+    "throttling_failure_count",
+    "throttling_failure_timestamp",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +78,7 @@ def is_verified(client) -> bool:
 
 
 # Email through a real SMTP server
+
 
 @pytest.mark.django_db
 def test_sign_in_with_a_code_mailed_through_a_real_smtp_server(client, smtp_server):
@@ -139,6 +146,7 @@ def test_after_a_failed_delivery_the_user_can_pick_another_method(client, smtp_d
 
 
 # SMS through the real twilio client
+
 
 @pytest.mark.django_db
 def test_sign_in_with_a_code_texted_through_twilio(client, twilio):
@@ -214,6 +222,7 @@ def test_after_a_failed_send_the_user_can_try_again_at_once(client, twilio):
 
 # Codes: hashed, single-use, replaced by newer ones, failure count kept
 
+
 @pytest.mark.django_db
 def test_a_sent_code_is_stored_hashed_and_valid_ten_minutes(user):
     device = add_email(user)
@@ -270,6 +279,7 @@ def test_only_the_users_email_and_sms_devices_send_codes(user, method):
 
 # Cooldown and caps
 
+
 @pytest.mark.django_db
 def test_resend_within_the_cooldown_answers_with_the_seconds_left(client):
     add_sms(make_user())
@@ -306,10 +316,13 @@ def rate_limit_store(request, settings):
     """Run a cap test with counters in the database, and in Redis."""
     settings.TWOFACTOR_RATE_LIMIT_STORE = request.param
     if request.param == "cache":
-        settings.CACHES = {"default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/0",
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/0",
+                "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            }
+        }
     return request.param
 
 
@@ -358,8 +371,7 @@ def test_site_wide_sms_cap(settings, rate_limit_store, twofactor_logs):
     assert failure.value.status == 429
     assert "Text messages are not available right now" in str(failure.value.message)
     assert len(sms.outbox) == 2
-    assert any(record.levelname == "WARNING" and "sms-site" in record.getMessage()
-               for record in twofactor_logs.records)
+    assert any(record.levelname == "WARNING" and "sms-site" in record.getMessage() for record in twofactor_logs.records)
 
 
 @pytest.mark.django_db
@@ -374,6 +386,7 @@ def test_a_refused_cap_does_not_start_the_cooldown(user, settings):
 
 # The verify page: the primary method first
 
+
 @pytest.mark.django_db
 def test_the_primary_method_is_offered_first(client):
     user = make_user()
@@ -386,7 +399,7 @@ def test_the_primary_method_is_offered_first(client):
     content = client.get("/2fa/verify/").content.decode()
     assert client.session["twofactor"]["method"] == "email"
     assert content.index("We can send a 6-digit code to a••••@example.com") < content.index("Use another method")
-    others = content[content.index("Use another method"):]
+    others = content[content.index("Use another method") :]
     assert "Authenticator app" in others and "Code by text message" in others
     assert sms.outbox == []
 
@@ -407,6 +420,7 @@ def test_switching_to_sms_sends_by_text(client):
 
 
 # No code in any log record or security event
+
 
 @pytest.mark.django_db
 def test_no_code_reaches_a_log_record_or_a_security_event(client, twilio, settings, twofactor_logs):
@@ -429,6 +443,7 @@ def test_no_code_reaches_a_log_record_or_a_security_event(client, twilio, settin
 
 
 # Concurrency: real threads, each with its own database connection
+
 
 def run_in_threads(count: int, work):
     barrier = threading.Barrier(count)

@@ -3,6 +3,7 @@
 Every scenario runs ROUNDS times on fresh accounts, on SQLite (immediate transactions) and PostgreSQL
 (row locks) alike.
 """
+
 import threading
 import time
 from collections import Counter

@@ -1,4 +1,5 @@
 """Secrets at rest: encryption under the newest key, decryption with any configured key."""
+
 import pytest
 
 from twofactor import crypto

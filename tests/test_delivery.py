@@ -1,4 +1,5 @@
 """twofactor.delivery: the code mail and text, and delivery failures that never carry the code."""
+
 import socket
 import time
 
@@ -53,11 +54,14 @@ def test_the_html_mail_escapes_the_site_name(settings):
     assert "<b>Shop</b>" in mail.outbox[0].body  # plain text is not HTML
 
 
-@pytest.mark.parametrize("purpose, words", [
-    (delivery.SIGN_IN, "is your Example Site sign-in code"),
-    (delivery.CONFIRM, "to confirm this phone for Example Site"),
-    (delivery.RESCUE, "is your Example Site account rescue code"),
-])
+@pytest.mark.parametrize(
+    "purpose, words",
+    [
+        (delivery.SIGN_IN, "is your Example Site sign-in code"),
+        (delivery.CONFIRM, "to confirm this phone for Example Site"),
+        (delivery.RESCUE, "is your Example Site account rescue code"),
+    ],
+)
 def test_the_code_text_names_the_site_the_purpose_and_the_expiry(purpose, words):
     delivery.send_code_sms("+14155550123", CODE, purpose=purpose)
     [message] = sms.outbox

@@ -3,6 +3,7 @@
 Every `import` and `from … import` of a twofactor module, at the top of a module or inside a function, is an
 edge (a package's __init__ too); a strongly connected component of more than one module is a circle.
 """
+
 import ast
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The user's two-factor page: removing methods, turning two-factor off, ending sessions."""
+
 import time
 from datetime import timedelta
 
@@ -48,7 +49,9 @@ def test_removing_a_method_needs_a_fresh_password_and_code(verified_client, totp
     assert SecurityEvent.objects.filter(user=user, kind="method_removed").exists()
 
 
-def test_reauthentication_rotates_the_session_key_and_keeps_the_session_listed(verified_client, totp_user, client_factory):
+def test_reauthentication_rotates_the_session_key_and_keeps_the_session_listed(
+    verified_client, totp_user, client_factory
+):
     user, _device, totp = totp_user
     old_key = verified_client.session.session_key
     response = verified_client.post(
@@ -113,8 +116,9 @@ def test_sign_out_another_session_ends_it_now(verified_client, totp_user, client
     assert verified_client.get("/").status_code == 200
 
 
-def test_a_session_whose_expiry_moved_on_stays_listed_and_is_still_signed_out(verified_client, totp_user,
-                                                                               client_factory):
+def test_a_session_whose_expiry_moved_on_stays_listed_and_is_still_signed_out(
+    verified_client, totp_user, client_factory
+):
     """Django pushes a session's expiry back whenever it is saved; its row must not be forgotten before it ends."""
     user, _device, totp = totp_user
     other = client_factory()
@@ -162,8 +166,9 @@ def test_sign_out_everywhere_else(verified_client, totp_user, client_factory):
     assert verified_client.get("/").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/2fa/methods/totp/remove/", "/2fa/sessions/end-others/", "/2fa/backup-codes/",
-                                  "/2fa/turn-off/"])
+@pytest.mark.parametrize(
+    "path", ["/2fa/methods/totp/remove/", "/2fa/sessions/end-others/", "/2fa/backup-codes/", "/2fa/turn-off/"]
+)
 def test_management_actions_are_csrf_protected(verified_client, totp_user, path):
     from django.conf import settings
     from django.test import Client

@@ -1,4 +1,5 @@
 """manage.py twofactor_status and twofactor_reset."""
+
 import base64
 from io import StringIO
 
@@ -36,6 +37,7 @@ def alice(db):
 
 # twofactor_status
 
+
 def test_status_shows_methods_sessions_and_events_without_secrets(alice):
     user, _client, device, codes = alice
     output = run("twofactor_status", "alice")
@@ -70,6 +72,7 @@ def test_unknown_user_is_a_clear_error(db):
 
 
 # twofactor_reset
+
 
 def test_reset_removes_methods_ends_sessions_mails_and_records(alice):
     user, client, _device, codes = alice

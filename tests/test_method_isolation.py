@@ -3,6 +3,7 @@
 Looks, outside twofactor/methods/<key>/, for a string literal equal to a built-in method's key, for the
 name of a method's device model, and, in templates, for a quoted key or a method's own URL name.
 """
+
 import ast
 import re
 from pathlib import Path
@@ -76,7 +77,8 @@ def test_the_test_only_method_is_not_named_in_the_app():
     mentions = [
         str(path.relative_to(APP))
         for path in APP.rglob("*")
-        if path.is_file() and path.suffix in {".py", ".html", ".txt"}
+        if path.is_file()
+        and path.suffix in {".py", ".html", ".txt"}
         and re.search(r"hotp\b|hardware_token|HardwareToken", path.read_text())
     ]
     assert mentions == []

@@ -3,6 +3,7 @@
 The URL list is read from the project's resolver, so a page or API endpoint added later is
 covered without touching this file.
 """
+
 import re
 import time
 import types
@@ -19,16 +20,34 @@ from .conftest import add_totp, make_user, sign_in
 
 #: What the second step needs (spec: verify, rescue, logout; the API's session, challenge, verify, rescue).
 ALLOWED_WHILE_VERIFYING = {
-    "twofactor:verify", "twofactor:rescue", "logout",
-    "twofactor_api:session", "twofactor_api:logout", "twofactor_api:challenge", "twofactor_api:verify", "twofactor_api:rescue", "twofactor_api:openapi",
+    "twofactor:verify",
+    "twofactor:rescue",
+    "logout",
+    "twofactor_api:session",
+    "twofactor_api:logout",
+    "twofactor_api:challenge",
+    "twofactor_api:verify",
+    "twofactor_api:rescue",
+    "twofactor_api:openapi",
 }
 #: What enrolling the first method needs (with the test-only method's set-up step, tests/hardware_token).
 ALLOWED_WHILE_SETTING_UP = {
-    "twofactor:setup", "twofactor:setup_totp", "twofactor:setup_email", "twofactor:setup_sms", "twofactor:setup_hotp",
+    "twofactor:setup",
+    "twofactor:setup_totp",
+    "twofactor:setup_email",
+    "twofactor:setup_sms",
+    "twofactor:setup_hotp",
     "twofactor_api:setup_hotp",
-    "twofactor:backup_codes", "logout",
-    "twofactor_api:session", "twofactor_api:logout", "twofactor_api:devices", "twofactor_api:setup_totp", "twofactor_api:setup_email", "twofactor_api:setup_sms",
-    "twofactor_api:setup_confirm", "twofactor_api:openapi",
+    "twofactor:backup_codes",
+    "logout",
+    "twofactor_api:session",
+    "twofactor_api:logout",
+    "twofactor_api:devices",
+    "twofactor_api:setup_totp",
+    "twofactor_api:setup_email",
+    "twofactor_api:setup_sms",
+    "twofactor_api:setup_confirm",
+    "twofactor_api:openapi",
 }
 
 SAMPLE_ARGUMENTS = {"method": "totp", "uidb64": "MQ", "token": "set-password"}
@@ -160,8 +179,9 @@ def test_a_json_request_to_a_page_gets_a_json_401(pending_client):
 
 
 def test_static_files_are_reachable(pending_client):
-    assert not _blocked_to(pending_client.get("/" + django_settings.STATIC_URL.lstrip("/") + "css/site.css"),
-                           "/2fa/verify/")
+    assert not _blocked_to(
+        pending_client.get("/" + django_settings.STATIC_URL.lstrip("/") + "css/site.css"), "/2fa/verify/"
+    )
 
 
 def test_a_verified_session_reaches_everything(verified_client):
@@ -283,8 +303,18 @@ def test_the_session_key_is_rotated_at_verify(client, totp_user):
 
 @pytest.mark.parametrize(
     "unsafe",
-    ["https://evil.example/", "//evil.example/", "javascript:alert(1)", "http://evil.example", "/\\evil.example",
-     "https:evil.example", "0", "home", "2fa/", "."],
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "javascript:alert(1)",
+        "http://evil.example",
+        "/\\evil.example",
+        "https:evil.example",
+        "0",
+        "home",
+        "2fa/",
+        ".",
+    ],
 )
 def test_an_unsafe_next_is_ignored(client, totp_user, unsafe):
     _user, _device, totp = totp_user

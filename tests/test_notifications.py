@@ -1,4 +1,5 @@
 """Notification mails to the user, driven through the real pages, and new-location detection."""
+
 import base64
 import logging
 
@@ -20,12 +21,18 @@ except ImportError:  # pragma: no cover - aiosmtpd is in requirements-dev.txt
 
 Kind = SecurityEvent.Kind
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
-SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-                 "Version/17.5 Mobile/15E148 Safari/604.1")
-CHROME_MAC = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
-              "Chrome/126.0.0.0 Safari/537.36")
-EDGE = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 "
-        "Safari/537.36 Edg/126.0.0.0")
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1"
+)
+CHROME_MAC = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36"
+)
+EDGE = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 "
+    "Safari/537.36 Edg/126.0.0.0"
+)
 
 
 def user_mails(user) -> list:
@@ -41,8 +48,7 @@ def enrol_totp(client) -> tuple[pyotp.TOTP, list[str], str]:
     page = client.get("/2fa/setup/totp/")
     secret = page.context["enrolment"].secret
     totp = pyotp.TOTP(secret)
-    stored = client.post("/2fa/setup/totp/", {"code": totp.now()}, REMOTE_ADDR="198.51.100.7",
-                         HTTP_USER_AGENT=FIREFOX)
+    stored = client.post("/2fa/setup/totp/", {"code": totp.now()}, REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT=FIREFOX)
     assert stored.status_code == 200
     return totp, stored.context["codes"], secret
 
@@ -62,6 +68,7 @@ def reauthenticate_with_backup_code(client, code: str) -> None:
 
 
 # One mail per event
+
 
 def test_method_added_mail_says_what_when_where_and_what_to_do(enrolled):
     user, _client, _totp, codes, key = enrolled
@@ -159,6 +166,7 @@ def test_notifications_go_through_a_real_smtp_server(db, smtp_server):
 
 # No secret or code in any mail or event
 
+
 def test_no_mail_or_event_carries_a_secret_or_a_code(enrolled, settings):
     settings.TWOFACTOR_RESCUE_EMAIL = ["helpdesk@example.com"]
     user, client, totp, codes, key = enrolled
@@ -176,8 +184,15 @@ def test_no_mail_or_event_carries_a_secret_or_a_code(enrolled, settings):
     client.post("/2fa/rescue/", {"action": "help", "message": "lost it"})
     client.post("/2fa/rescue/", {"action": "email_code", "code": rescue_code})
     device = TOTPDevice.objects.get(user=user)
-    secrets_ = [key, base64.b32encode(device.key).decode(), device.encrypted_key, totp.now(), rescue_code,
-                *codes, *new_codes]
+    secrets_ = [
+        key,
+        base64.b32encode(device.key).decode(),
+        device.encrypted_key,
+        totp.now(),
+        rescue_code,
+        *codes,
+        *new_codes,
+    ]
     others = [message for message in mail.outbox if message is not rescue_mail]
     assert len(others) >= 5
     for message in others:
@@ -185,13 +200,21 @@ def test_no_mail_or_event_carries_a_secret_or_a_code(enrolled, settings):
     assert rescue_code in rescue_mail.body  # the rescue code mail is the one mail that carries a code
     events = SecurityEvent.objects.filter(user=user)
     kinds = set(events.values_list("kind", flat=True))
-    assert {Kind.METHOD_ADDED, Kind.BACKUP_CODES_GENERATED, Kind.BACKUP_CODE_USED, Kind.CODE_FAILED,
-            Kind.RESCUE_CODE_SENT, Kind.RESCUE_FILED, Kind.SIGNED_IN} <= kinds
+    assert {
+        Kind.METHOD_ADDED,
+        Kind.BACKUP_CODES_GENERATED,
+        Kind.BACKUP_CODE_USED,
+        Kind.CODE_FAILED,
+        Kind.RESCUE_CODE_SENT,
+        Kind.RESCUE_FILED,
+        Kind.SIGNED_IN,
+    } <= kinds
     for event in events:
         assert not any(secret in str(event.data) for secret in secrets_), event.kind
 
 
 # New browser and network
+
 
 def signed_in_from(user, ip: str, agent: str) -> bool:
     """Sign in through the pages from this address and browser; whether a NEW_LOCATION event followed."""
@@ -251,23 +274,29 @@ def test_locations_are_per_account(db):
     assert locations.fingerprint(alice, request) != locations.fingerprint(bob, request)
 
 
-@pytest.mark.parametrize("agent, expected", [
-    (FIREFOX, "Firefox on Windows"),
-    (SAFARI_IPHONE, "Safari on iOS"),
-    (CHROME_MAC, "Chrome on macOS"),
-    (EDGE, "Edge on Windows"),
-    ("curl/8.5.0", "Unknown browser"),
-    ("", "Unknown browser"),
-])
+@pytest.mark.parametrize(
+    "agent, expected",
+    [
+        (FIREFOX, "Firefox on Windows"),
+        (SAFARI_IPHONE, "Safari on iOS"),
+        (CHROME_MAC, "Chrome on macOS"),
+        (EDGE, "Edge on Windows"),
+        ("curl/8.5.0", "Unknown browser"),
+        ("", "Unknown browser"),
+    ],
+)
 def test_browser_descriptions(agent, expected):
     assert locations.describe_browser(agent) == expected
 
 
-@pytest.mark.parametrize("ip, network", [
-    ("203.0.113.77", "203.0.113.0/24"),
-    ("::ffff:203.0.113.77", "203.0.113.0/24"),
-    ("2001:db8:1234:5678::1", "2001:db8:1234::/48"),
-    (None, "unknown"),
-])
+@pytest.mark.parametrize(
+    "ip, network",
+    [
+        ("203.0.113.77", "203.0.113.0/24"),
+        ("::ffff:203.0.113.77", "203.0.113.0/24"),
+        ("2001:db8:1234:5678::1", "2001:db8:1234::/48"),
+        (None, "unknown"),
+    ],
+)
 def test_networks(ip, network):
     assert locations.network_of(ip) == network

@@ -4,6 +4,7 @@ The API runs in pytest-django's live server; Schemathesis loads /api/v1/openapi.
 generated valid and invalid requests to every operation, once as an anonymous client and once as a
 verified session (the session cookie and the CSRF header of a real sign-in), a bounded number each.
 """
+
 import os
 import time
 from collections import Counter
@@ -90,8 +91,9 @@ def server_url(live_server, settings, monkeypatch) -> str:
 
 @pytest.fixture
 def api_schema(server_url):
-    return schemathesis.openapi.from_url(f"{server_url}/api/v1/openapi.json",
-                                         config=schemathesis.Config.from_dict(CONFIG))
+    return schemathesis.openapi.from_url(
+        f"{server_url}/api/v1/openapi.json", config=schemathesis.Config.from_dict(CONFIG)
+    )
 
 
 @pytest.fixture
@@ -116,7 +118,9 @@ def verified(server_url):
 
 
 #: (path, method) of every operation the document describes but its own address, which Schemathesis leaves out.
-OPERATIONS = [(path, method) for path, item in document()["paths"].items() for method in item if path != "/openapi.json"]
+OPERATIONS = [
+    (path, method) for path, item in document()["paths"].items() for method in item if path != "/openapi.json"
+]
 
 
 def fuzz(api_schema, path: str, method: str, session: ApiSession) -> Counter:
@@ -129,8 +133,12 @@ def fuzz(api_schema, path: str, method: str, session: ApiSession) -> Counter:
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
         @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
-        @hypothesis.settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,  # no .hypothesis/ folder
-                             suppress_health_check=list(hypothesis.HealthCheck))
+        @hypothesis.settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            database=None,  # no .hypothesis/ folder
+            suppress_health_check=list(hypothesis.HealthCheck),
+        )
         def send(case):
             # The CSRF header rides along as the session's own; Schemathesis generates every other part.
             response = case.call_and_validate(session=session.http, headers=session.csrf_headers, checks=CHECKS)
@@ -154,8 +162,10 @@ def assert_requests_got_through(answers: Counter) -> None:
 
 
 def test_the_served_document_has_every_operation(api_schema):
-    assert sorted((operation.path, operation.method.lower()) for operation in
-                  (result.ok() for result in api_schema.get_all_operations())) == sorted(OPERATIONS)
+    assert sorted(
+        (operation.path, operation.method.lower())
+        for operation in (result.ok() for result in api_schema.get_all_operations())
+    ) == sorted(OPERATIONS)
 
 
 @pytest.mark.parametrize("path, method", OPERATIONS)

@@ -4,6 +4,7 @@ and no page sends a session of any kind round in a circle of redirects.
 Hypothesis posts random forms (the interface's field names with odd values: empty, huge, NUL bytes,
 non-ASCII, repeated keys) to every page, from each state a session can be in.
 """
+
 import pytest
 from django.test import Client
 from hypothesis import HealthCheck, given
@@ -39,16 +40,52 @@ PAGES = [
     "/admin/",
     "/admin/login/",
 ]
-FIELDS = ["username", "email", "password", "password1", "password2", "old_password", "new_password1",
-          "new_password2", "code", "remember", "phone", "message", "method", "action", "next", "restart"]
+FIELDS = [
+    "username",
+    "email",
+    "password",
+    "password1",
+    "password2",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "code",
+    "remember",
+    "phone",
+    "message",
+    "method",
+    "action",
+    "next",
+    "restart",
+]
 ODD_TEXT = st.one_of(
     st.text(max_size=40),
-    st.sampled_from(["", "send", "use", "verify", "restart", "email", "sms", "totp", "backup", "help", "on",
-                     "//evil.example/", "https://evil.example/", "123456", "+15005550006", "\x00", "ö" * 500]),
+    st.sampled_from(
+        [
+            "",
+            "send",
+            "use",
+            "verify",
+            "restart",
+            "email",
+            "sms",
+            "totp",
+            "backup",
+            "help",
+            "on",
+            "//evil.example/",
+            "https://evil.example/",
+            "123456",
+            "+15005550006",
+            "\x00",
+            "ö" * 500,
+        ]
+    ),
     st.text(min_size=5000, max_size=20000, alphabet="0123456789-ABCDEFGH "),
 )
-FORMS = st.dictionaries(st.sampled_from(FIELDS), st.one_of(ODD_TEXT, st.lists(ODD_TEXT, min_size=2, max_size=3)),
-                        max_size=6)
+FORMS = st.dictionaries(
+    st.sampled_from(FIELDS), st.one_of(ODD_TEXT, st.lists(ODD_TEXT, min_size=2, max_size=3)), max_size=6
+)
 
 
 def _sessions() -> dict[str, Client]:
@@ -78,8 +115,10 @@ def test_no_page_answers_random_forms_with_a_server_error(page):
     def post(form, who):
         client = clients[who]
         client.raise_request_exception = True  # an exception in a view fails the test with its traceback
-        for response in (client.post(page, form), client.get(page, {k: v for k, v in form.items()
-                                                                      if isinstance(v, str) and len(v) < 500})):
+        for response in (
+            client.post(page, form),
+            client.get(page, {k: v for k, v in form.items() if isinstance(v, str) and len(v) < 500}),
+        ):
             assert response.status_code < 500, (who, form, response.status_code)
 
     post()

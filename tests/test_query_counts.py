@@ -1,4 +1,5 @@
 """A verified request costs no query beyond Django's session authentication, yet revocation is immediate."""
+
 import pytest
 from django.db import connection
 from django.test import Client

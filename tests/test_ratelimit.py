@@ -1,4 +1,5 @@
 """twofactor.ratelimit: fixed windows in the database and in a real Redis, under real threads."""
+
 import os
 import threading
 import uuid

@@ -1,4 +1,5 @@
 """The method registry (TWOFACTOR_METHODS) and what every method's device shares."""
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
@@ -14,11 +15,14 @@ def test_the_methods_are_offered_in_the_order_of_the_setting(settings):
     assert registry.get("sms") is None  # a method left out of the setting is not offered anywhere
 
 
-@pytest.mark.parametrize(("paths", "named"), [
-    (["twofactor.methods.nowhere.Method"], "cannot import"),
-    (["twofactor.app_settings.AppSettings"], "not a Method subclass"),
-    ([BUILTIN_METHODS[0], BUILTIN_METHODS[0]], "share a key"),
-])
+@pytest.mark.parametrize(
+    ("paths", "named"),
+    [
+        (["twofactor.methods.nowhere.Method"], "cannot import"),
+        (["twofactor.app_settings.AppSettings"], "not a Method subclass"),
+        ([BUILTIN_METHODS[0], BUILTIN_METHODS[0]], "share a key"),
+    ],
+)
 def test_a_wrong_setting_is_one_clear_sentence(settings, paths, named):
     settings.TWOFACTOR_METHODS = paths
     with pytest.raises(ImproperlyConfigured, match=named):
@@ -26,8 +30,11 @@ def test_a_wrong_setting_is_one_clear_sentence(settings, paths, named):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("method", [method for method in registry.methods() if method.model.startswith("twofactor.")],
-                         ids=lambda method: method.key)
+@pytest.mark.parametrize(
+    "method",
+    [method for method in registry.methods() if method.model.startswith("twofactor.")],
+    ids=lambda method: method.key,
+)
 def test_a_user_holds_one_device_of_a_kind(method):
     user = make_user()
     model = method.get_model()

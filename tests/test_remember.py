@@ -1,4 +1,5 @@
-""""Remember this browser": skips the second step only, and dies with any change of password or methods."""
+""" "Remember this browser": skips the second step only, and dies with any change of password or methods."""
+
 import time
 import types
 

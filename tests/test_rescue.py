@@ -1,4 +1,5 @@
 """The rescue page and flows: a backup code, a code by email, a rescue request to the administrators."""
+
 import re
 import threading
 from datetime import timedelta
@@ -52,6 +53,7 @@ def events(user, kind) -> list[SecurityEvent]:
 
 # The page
 
+
 def test_rescue_page_is_reachable_while_the_second_step_is_pending(lost):
     user, client = lost
     verify_page = client.get("/2fa/verify/")
@@ -82,6 +84,7 @@ def test_unknown_action_is_a_clear_400(lost):
 
 # A backup code
 
+
 def test_backup_code_on_the_rescue_page_completes_the_sign_in(lost):
     user, client = lost
     codes = replace_backup_codes(user)
@@ -106,6 +109,7 @@ def test_wrong_or_malformed_backup_code_is_a_form_error(lost):
 
 
 # A code by email
+
 
 def test_emailed_rescue_code_signs_in_once(lost):
     user, client = lost
@@ -187,10 +191,15 @@ def test_rescue_code_delivery_failure_is_a_503_and_recorded(lost, settings):
 
 # A rescue request
 
+
 def test_rescue_request_is_stored_mailed_and_explained(lost):
     user, client = lost
-    response = client.post(RESCUE, {"action": "help", "message": "Phone fell in the lake. Call me on 555-0100."},
-                           REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
+    response = client.post(
+        RESCUE,
+        {"action": "help", "message": "Phone fell in the lake. Call me on 555-0100."},
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+    )
     assert response.status_code == 302
     rescue = RescueRequest.objects.get(user=user)
     assert rescue.status == RescueRequest.Status.OPEN
@@ -327,12 +336,16 @@ def test_a_handled_request_lets_the_user_file_a_new_one(lost):
 
 # The flows without a page (the JSON API calls these too)
 
+
 def test_flows_refuse_a_session_that_is_not_pending(verified_client, totp_user, rf):
     request = rf.post("/")
     request.user = totp_user[0]
     request.session = verified_client.session
-    for attempt in (lambda: flows.file_rescue_request(request, "hi"), lambda: flows.send_rescue_code(request),
-                    lambda: flows.verify_rescue_code(request, "123456")):
+    for attempt in (
+        lambda: flows.file_rescue_request(request, "hi"),
+        lambda: flows.send_rescue_code(request),
+        lambda: flows.verify_rescue_code(request, "123456"),
+    ):
         with pytest.raises(TwoFactorError) as failure:
             attempt()
         assert failure.value.code == "not_pending" and failure.value.status == 409

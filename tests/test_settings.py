@@ -1,4 +1,5 @@
 """Settings come from the environment; bad configuration stops start-up with one sentence."""
+
 import os
 import subprocess
 import sys
@@ -17,11 +18,15 @@ PRODUCTION = {
 
 def manage(*args: str, **variables: str) -> subprocess.CompletedProcess:
     """Run manage.py in a clean environment (no inherited Django variables, no .env)."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "TESTING", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "TESTING", "DJANGO_SETTINGS_MODULE"}
+    }
     env.update(variables)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_deploy_reports_no_issues_with_production_variables():
@@ -95,8 +100,14 @@ def test_gunicorn_stops_on_bad_configuration_instead_of_rebooting_workers():
     env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "TESTING"}}
     env.update(PRODUCTION, DATABASE_URL="nonsense://")
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    result = subprocess.run([str(gunicorn), "twofa_site.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(gunicorn), "twofa_site.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     sentences = [line for line in result.stderr.splitlines() if line.startswith("Configuration error:")]
     assert len(sentences) == 1 and "DATABASE_URL" in sentences[0]

@@ -1,4 +1,5 @@
 """Enrolling email and SMS (/2fa/setup/email/, /2fa/setup/sms/): targets, codes, failures, limits."""
+
 import time
 
 import pytest
@@ -50,6 +51,7 @@ def pending(client) -> dict | None:
 
 
 # Email
+
 
 def test_email_setup_with_the_account_address_over_smtp(enrolling, smtp_server):
     client, user = enrolling
@@ -170,6 +172,7 @@ def test_too_many_wrong_codes_cancel_the_enrolment(enrolling):
 
 # SMS
 
+
 def test_sms_setup_with_a_national_number(enrolling):
     client, user = enrolling
     assert 'name="phone"' in client.get(SMS_URL).content.decode()
@@ -237,13 +240,17 @@ def test_sms_setup_through_twilio(enrolling, twilio):
     assert SMSDevice.objects.filter(user=user, phone_number="+14155550123").exists()
 
 
-@pytest.mark.parametrize("answer", [
-    twilio_error(400, 21211, "The 'To' number is not valid."),
-    twilio_error(401, 20003, "Authenticate"),
-    twilio_error(429, 20429, "Too Many Requests"),
-    twilio_error(500, 20500, "Internal Server Error"),
-    requests.exceptions.ConnectTimeout("connect timed out"),
-], ids=["400", "401", "429", "500", "timeout"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        twilio_error(400, 21211, "The 'To' number is not valid."),
+        twilio_error(401, 20003, "Authenticate"),
+        twilio_error(429, 20429, "Too Many Requests"),
+        twilio_error(500, 20500, "Internal Server Error"),
+        requests.exceptions.ConnectTimeout("connect timed out"),
+    ],
+    ids=["400", "401", "429", "500", "timeout"],
+)
 def test_twilio_errors_at_enrolment_leave_the_session_as_it_was(enrolling, twilio, settings, answer):
     client, user = enrolling
     settings.TWOFACTOR_COOLDOWN_SECONDS = 0
@@ -310,9 +317,7 @@ def test_enrolment_sends_count_against_the_account_cap(enrolling, settings):
     client, _user = enrolling
     settings.TWOFACTOR_COOLDOWN_SECONDS = 0
     settings.TWOFACTOR_SEND_LIMIT_PER_ACCOUNT_HOUR = 2
-    statuses = [
-        client.post(SMS_URL, {"action": "send", "phone": f"+1415555012{n}"}).status_code for n in range(4)
-    ]
+    statuses = [client.post(SMS_URL, {"action": "send", "phone": f"+1415555012{n}"}).status_code for n in range(4)]
     assert statuses == [302, 302, 429, 429]
     assert len(sms.outbox) == 2
     response = client.post(EMAIL_URL, {"action": "send"})

@@ -1,4 +1,5 @@
 """System check twofactor.E008: the SMS backend named by TWOFACTOR_SMS_BACKEND must work."""
+
 import pytest
 
 from twofactor.checks import check_sms_backend

@@ -1,4 +1,5 @@
 """twofactor.sms: get_connection, send_sms and the console, file, locmem and twilio backends."""
+
 import io
 import logging
 import os

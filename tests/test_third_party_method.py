@@ -2,6 +2,7 @@
 
 Nothing in twofactor/ names it: tests/settings.py installs its app and lists it in TWOFACTOR_METHODS.
 """
+
 import binascii
 import os
 
@@ -54,7 +55,9 @@ def test_enrolled_used_at_sign_in_listed_and_removed_on_the_pages():
     stored = enrol_on_the_pages(client, token)
     assert stored.status_code == 200 and b"backup" in stored.content.lower()  # the first method brings backup codes
     device = HardwareTokenDevice.objects.get(user__username="alice")
-    assert device.confirmed and device.counter == 1 and device.encrypted_key and token.secret not in device.encrypted_key
+    assert (
+        device.confirmed and device.counter == 1 and device.encrypted_key and token.secret not in device.encrypted_key
+    )
     overview = client.get("/2fa/")
     assert b'data-method="hotp"' in overview.content and b"Hardware token" in overview.content
 
@@ -91,8 +94,10 @@ def test_driven_through_the_json_api():
     confirmed = api.post("/2fa/setup/confirm", {"code": token.press()}).json()
     assert confirmed["device"]["method"] == "hotp" and len(confirmed["backup_codes"]) == 10
     devices = api.get("/2fa/devices").json()["devices"]
-    assert [(d["method"], d["primary"], d["target"]) for d in devices] == [("backup", False, None),
-                                                                           ("hotp", True, None)]
+    assert [(d["method"], d["primary"], d["target"]) for d in devices] == [
+        ("backup", False, None),
+        ("hotp", True, None),
+    ]
 
     fresh = ApiClient()
     session = fresh.login("alice", PASSWORD)
@@ -108,8 +113,10 @@ def test_driven_through_the_json_api():
 
     # Removing it over the API (after re-authenticating with it) when the site allows no method.
     with override_settings(TWOFACTOR_REQUIRED="optional"):
-        assert fresh.post("/reauthenticate", {"password": PASSWORD, "code": token.press(),
-                                              "method": "hotp"}).status_code == 200
+        assert (
+            fresh.post("/reauthenticate", {"password": PASSWORD, "code": token.press(), "method": "hotp"}).status_code
+            == 200
+        )
         assert fresh.delete("/2fa/devices/hotp").json() == {"devices": []}
     assert not HardwareTokenDevice.objects.exists()
 
@@ -117,8 +124,9 @@ def test_driven_through_the_json_api():
 def test_shown_in_the_admin():
     staff = make_user("staff", is_staff=True, is_superuser=True)
     token = Token()
-    HardwareTokenDevice.objects.create(user=staff, name="Hardware token", confirmed=True,
-                                       encrypted_key=crypto.encrypt(token.key))
+    HardwareTokenDevice.objects.create(
+        user=staff, name="Hardware token", confirmed=True, encrypted_key=crypto.encrypt(token.key)
+    )
     client = Client()
     sign_in(client, "staff")
     assert client.post("/2fa/verify/", {"code": token.press(), "method": "hotp"}).status_code == 302

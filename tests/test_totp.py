@@ -2,6 +2,7 @@
 
 Codes come from pyotp, an implementation independent of django-otp's.
 """
+
 import base64
 import html
 import re

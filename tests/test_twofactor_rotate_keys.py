@@ -1,4 +1,5 @@
 """manage.py twofactor_rotate_keys: every authenticator key re-encrypted under the newest key."""
+
 import io
 
 import pytest

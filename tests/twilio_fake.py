@@ -3,6 +3,7 @@
 The real twilio.rest.Client builds the request (URL, form data, basic auth) and parses the
 answer; only the socket is replaced, so tests check what would go over the wire.
 """
+
 import json
 import logging
 from dataclasses import dataclass

@@ -2,6 +2,7 @@
 
 Every variable, its meaning and its default is listed in the README under "Settings".
 """
+
 import os
 import tempfile
 from pathlib import Path
@@ -28,9 +29,7 @@ DEBUG = _read("DEBUG", env.bool, default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (set DEBUG=on for local development)."
-        )
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=on for local development).")
     SECRET_KEY = "django-insecure-development-key-only-for-debug-mode"
 
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, default=["localhost", "127.0.0.1"])

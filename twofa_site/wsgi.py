@@ -1,4 +1,5 @@
 """WSGI entry point (gunicorn twofa_site.wsgi)."""
+
 import os
 import sys
 

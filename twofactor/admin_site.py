@@ -1,4 +1,5 @@
 """The admin site, entered only by active staff whose session passed the second step."""
+
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
@@ -30,6 +31,5 @@ class TwoFactorAdminSite(admin.AdminSite):
         if not (user.is_active and user.is_staff):
             raise PermissionDenied
         # Staff whose session has no second step: the middleware already sends a pending one to verify.
-        messages.info(request, _("The admin needs two-factor authentication: add a method first."),
-                      fail_silently=True)
+        messages.info(request, _("The admin needs two-factor authentication: add a method first."), fail_silently=True)
         return HttpResponseRedirect(reverse("twofactor:setup") + "?" + urlencode({REDIRECT_FIELD_NAME: target}))

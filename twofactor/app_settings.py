@@ -3,6 +3,7 @@
 This module is the one place where the app's settings are documented. A project sets
 `TWOFACTOR_<NAME>` in its settings; nothing here is read at import time.
 """
+
 from django.conf import settings
 
 REQUIRED_CHOICES = ("all", "staff", "optional")
@@ -131,7 +132,7 @@ class AppSettings:
 
     @property
     def RATE_LIMIT_STORE(self) -> str:
-        """"database" (default, shared by every app server) or "cache" (the default cache, e.g. Redis)."""
+        """ "database" (default, shared by every app server) or "cache" (the default cache, e.g. Redis)."""
         return self._get("RATE_LIMIT_STORE", "database")
 
     @property

@@ -1,4 +1,5 @@
 """Configuration mistakes become system-check errors (twofactor.E001 …) with a hint."""
+
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.utils.module_loading import import_string
@@ -13,42 +14,65 @@ MIDDLEWARE_PATH = "twofactor.middleware.TwoFactorMiddleware"
 def check_settings(app_configs, **kwargs):
     errors = []
     if app_settings.REQUIRED not in REQUIRED_CHOICES:
-        errors.append(Error(
-            f"TWOFACTOR_REQUIRED is {app_settings.REQUIRED!r}.",
-            hint="Set TWOFACTOR_REQUIRED to all, staff or optional.", id="twofactor.E001",
-        ))
+        errors.append(
+            Error(
+                f"TWOFACTOR_REQUIRED is {app_settings.REQUIRED!r}.",
+                hint="Set TWOFACTOR_REQUIRED to all, staff or optional.",
+                id="twofactor.E001",
+            )
+        )
     middleware = list(settings.MIDDLEWARE)
     auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
-    if MIDDLEWARE_PATH not in middleware or (auth in middleware and middleware.index(MIDDLEWARE_PATH) < middleware.index(auth)):
-        errors.append(Error(
-            "TwoFactorMiddleware is not installed after AuthenticationMiddleware.",
-            hint=f"Add {MIDDLEWARE_PATH!r} to MIDDLEWARE after {auth!r}.", id="twofactor.E002",
-        ))
+    if MIDDLEWARE_PATH not in middleware or (
+        auth in middleware and middleware.index(MIDDLEWARE_PATH) < middleware.index(auth)
+    ):
+        errors.append(
+            Error(
+                "TwoFactorMiddleware is not installed after AuthenticationMiddleware.",
+                hint=f"Add {MIDDLEWARE_PATH!r} to MIDDLEWARE after {auth!r}.",
+                id="twofactor.E002",
+            )
+        )
     if "django_otp.middleware.OTPMiddleware" in middleware:
-        errors.append(Error(
-            "django-otp's OTPMiddleware is installed next to TwoFactorMiddleware.",
-            hint="Remove OTPMiddleware: TwoFactorMiddleware provides is_verified() without a query per request.",
-            id="twofactor.E003",
-        ))
+        errors.append(
+            Error(
+                "django-otp's OTPMiddleware is installed next to TwoFactorMiddleware.",
+                hint="Remove OTPMiddleware: TwoFactorMiddleware provides is_verified() without a query per request.",
+                id="twofactor.E003",
+            )
+        )
     if settings.SESSION_ENGINE == "django.contrib.sessions.backends.signed_cookies":
-        errors.append(Error(
-            "Signed-cookie sessions cannot be ended from the server, so revocation would not work.",
-            hint="Use the db, cache or cached_db session engine.", id="twofactor.E004",
-        ))
+        errors.append(
+            Error(
+                "Signed-cookie sessions cannot be ended from the server, so revocation would not work.",
+                hint="Use the db, cache or cached_db session engine.",
+                id="twofactor.E004",
+            )
+        )
     if any(not key.strip() for key in app_settings.ENCRYPTION_KEYS):
-        errors.append(Error(
-            "TWOFACTOR_ENCRYPTION_KEYS contains an empty key.",
-            hint="Give comma-separated, non-empty keys, newest first.", id="twofactor.E005",
-        ))
+        errors.append(
+            Error(
+                "TWOFACTOR_ENCRYPTION_KEYS contains an empty key.",
+                hint="Give comma-separated, non-empty keys, newest first.",
+                id="twofactor.E005",
+            )
+        )
     if app_settings.REMEMBER_DAYS < 0:
-        errors.append(Error(
-            "TWOFACTOR_REMEMBER_DAYS is negative.", hint="Use 0 to turn the option off.", id="twofactor.E006",
-        ))
+        errors.append(
+            Error(
+                "TWOFACTOR_REMEMBER_DAYS is negative.",
+                hint="Use 0 to turn the option off.",
+                id="twofactor.E006",
+            )
+        )
     if app_settings.RATE_LIMIT_STORE not in ("database", "cache"):
-        errors.append(Error(
-            f"TWOFACTOR_RATE_LIMIT_STORE is {app_settings.RATE_LIMIT_STORE!r}.",
-            hint="Use database or cache.", id="twofactor.E007",
-        ))
+        errors.append(
+            Error(
+                f"TWOFACTOR_RATE_LIMIT_STORE is {app_settings.RATE_LIMIT_STORE!r}.",
+                hint="Use database or cache.",
+                id="twofactor.E007",
+            )
+        )
     return errors
 
 
@@ -61,28 +85,37 @@ def check_sms_backend(app_configs, **kwargs):
     except ImportError:
         backend_class = None
     if not callable(getattr(backend_class, "send_messages", None)):
-        return [Error(
-            f"TWOFACTOR_SMS_BACKEND is {name!r}, which is not an SMS backend.",
-            hint=f"Use one of {', '.join(BACKENDS)}, or the dotted path of a BaseSMSBackend subclass.",
-            id="twofactor.E008",
-        )]
+        return [
+            Error(
+                f"TWOFACTOR_SMS_BACKEND is {name!r}, which is not an SMS backend.",
+                hint=f"Use one of {', '.join(BACKENDS)}, or the dotted path of a BaseSMSBackend subclass.",
+                id="twofactor.E008",
+            )
+        ]
     if backend_class.__module__ == "twofactor.sms.backends.twilio":
-        missing = [f"TWOFACTOR_{setting}" for setting in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
-                   if not getattr(app_settings, setting)]
+        missing = [
+            f"TWOFACTOR_{setting}"
+            for setting in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+            if not getattr(app_settings, setting)
+        ]
         if not (app_settings.TWILIO_FROM_NUMBER or app_settings.TWILIO_MESSAGING_SERVICE_SID):
             missing.append("TWOFACTOR_TWILIO_FROM_NUMBER or TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID")
         if missing:
-            return [Error(
-                f"The Twilio SMS backend is chosen but {'; '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
-                "not set.",
-                hint="Set TWOFACTOR_TWILIO_ACCOUNT_SID, TWOFACTOR_TWILIO_AUTH_TOKEN and TWOFACTOR_TWILIO_FROM_NUMBER "
-                     "or TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID, or choose another TWOFACTOR_SMS_BACKEND.",
-                id="twofactor.E008",
-            )]
+            return [
+                Error(
+                    f"The Twilio SMS backend is chosen but {'; '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+                    "not set.",
+                    hint="Set TWOFACTOR_TWILIO_ACCOUNT_SID, TWOFACTOR_TWILIO_AUTH_TOKEN and TWOFACTOR_TWILIO_FROM_NUMBER "
+                    "or TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID, or choose another TWOFACTOR_SMS_BACKEND.",
+                    id="twofactor.E008",
+                )
+            ]
     if backend_class.__module__ == "twofactor.sms.backends.file" and not app_settings.SMS_FILE_PATH:
-        return [Error(
-            "The file SMS backend is chosen but TWOFACTOR_SMS_FILE_PATH is not set.",
-            hint="Set TWOFACTOR_SMS_FILE_PATH to a writable folder, or choose another TWOFACTOR_SMS_BACKEND.",
-            id="twofactor.E008",
-        )]
+        return [
+            Error(
+                "The file SMS backend is chosen but TWOFACTOR_SMS_FILE_PATH is not set.",
+                hint="Set TWOFACTOR_SMS_FILE_PATH to a writable folder, or choose another TWOFACTOR_SMS_BACKEND.",
+                id="twofactor.E008",
+            )
+        ]
     return []

@@ -1,4 +1,5 @@
 """Where a request comes from, as recorded in the security record."""
+
 import ipaddress
 
 from django.conf import settings

@@ -4,6 +4,7 @@ Backup codes carry 80 random bits and are stored as salted SHA-256. Six-digit co
 by email or SMS have too few bits for a hash alone, so theirs is also keyed with
 SECRET_KEY (a pepper a database dump does not contain); they live ten minutes at most.
 """
+
 import hashlib
 import hmac
 import re

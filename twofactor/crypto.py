@@ -4,6 +4,7 @@ Keys come from TWOFACTOR_ENCRYPTION_KEYS, newest first, or from SECRET_KEY. Ever
 decrypts; the first one encrypts, so rotating is: prepend a key, run
 `manage.py twofactor_rotate_keys`, later drop the old key.
 """
+
 import base64
 import functools
 

@@ -5,6 +5,7 @@ Both are rendered from templates naming the site, the purpose and the expiry:
     twofactor/sms/code.txt
 Any failure to hand the message over becomes a DeliveryError whose text never contains the code.
 """
+
 import smtplib
 from math import ceil
 

@@ -1,4 +1,5 @@
 """Forms validate every input, for the pages and the JSON API alike."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -47,8 +48,12 @@ class SetupConfirmForm(forms.Form):
 
 
 class ReauthenticateForm(forms.Form):
-    password = forms.CharField(label=_("Password"), strip=False, max_length=4096,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     code = CodeField(required=False)
     method = forms.ChoiceField(choices=METHOD_CHOICES, required=False)
 
@@ -71,7 +76,9 @@ class RescueRequestForm(forms.Form):
     """A request for help to the administrators; the message may be empty."""
 
     message = forms.CharField(
-        required=False, max_length=RescueRequest.MESSAGE_MAX_LENGTH, label=_("Message to the administrators"),
+        required=False,
+        max_length=RescueRequest.MESSAGE_MAX_LENGTH,
+        label=_("Message to the administrators"),
         help_text=_("How can we reach you to check it is really you? Do not write your password or any code."),
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={

@@ -6,6 +6,7 @@ in KnownLocation. On every two-factor sign-in (signal `signed_in`) an unseen loc
 emits Kind.NEW_LOCATION, whose receiver mails the user; an account's very first sign-in
 only records its location.
 """
+
 import ipaddress
 
 from django.db import IntegrityError, transaction
@@ -21,14 +22,28 @@ _SALT = "twofactor.locations"
 
 # First match wins: Edge and Opera also say "Chrome", Chrome also says "Safari".
 BROWSERS = [
-    ("Edg", "Edge"), ("OPR/", "Opera"), ("Opera", "Opera"), ("SamsungBrowser", "Samsung Internet"),
-    ("Firefox/", "Firefox"), ("FxiOS", "Firefox"), ("CriOS", "Chrome"), ("Chrome/", "Chrome"),
-    ("Chromium", "Chromium"), ("Safari/", "Safari"),
+    ("Edg", "Edge"),
+    ("OPR/", "Opera"),
+    ("Opera", "Opera"),
+    ("SamsungBrowser", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Chromium", "Chromium"),
+    ("Safari/", "Safari"),
 ]
 # iPads and iPhones also say "Mac OS X", Android also says "Linux".
 SYSTEMS = [
-    ("iPhone", "iOS"), ("iPad", "iOS"), ("iPod", "iOS"), ("Android", "Android"), ("Windows", "Windows"),
-    ("CrOS", "ChromeOS"), ("Macintosh", "macOS"), ("Mac OS X", "macOS"), ("Linux", "Linux"),
+    ("iPhone", "iOS"),
+    ("iPad", "iOS"),
+    ("iPod", "iOS"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("CrOS", "ChromeOS"),
+    ("Macintosh", "macOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
 ]
 
 
@@ -84,5 +99,10 @@ def on_signed_in(sender, user, request, data, **kwargs) -> None:
     if request is None or not getattr(user, "pk", None):
         return
     if record_sign_in(user, request):
-        emit(Kind.NEW_LOCATION, user=user, request=request, browser=describe_browser(user_agent(request)),
-             method=data.get("method", ""))
+        emit(
+            Kind.NEW_LOCATION,
+            user=user,
+            request=request,
+            browser=describe_browser(user_agent(request)),
+            method=data.get("method", ""),
+        )

@@ -5,6 +5,7 @@ OTPMiddleware (do not install both): `request.user.is_verified()` and
 `request.user.otp_device` keep working, so `otp_required` and admin checks do, but a
 verified request costs no query — the state is read from the session Django already loaded.
 """
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout

@@ -8,6 +8,7 @@ none carries a secret or a code. Templates (override them in a project):
     twofactor/email/notify_<name>.txt and .html, extending notify_base.txt and .html
 A project that wants none of these mails disconnects `notify_user` and `notify_rescue_desk`.
 """
+
 import logging
 import smtplib
 
@@ -167,4 +168,3 @@ def _absolute(request, path: str) -> str:
         return request.build_absolute_uri(path)
     except DisallowedHost:  # a mail without a link is still useful
         return ""
-

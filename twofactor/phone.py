@@ -4,6 +4,7 @@ National formats are read in PHONENUMBER_DEFAULT_REGION (django-phonenumber-fiel
 Numbers that cost the sender extra (premium-rate, shared-cost) are refused, so a script cannot
 turn the site's text messages into revenue for someone else.
 """
+
 import re
 
 import phonenumbers

@@ -8,6 +8,7 @@ Windows are aligned to the epoch, so every server agrees on where one ends. The 
 TWOFACTOR_RATE_LIMIT_STORE: "database" (RateCounter rows) or "cache" (Django's default cache).
 Use one window length per key.
 """
+
 import hashlib
 import math
 import random

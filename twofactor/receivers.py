@@ -1,5 +1,6 @@
 """Every signal receiver of the app, connected once by TwoFactorConfig.ready(): the session's two-factor state at
 login and logout, the audit log, new-location detection and the notification mails (twofactor.notifications)."""
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 
 from . import locations, notifications, remember, state
@@ -25,8 +26,9 @@ def on_login(sender, request, user, **kwargs) -> None:
     device = remember.device_from_cookie(request, user)
     state.begin(request, user, remembered_device=device)
     state.mark_password_entered(request)
-    state.record_session(request, user.pk, device_id=device.persistent_id if device else "",
-                         verified=device is not None)
+    state.record_session(
+        request, user.pk, device_id=device.persistent_id if device else "", verified=device is not None
+    )
     if device is not None:
         remember.on_remembered_sign_in(request, user, device)
 

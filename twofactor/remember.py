@@ -1,9 +1,10 @@
-""""Remember this browser": a signed, HttpOnly cookie that skips the second step (never the password).
+""" "Remember this browser": a signed, HttpOnly cookie that skips the second step (never the password).
 
 The cookie names the user and the device, and carries a fingerprint of the user's password
 hash and current methods, so a password change, any method change or an admin reset
 makes every remembered browser of that user ask for a code again.
 """
+
 from django.conf import settings
 from django.core import signing
 from django.utils.crypto import constant_time_compare, salted_hmac

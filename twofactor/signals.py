@@ -4,6 +4,7 @@ Each is sent with `user`, `request` (may be None, e.g. from a management command
 `data` (a dict without secrets or codes). `security_event` is sent for every kind as well,
 with `kind`. The audit log and the notification mails are receivers (twofactor.receivers).
 """
+
 from django.dispatch import Signal
 
 from .models import SecurityEvent

@@ -15,6 +15,7 @@ Reading it costs no query: a verified request needs nothing but the session Djan
 already loads. Revocation works by deleting sessions (see `end_sessions`), never by a
 per-request check.
 """
+
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -102,8 +103,9 @@ def begin(request, user, *, remembered_device: TwoFactorDevice | None = None) ->
     """Start the two-factor part of a sign-in whose password step just succeeded."""
     devices = devices_of(user)
     if remembered_device is not None:
-        new = SignInState(user.pk, VERIFIED, time.time(), remembered_device.method, remembered_device.persistent_id,
-                          time.time())
+        new = SignInState(
+            user.pk, VERIFIED, time.time(), remembered_device.method, remembered_device.persistent_id, time.time()
+        )
     elif devices:
         primary = primary_device(devices) or devices[0]
         new = SignInState(user.pk, VERIFY, time.time(), primary.method)
@@ -144,8 +146,9 @@ def rotate_key(request) -> None:
         UserSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
 
 
-def record_session(request, user_id: int, *, old_key: str | None = None, device_id: str = "",
-                   verified: bool = False) -> None:
+def record_session(
+    request, user_id: int, *, old_key: str | None = None, device_id: str = "", verified: bool = False
+) -> None:
     """Keep the session's row in UserSession in step with its (possibly new) key."""
     if request.session.session_key is None:
         request.session.save()
@@ -196,6 +199,7 @@ def end_sessions(sessions) -> int:
 
 
 # Re-authentication: how long ago this session last proved the password and a code.
+
 
 def mark_password_entered(request) -> None:
     request.session[REAUTH_KEY] = {**request.session.get(REAUTH_KEY, {}), "password_at": time.time()}

@@ -1,4 +1,5 @@
 """Mount with path("2fa/", include("twofactor.urls"))."""
+
 from django.urls import path
 
 from .methods import registry

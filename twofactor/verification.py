@@ -5,6 +5,7 @@ It locks the device row for the whole check (`select_for_update` inside
 concurrent submissions of one code exactly one is accepted, and every failure is counted:
 the throttle counter is read and written under the same lock.
 """
+
 import logging
 import math
 from dataclasses import dataclass

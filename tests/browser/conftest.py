@@ -4,6 +4,7 @@ The browser talks to pytest-django's live server (a real HTTP server in a thread
 process), so settings overrides and monkeypatches apply to the server too. Without
 /usr/bin/chromium the tests skip with one line, except on CI (CI=true), where they fail.
 """
+
 import io
 import os
 from collections.abc import Callable, Iterator

@@ -1,4 +1,5 @@
 """The user's two-factor page in a real browser: backup codes behind re-authentication, signed-in sessions."""
+
 import re
 import time
 import types

@@ -3,6 +3,7 @@
 Mails go through a real SMTP server on localhost; text messages through the site's own SMS
 backends (locmem, or the file backend writing into tmp_path), read back as a phone would.
 """
+
 import re
 import time
 import types
@@ -78,6 +79,7 @@ def save_backup_codes_and_continue(page, username: str) -> None:
 
 # Email
 
+
 def test_enrol_email_with_the_account_address_then_sign_in_with_a_mailed_code(page, transactional_db, smtp_server):
     """The whole email round trip through a real mail server: confirm the address, then use it at sign-in."""
     user = make_user("erin")
@@ -127,6 +129,7 @@ def test_when_the_mail_server_is_down_the_user_signs_in_with_another_method(page
 
 
 # SMS
+
 
 @pytest.mark.parametrize("typed", ["(415) 555-0123", "+1 415 555 0123"], ids=["national", "international"])
 def test_enrol_sms_with_a_typed_number_then_sign_in_with_a_texted_code(
@@ -188,6 +191,7 @@ def test_a_phone_number_with_letters_is_a_form_error_and_nothing_is_stored(page,
 
 
 # Several methods
+
 
 def test_the_method_used_last_is_offered_first_and_another_can_be_chosen(page, transactional_db, smtp_server):
     """SMS was used last, so it is asked for first; switching to email works, and email is then offered first."""
@@ -262,6 +266,7 @@ def test_removing_a_method_asks_for_password_and_code_first_and_it_is_no_longer_
 
 
 # Password change
+
 
 def test_changing_the_password_signs_out_the_other_browser(new_page, transactional_db, clock):
     """A changed password must lock out whoever else holds a session, even a fully verified one."""

@@ -1,4 +1,5 @@
 """Sign-up, forced enrolment of an authenticator from the QR code on the page, backup codes, home."""
+
 import os
 import re
 from pathlib import Path

@@ -4,6 +4,7 @@ email, the admin behind the second step, staff resets, the admin's device list, 
 Mails go through a real SMTP server on localhost (tests/delivery_fixtures.py) and are read back as the
 user and the help desk would read them. Each staff member and each user has their own browser context.
 """
+
 import base64
 import re
 
@@ -89,6 +90,7 @@ def enrol_authenticator_from_the_page(page, clock) -> None:
 
 
 # The whole rescue, user and staff
+
 
 def test_a_user_who_lost_the_phone_asks_for_help_staff_approve_in_the_admin_and_the_user_enrols_again(
     new_page, transactional_db, smtp_server, clock
@@ -186,6 +188,7 @@ def test_a_rescue_code_by_email_completes_the_sign_in(page, transactional_db, sm
 
 # The admin behind the second step
 
+
 def test_the_admin_sends_staff_whose_session_is_only_password_verified_to_the_second_step(
     page, transactional_db, clock
 ):
@@ -245,8 +248,13 @@ def test_the_admin_device_list_shows_the_users_method_but_never_its_secret(new_p
     user = make_user("alice")
     device, totp = add_totp(user)
     secret = base64.b32encode(device.key).decode()
-    secret_forms = [secret, secret.lower(), " ".join(re.findall(".{1,4}", secret)), device.key.hex(),
-                    TOTPDevice.objects.get(pk=device.pk).encrypted_key]
+    secret_forms = [
+        secret,
+        secret.lower(),
+        " ".join(re.findall(".{1,4}", secret)),
+        device.key.hex(),
+        TOTPDevice.objects.get(pk=device.pk).encrypted_key,
+    ]
     _staff, staff_totp = staff_member("helper", "twofactor.view_totpdevice")
     desk = signed_in_page(new_page, clock, "helper", staff_totp)
 
@@ -266,6 +274,7 @@ def test_the_admin_device_list_shows_the_users_method_but_never_its_secret(new_p
 
 
 # Password reset
+
 
 def test_password_reset_by_email_sets_a_new_password_that_signs_in_and_the_old_one_does_not(
     page, transactional_db, smtp_server, clock

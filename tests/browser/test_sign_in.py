@@ -1,4 +1,5 @@
 """The second sign-in step in a real browser: authenticator and backup codes, errors, remembered browsers."""
+
 import re
 
 import pytest

@@ -37,8 +37,11 @@ class HardwareTokenMethod(Method):
         return {
             "/2fa/setup/hotp": {
                 "post": openapi.operation(
-                    "setupHotp", "Start enrolling a hardware token from its secret; confirm with a code from it.",
-                    "TokenPending", [*openapi.BODY_ERRORS, 409], form=TokenSecretForm,
+                    "setupHotp",
+                    "Start enrolling a hardware token from its secret; confirm with a code from it.",
+                    "TokenPending",
+                    [*openapi.BODY_ERRORS, 409],
+                    form=TokenSecretForm,
                 )
             }
         }

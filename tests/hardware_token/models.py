@@ -1,4 +1,5 @@
 """A hardware token's device: its RFC 4226 key (encrypted at rest, like every secret) and its counter."""
+
 from django.db import models
 from django_otp.oath import hotp
 

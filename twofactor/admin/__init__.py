@@ -14,6 +14,7 @@ from the user's page) to staff with the permission `twofactor.reset_twofactor`. 
 requests are approved or denied by staff with `twofactor.handle_rescuerequest`. Every
 action asks for a note on a confirmation page and is recorded through the signals.
 """
+
 from .common import HANDLE_PERMISSION, RESET_PERMISSION, StaffNoteForm, confirm_with_note, methods_summary
 from .devices import DeviceAdmin, DeviceInline, device_admin, device_inline, method_inlines
 from .events import SecurityEventAdmin

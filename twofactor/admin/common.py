@@ -1,4 +1,5 @@
 """What the staff screens share: permissions, the note every action asks for, the methods summary."""
+
 from django import forms
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model, logout
@@ -22,7 +23,9 @@ class StaffNoteForm(forms.Form):
     """The note every staff action asks for: kept in the request and the security record, not mailed."""
 
     note = forms.CharField(
-        label=_("Note"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        label=_("Note"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("What you checked, or why. Kept in the security record; not sent to the user."),
         error_messages={"required": _("Write a note: what you checked, or why.")},
     )
@@ -76,8 +79,9 @@ def confirm_with_note(modeladmin, request, *, objects, items, title, question, b
         "action": action,
         "opts": opts,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist",
-                                  current_app=modeladmin.admin_site.name),
+        "changelist_url": reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_changelist", current_app=modeladmin.admin_site.name
+        ),
     }
     request.current_app = modeladmin.admin_site.name
     return None, TemplateResponse(request, "twofactor/admin/confirm_with_note.html", context)

@@ -1,4 +1,5 @@
 """Read-only admins of every method's devices, and their inlines on the user's page (from the registry)."""
+
 from django.contrib import admin
 
 from ..methods import registry
@@ -15,6 +16,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
     def get_search_fields(self, request):
         return user_search_fields()
+
     readonly_fields = DEVICE_FIELDS
 
     def has_add_permission(self, request) -> bool:
@@ -51,8 +53,10 @@ class DeviceInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None) -> bool:
         user = request.user
-        return user.has_perm(RESET_PERMISSION) or user.has_perm(HANDLE_PERMISSION) or super().has_view_permission(
-            request, obj
+        return (
+            user.has_perm(RESET_PERMISSION)
+            or user.has_perm(HANDLE_PERMISSION)
+            or super().has_view_permission(request, obj)
         )
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -1,4 +1,5 @@
 """The security record, read-only."""
+
 from django.contrib import admin
 
 from ..models import SecurityEvent

@@ -1,4 +1,5 @@
 """Rescue requests: read-only, approved (a reset) or denied by staff with the permission."""
+
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -25,8 +26,19 @@ class RescueRequestAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     date_hierarchy = "created_at"
     list_select_related = ("user", "handled_by")
-    fields = readonly_fields = ("user", "user_methods", "status", "created_at", "updated_at", "message", "ip",
-                                "user_agent", "handled_by", "handled_at", "staff_note")
+    fields = readonly_fields = (
+        "user",
+        "user_methods",
+        "status",
+        "created_at",
+        "updated_at",
+        "message",
+        "ip",
+        "user_agent",
+        "handled_by",
+        "handled_at",
+        "staff_note",
+    )
     actions = ["approve", "deny"]
     change_list_template = "twofactor/admin/rescuerequest_change_list.html"
 
@@ -63,20 +75,31 @@ class RescueRequestAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve: reset this user's two-factor"), permissions=["handle"])
     def approve(self, request, queryset):
         return self._handle(
-            request, queryset, action="approve", perform=flows.approve_rescue_request,
+            request,
+            queryset,
+            action="approve",
+            perform=flows.approve_rescue_request,
             title=_("Approve rescue requests"),
-            question=_("Reset two-factor authentication of these users? Every method and backup code is removed, "
-                       "every session ends, and they must set up a new method at their next sign-in. Approve only "
-                       "once you are sure each request comes from the account's owner."),
+            question=_(
+                "Reset two-factor authentication of these users? Every method and backup code is removed, "
+                "every session ends, and they must set up a new method at their next sign-in. Approve only "
+                "once you are sure each request comes from the account's owner."
+            ),
             button=_("Approve and reset"),
-            done=lambda count: ngettext("Approved %(count)d request; two-factor was reset.",
-                                        "Approved %(count)d requests; two-factor was reset.", count),
+            done=lambda count: ngettext(
+                "Approved %(count)d request; two-factor was reset.",
+                "Approved %(count)d requests; two-factor was reset.",
+                count,
+            ),
         )
 
     @admin.action(description=_("Deny"), permissions=["handle"])
     def deny(self, request, queryset):
         return self._handle(
-            request, queryset, action="deny", perform=flows.deny_rescue_request,
+            request,
+            queryset,
+            action="deny",
+            perform=flows.deny_rescue_request,
             title=_("Deny rescue requests"),
             question=_("Deny these requests? The users keep their methods and are told by email."),
             button=_("Deny"),
@@ -89,9 +112,20 @@ class RescueRequestAdmin(admin.ModelAdmin):
             self.message_user(request, _("Only open requests can be approved or denied."), messages.WARNING)
             return None
         note, page = confirm_with_note(
-            self, request, objects=rescues, action=action, title=title, question=question, button=button,
-            items=[(f"{rescue} — {rescue.user.get_username()} <{user_email(rescue.user)}>",
-                    Truncator(rescue.message).chars(300)) for rescue in rescues],
+            self,
+            request,
+            objects=rescues,
+            action=action,
+            title=title,
+            question=question,
+            button=button,
+            items=[
+                (
+                    f"{rescue} — {rescue.user.get_username()} <{user_email(rescue.user)}>",
+                    Truncator(rescue.message).chars(300),
+                )
+                for rescue in rescues
+            ],
         )
         if page is not None:
             return page

@@ -1,4 +1,5 @@
 """The two-factor part of a project's user admin: methods inline, "reset two-factor"."""
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
@@ -16,7 +17,6 @@ from .devices import method_inlines
 
 class TwoFactorUserAdminMixin:
     """For a project's UserAdmin: the user's methods inline and "reset two-factor" (list action and page)."""
-
 
     def has_reset_two_factor_permission(self, request) -> bool:
         return request.user.has_perm(RESET_PERMISSION)
@@ -44,23 +44,30 @@ class TwoFactorUserAdminMixin:
     @admin.display(description=_("Methods"))
     def two_factor(self, obj) -> str:
         opts = self.model._meta
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_twofactor_reset", args=[obj.pk],
-                      current_app=self.admin_site.name)
-        return format_html('{}<p><a class="button" href="{}">{}</a></p>', methods_summary(obj), url,
-                           _("Reset two-factor…"))
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_twofactor_reset", args=[obj.pk], current_app=self.admin_site.name
+        )
+        return format_html(
+            '{}<p><a class="button" href="{}">{}</a></p>', methods_summary(obj), url, _("Reset two-factor…")
+        )
 
     def get_urls(self):
         opts = self.model._meta
         return [
-            path("<path:object_id>/two-factor-reset/", self.admin_site.admin_view(self.two_factor_reset_view),
-                 name=f"{opts.app_label}_{opts.model_name}_twofactor_reset"),
+            path(
+                "<path:object_id>/two-factor-reset/",
+                self.admin_site.admin_view(self.two_factor_reset_view),
+                name=f"{opts.app_label}_{opts.model_name}_twofactor_reset",
+            ),
             *super().get_urls(),
         ]
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if self.actions is not None and IS_POPUP_VAR not in request.GET and self.has_reset_two_factor_permission(
-            request
+        if (
+            self.actions is not None
+            and IS_POPUP_VAR not in request.GET
+            and self.has_reset_two_factor_permission(request)
         ):
             actions["reset_two_factor"] = self.get_action("reset_two_factor")
         return actions
@@ -84,17 +91,25 @@ class TwoFactorUserAdminMixin:
         if not request.user.is_authenticated:  # they reset their own account
             return redirect(reverse("admin:index", current_app=self.admin_site.name))
         opts = self.model._meta
-        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk],
-                                current_app=self.admin_site.name))
+        return redirect(
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk], current_app=self.admin_site.name
+            )
+        )
 
     def _reset_with_note(self, request, users, *, action: str | None):
         note, page = confirm_with_note(
-            self, request, objects=users, action=action,
+            self,
+            request,
+            objects=users,
+            action=action,
             items=[(f"{user.get_username()} <{user_email(user)}>", methods_summary(user)) for user in users],
             title=_("Reset two-factor authentication"),
-            question=_("Remove every two-factor method and backup code of these users, end all their sessions "
-                       "and forget their remembered browsers? They will be mailed, and must set up a new method "
-                       "at their next sign-in."),
+            question=_(
+                "Remove every two-factor method and backup code of these users, end all their sessions "
+                "and forget their remembered browsers? They will be mailed, and must set up a new method "
+                "at their next sign-in."
+            ),
             button=_("Reset two-factor"),
         )
         if page is not None:
@@ -103,8 +118,14 @@ class TwoFactorUserAdminMixin:
             flows.reset_two_factor(user, actor=request.user, request=request, note=note)
             self.log_change(request, user, f"Two-factor reset. Note: {note}")
         sign_out_if_reset_self(request, users)
-        self.message_user(request, ngettext(
-            "Two-factor authentication was reset for %(count)d user.",
-            "Two-factor authentication was reset for %(count)d users.", len(users),
-        ) % {"count": len(users)}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor authentication was reset for %(count)d user.",
+                "Two-factor authentication was reset for %(count)d users.",
+                len(users),
+            )
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
         return None

@@ -4,6 +4,7 @@ Before the form sees the data, the body must be a JSON object sent as applicatio
 only the form's fields, and give each the JSON type it needs (a string, or true/false for a
 checkbox); anything else is a `validation_error` naming the fields.
 """
+
 import json
 
 from django import forms

@@ -3,6 +3,7 @@
 CSRF stays Django's own check (CsrfViewMiddleware: Origin, Referer on HTTPS, the masked token),
 run here instead of in the middleware so that a failure answers in the API's error shape.
 """
+
 import logging
 from functools import wraps
 

@@ -1,4 +1,5 @@
 """Forms for the API's request bodies that the pages have no form for (the others are twofactor.forms)."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -35,11 +36,13 @@ class APIReauthenticateForm(ReauthenticateForm):
 class RescueForm(RescueCodeForm, RescueRequestForm):
     """The rescue page's options in one body: `email` sends a code, `email_code` enters it, `help` asks staff."""
 
-    option = forms.ChoiceField(choices=[
-        ("email", _("Send a code by email")),
-        ("email_code", _("Enter the code from the email")),
-        ("help", _("Ask the administrators")),
-    ])
+    option = forms.ChoiceField(
+        choices=[
+            ("email", _("Send a code by email")),
+            ("email_code", _("Enter the code from the email")),
+            ("help", _("Ask the administrators")),
+        ]
+    )
     field_order = ["option", "code", "message"]
 
     def __init__(self, *args, **kwargs):

@@ -1,4 +1,5 @@
 """Every API answer is JSON; every error has one shape: {"error": {"code", "message", "fields"}}."""
+
 from django.http import JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _

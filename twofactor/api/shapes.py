@@ -1,4 +1,5 @@
 """The JSON shapes the API answers with: the session, a method (never its secret)."""
+
 from .. import state
 from ..flows import SentCode
 from ..methods import registry

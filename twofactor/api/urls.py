@@ -1,4 +1,5 @@
 """The JSON API, mounted by the project with path("api/v1/", include("twofactor.api.urls"))."""
+
 from django.urls import path, re_path
 
 from ..methods import registry

@@ -1,4 +1,5 @@
 """Use cases, one function each. Pages (views.py) and the JSON API (api/) call these and nothing else."""
+
 from . import setup
 from .challenge import SentCode, send_sign_in_code
 from .errors import TwoFactorError

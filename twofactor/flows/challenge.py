@@ -11,6 +11,7 @@ Every send passes the cooldown (per device; per target while enrolling) and the 
 database or the shared cache. The code is handed to delivery outside any transaction; if
 that fails, the device (or the session) is left exactly as it was.
 """
+
 import hashlib
 import hmac
 import logging
@@ -55,6 +56,7 @@ class PendingCode:
 
 
 # Sign-in
+
 
 def send_sign_in_code(request, method: str) -> SentCode:
     """Send a fresh code to the user's device of `method` (cooldown, caps, delivery failure → TwoFactorError)."""
@@ -117,6 +119,7 @@ def send_to_device(devices, *, count, deliver, update: dict | None = None):
 
 
 # Enrolment
+
 
 def resend_setup_code(request, method: str) -> SentCode:
     """Send a new code to the target of the enrolment in progress (the older code stops working)."""
@@ -192,6 +195,7 @@ def send_setup_code(request, sender, target: str) -> SentCode:
 
 # Shared steps
 
+
 @dataclass(frozen=True)
 class SendCap:
     """An hourly cap on sent codes: `key` counts them, `error(retry_after)` is raised once `limit` is reached."""
@@ -204,13 +208,20 @@ class SendCap:
 
 def _consume_caps(user, sender, target: str) -> None:
     """Count one send against each hourly cap, raising TwoFactorError (429) at the first one reached."""
-    caps = [SendCap(f"twofactor:send:account:{user.pk}", app_settings.SEND_LIMIT_PER_ACCOUNT_HOUR),
-            *sender.send_caps(target)]
+    caps = [
+        SendCap(f"twofactor:send:account:{user.pk}", app_settings.SEND_LIMIT_PER_ACCOUNT_HOUR),
+        *sender.send_caps(target),
+    ]
     for cap in caps:
         decision = ratelimit.consume(cap.key, cap.limit, HOUR)
         if not decision.allowed:
-            logger.log(cap.log_level, "Code not sent to user %s: hourly cap %s (%d) reached", user.pk,
-                       cap.key.split(":")[2], cap.limit)
+            logger.log(
+                cap.log_level,
+                "Code not sent to user %s: hourly cap %s (%d) reached",
+                user.pk,
+                cap.key.split(":")[2],
+                cap.limit,
+            )
             raise (cap.error or too_many_codes)(decision.retry_after)
 
 
@@ -223,12 +234,21 @@ def _sent(request, method: str, masked_target: str, purpose: str) -> SentCode:
 def _delivery_failed(request, method: str, masked_target: str, purpose: str, failure: Exception) -> TwoFactorError:
     """Log and record a failed delivery (never with the code); the error to raise."""
     reason = str(failure)
-    logger.warning("Could not send the %s code (%s) to %s for user %s: %s", method, purpose, masked_target,
-                   request.user.pk, reason)
-    emit(Kind.DELIVERY_FAILED, user=request.user, request=request, method=method, target=masked_target,
-         purpose=purpose, reason=reason[:200])
-    return TwoFactorError("delivery_failed", _("We could not send the code. Try again, or use another method."),
-                          status=503)
+    logger.warning(
+        "Could not send the %s code (%s) to %s for user %s: %s", method, purpose, masked_target, request.user.pk, reason
+    )
+    emit(
+        Kind.DELIVERY_FAILED,
+        user=request.user,
+        request=request,
+        method=method,
+        target=masked_target,
+        purpose=purpose,
+        reason=reason[:200],
+    )
+    return TwoFactorError(
+        "delivery_failed", _("We could not send the code. Try again, or use another method."), status=503
+    )
 
 
 def digest(target: str) -> str:

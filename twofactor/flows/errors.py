@@ -1,4 +1,5 @@
 """The one error type flows raise; pages show `message`, the API answers `code` with `status`."""
+
 from django.utils.translation import gettext_lazy as _
 
 

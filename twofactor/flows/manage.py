@@ -1,4 +1,5 @@
 """Managing an account's methods and sessions; the staff reset."""
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -70,9 +71,7 @@ def turn_off(request) -> None:
 
 def sign_out_session(request, session_id: int) -> None:
     """End one of the user's other sessions."""
-    sessions = UserSession.objects.filter(user=request.user, pk=session_id).exclude(
-        session_key=_current_key(request)
-    )
+    sessions = UserSession.objects.filter(user=request.user, pk=session_id).exclude(session_key=_current_key(request))
     if not state.end_sessions(sessions):
         raise TwoFactorError("not_found", _("That session is already signed out."), status=404)
     emit(Kind.SESSION_ENDED, user=request.user, request=request, count=1)
@@ -80,9 +79,7 @@ def sign_out_session(request, session_id: int) -> None:
 
 def sign_out_other_sessions(request) -> int:
     """End every session of the user but this one."""
-    ended = state.end_sessions(
-        UserSession.objects.filter(user=request.user).exclude(session_key=_current_key(request))
-    )
+    ended = state.end_sessions(UserSession.objects.filter(user=request.user).exclude(session_key=_current_key(request)))
     emit(Kind.SESSION_ENDED, user=request.user, request=request, count=ended)
     return ended
 
@@ -96,7 +93,10 @@ def password_changed(request, user) -> None:
         # update_session_auth_hash gave this session a new key: keep it listed, and revocable, under that key.
         current = state.read(request)
         state.record_session(
-            request, user.pk, device_id=current.device_id if current else "", verified=bool(current and current.verified)
+            request,
+            user.pk,
+            device_id=current.device_id if current else "",
+            verified=bool(current and current.verified),
         )
     emit(Kind.PASSWORD_CHANGED, user=user, request=request)
 

@@ -8,6 +8,7 @@ A user whose password step succeeded but who cannot pass the second step may
 Staff then approve (two-factor is reset) or deny it (`approve_rescue_request`, `deny_rescue_request`).
 Every submission counts against TWOFACTOR_RESCUE_LIMIT_PER_ACCOUNT_HOUR.
 """
+
 import math
 from dataclasses import dataclass
 
@@ -49,8 +50,9 @@ class RescueOptions:
 def rescue_options(request) -> RescueOptions:
     """The options of the rescue page for the user whose second step is pending."""
     user = _pending_user(request)
-    recovery = [method for method in registry.recovery()
-                if any(method.usable(device) for device in method.devices(user))]
+    recovery = [
+        method for method in registry.recovery() if any(method.usable(device) for device in method.devices(user))
+    ]
     address = _account_address(user)
     device = RescueCodeDevice.objects.filter(user=user, confirmed=True).first()
     return RescueOptions(
@@ -64,6 +66,7 @@ def rescue_options(request) -> RescueOptions:
 
 
 # The user's side
+
 
 def send_rescue_code(request) -> SentCode:
     """Mail a one-time code to the account's address (valid CODE_VALIDITY_SECONDS, 10 minutes by default)."""
@@ -90,10 +93,18 @@ def send_rescue_code(request) -> SentCode:
             update={"email": address, "confirmed": True},
         )
     except DeliveryFailed as failed:
-        emit(Kind.DELIVERY_FAILED, user=user, request=request, method="email", target=failed.device.masked_target,
-             purpose=delivery.RESCUE, reason=str(failed.error)[:200])
+        emit(
+            Kind.DELIVERY_FAILED,
+            user=user,
+            request=request,
+            method="email",
+            target=failed.device.masked_target,
+            purpose=delivery.RESCUE,
+            reason=str(failed.error)[:200],
+        )
         raise TwoFactorError(
-            "delivery_failed", _("We could not send the code. Try again, or ask the administrators for help."),
+            "delivery_failed",
+            _("We could not send the code. Try again, or ask the administrators for help."),
             status=503,
         ) from None
     emit(Kind.RESCUE_CODE_SENT, user=user, request=request, method="email", target=device.masked_target)
@@ -120,8 +131,14 @@ def file_rescue_request(request, message: str) -> RescueRequest:
         if not created:
             rescue.message = _appended(rescue.message, message)
             rescue.save(update_fields=["message", "updated_at"])
-    emit(Kind.RESCUE_FILED, user=user, request=request, rescue_request=rescue.pk, added_to_open=not created,
-         message_length=len(message))
+    emit(
+        Kind.RESCUE_FILED,
+        user=user,
+        request=request,
+        rescue_request=rescue.pk,
+        added_to_open=not created,
+        message_length=len(message),
+    )
     return rescue
 
 
@@ -144,6 +161,7 @@ def clean_message(message) -> str:
 
 
 # The staff's side
+
 
 def approve_rescue_request(rescue: RescueRequest, *, actor, request=None, note: str = "") -> RescueRequest:
     """Approve an open request: reset the user's two-factor (every method and session goes)."""
@@ -173,13 +191,17 @@ def reset_two_factor(user, *, actor=None, request=None, note: str = "") -> int:
     with transaction.atomic():
         removed = reset_user(user, actor=actor, request=request, note=note)
         RescueRequest.objects.filter(user=user, status=RescueRequest.Status.OPEN).update(
-            status=RescueRequest.Status.APPROVED, handled_by=actor, handled_at=timezone.now(),
-            staff_note=note, updated_at=timezone.now(),
+            status=RescueRequest.Status.APPROVED,
+            handled_by=actor,
+            handled_at=timezone.now(),
+            staff_note=note,
+            updated_at=timezone.now(),
         )
     return removed
 
 
 # Shared steps
+
 
 def _pending_user(request):
     """The user of a sign-in waiting for its second step; rescue makes no sense otherwise."""
@@ -188,9 +210,7 @@ def _pending_user(request):
         raise TwoFactorError("not_authenticated", _("Sign in with your password first."), status=401)
     current = state.read(request)
     if current is None or current.state != state.VERIFY or current.user_id != user.pk:
-        raise TwoFactorError(
-            "not_pending", _("There is no sign-in waiting for its second step."), status=409
-        )
+        raise TwoFactorError("not_pending", _("There is no sign-in waiting for its second step."), status=409)
     return user
 
 
@@ -208,7 +228,8 @@ def _count_submission(user) -> None:
                 "Too many rescue attempts. Try again in %(minutes)d minute.",
                 "Too many rescue attempts. Try again in %(minutes)d minutes.",
                 minutes,
-            ) % {"minutes": minutes},
+            )
+            % {"minutes": minutes},
             status=429,
             retry_after=decision.retry_after,
         )
@@ -234,7 +255,7 @@ def _appended(existing: str, message: str) -> str:
     combined = f"{existing}\n\n--- {stamp} ---\n{message}".strip()
     limit = RescueRequest.STORED_MAX_LENGTH
     if len(combined) > limit:
-        combined = TRIMMED_MARKER + combined[-(limit - len(TRIMMED_MARKER)):]
+        combined = TRIMMED_MARKER + combined[-(limit - len(TRIMMED_MARKER)) :]
     return combined
 
 

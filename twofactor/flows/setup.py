@@ -5,6 +5,7 @@ The pending enrolment is one record in the session:
 with what the method needs to check the code (an encrypted key; a target and a hashed code for methods
 that send codes, see flows.challenge). The method's `confirm_pending` turns it into a device.
 """
+
 import time
 from dataclasses import dataclass
 
@@ -70,7 +71,9 @@ def record_failure(request, record: dict) -> None:
     if record["failures"] >= MAX_PENDING_FAILURES:
         clear_pending(request)
         raise TwoFactorError(
-            "throttled", _("Too many wrong codes. The set-up was cancelled; please start again."), status=429,
+            "throttled",
+            _("Too many wrong codes. The set-up was cancelled; please start again."),
+            status=429,
             retry_after=1,
         )
     request.session[PENDING_KEY] = record

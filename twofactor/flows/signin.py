@@ -1,4 +1,5 @@
 """The second step of sign-in, and the code check that re-authentication shares with it."""
+
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,9 @@ def pick_device(devices: list[TwoFactorDevice], method: str | None, code: str, d
     if method:
         return by_method.get(method)
     recovery = [by_method[m.key] for m in registry.recovery() if m.key in by_method]
-    recognized = next((by_method[m.key] for m in registry.recovery() if m.key in by_method and m.recognizes(code)), None)
+    recognized = next(
+        (by_method[m.key] for m in registry.recovery() if m.key in by_method and m.recognizes(code)), None
+    )
     if recognized is not None:
         return recognized
     if default and default in by_method:
@@ -33,7 +36,9 @@ def check_code(request, user, code: str, method: str | None = None) -> TwoFactor
     devices = state.devices_of(user)
     device = pick_device(devices, method, code, default=current.method if current else None)
     if device is None:
-        raise TwoFactorError("invalid_method", _("Choose one of your two-factor methods."), fields={"method": "unknown"})
+        raise TwoFactorError(
+            "invalid_method", _("Choose one of your two-factor methods."), fields={"method": "unknown"}
+        )
     checked = check_device_code(request, user, device, code)
     registry.for_device(device).on_code_accepted(request, user, checked)
     return checked
@@ -104,9 +109,7 @@ def authenticate_password(request, identifier: str, password: str):
     user = authenticate(request, username=identifier, password=password)
     if user is None or not user.is_active:
         _count_password_failure(limits)
-        raise TwoFactorError(
-            "invalid_credentials", _("The username, email or password is not correct."), status=401
-        )
+        raise TwoFactorError("invalid_credentials", _("The username, email or password is not correct."), status=401)
     return user
 
 

@@ -1,4 +1,5 @@
 """Finding the user a management command is about."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 

@@ -6,6 +6,7 @@ OpenAPI document iterate the registry (`twofactor.methods.registry`) and never n
 Add one by writing a package like `twofactor/methods/totp/` anywhere (any installed app may
 hold its device model) and listing its class in TWOFACTOR_METHODS.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
@@ -126,4 +127,3 @@ class Method:
     def provision(self, user) -> list[str] | None:
         """Recovery methods: make the codes given with the user's first method (shown once)."""
         return None
-

@@ -1,4 +1,5 @@
 """Importing the built-in methods' models while the app registry loads twofactor.models."""
+
 from importlib import import_module
 
 from ..app_settings import BUILTIN_METHODS

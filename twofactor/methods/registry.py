@@ -1,4 +1,5 @@
 """The active methods: TWOFACTOR_METHODS (dotted paths of `Method` subclasses), in the order offered."""
+
 from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured

@@ -1,4 +1,5 @@
 """What the methods that send a code on demand share (email, text message): one set-up page, one API step."""
+
 from django import forms
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -81,8 +82,12 @@ class SentCodeMethod(Method):
         return {
             f"/2fa/setup/{self.key}": {
                 "post": openapi.operation(
-                    f"setup{self.key.capitalize()}", str(self.api_summary), "SentCode",
-                    [*openapi.BODY_ERRORS, 409, 429, 503], form=self.target_form_class, body_required=required,
+                    f"setup{self.key.capitalize()}",
+                    str(self.api_summary),
+                    "SentCode",
+                    [*openapi.BODY_ERRORS, 409, 429, 503],
+                    form=self.target_form_class,
+                    body_required=required,
                 )
             }
         }

@@ -4,6 +4,7 @@ Each method's own device model lives in its package (twofactor/methods/<name>/mo
 row locking, throttling and exactly-once bookkeeping live in `twofactor.verification`,
 which every code check goes through.
 """
+
 from datetime import timedelta
 
 from django.db import models

@@ -1,4 +1,5 @@
 """What the app remembers besides devices: sessions, the security record, rescue requests, counters."""
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -6,6 +6,7 @@
 The backend is TWOFACTOR_SMS_BACKEND: a short name (console, file, locmem, twilio) or the
 dotted path of a BaseSMSBackend subclass.
 """
+
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -16,9 +17,7 @@ from .message import SMSDeliveryError, SMSMessage
 
 __all__ = ["BACKENDS", "BaseSMSBackend", "SMSDeliveryError", "SMSMessage", "get_connection", "outbox", "send_sms"]
 
-BACKENDS = {
-    name: f"twofactor.sms.backends.{name}.SMSBackend" for name in ("console", "file", "locmem", "twilio")
-}
+BACKENDS = {name: f"twofactor.sms.backends.{name}.SMSBackend" for name in ("console", "file", "locmem", "twilio")}
 
 #: Messages sent through the locmem backend, like django.core.mail.outbox.
 outbox: list[SMSMessage] = []

@@ -1,4 +1,5 @@
 """A text message and the error raised when one cannot be delivered."""
+
 import re
 from dataclasses import dataclass, field
 

@@ -1,5 +1,6 @@
 """The set-up page of every method that sends a code (email, text message): choose the target, receive a code,
 confirm it."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -37,7 +38,9 @@ def code_setup_page(request, method: str):
         target_form = target_form_class(request.POST)
         status = 400
         if target_form.is_valid():
-            response, status = _send(request, target_form, lambda: sender.begin_setup(request, target_form.cleaned_data))
+            response, status = _send(
+                request, target_form, lambda: sender.begin_setup(request, target_form.cleaned_data)
+            )
             if response:
                 return response
     elif request.method == "POST" and action == "resend":

@@ -1,4 +1,5 @@
 """What the page views share: safe redirects and turning flow errors into form errors."""
+
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse

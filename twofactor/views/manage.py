@@ -1,4 +1,5 @@
 """The user's two-factor page: methods, backup codes, sessions, recent security activity."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render

@@ -1,4 +1,5 @@
 """The lost-device page, reachable from the second sign-in step: a backup code, a code by email, or help."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -20,9 +21,12 @@ FORMS = {
 
 
 def _forms() -> dict:
-    recovery = {method.key: (method.rescue_form_class(), "code") for method in registry.recovery()
-                if method.rescue_template}
+    recovery = {
+        method.key: (method.rescue_form_class(), "code") for method in registry.recovery() if method.rescue_template
+    }
     return {**recovery, **FORMS}
+
+
 SIGNED_IN = gettext_lazy("You are signed in. If you lost a device, remove that method now and set up a new one.")
 
 
@@ -59,9 +63,11 @@ def rescue(request):
         messages.error(request, _("Choose one of the options below."))
         status = 400
     options = flows.rescue_options(request)
-    context = {**{f"{action}_form": form for action, form in forms.items() if action in FORMS},
-               "recovery": [(method, forms[method.key]) for method in options.recovery],
-               "options": options}
+    context = {
+        **{f"{action}_form": form for action, form in forms.items() if action in FORMS},
+        "recovery": [(method, forms[method.key]) for method in options.recovery],
+        "options": options,
+    }
     return render(request, "twofactor/rescue.html", context, status=status)
 
 

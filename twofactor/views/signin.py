@@ -1,4 +1,5 @@
 """The second sign-in step and re-authentication."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -105,6 +106,11 @@ def reauthenticate(request):
                 add_flow_error(form, failure, "password" if failure.code == "invalid_credentials" else "code")
             else:
                 return redirect(safe_next(request, reverse("twofactor:overview")))
-    context = {"form": form, "methods": devices, "current_method": method, "current": registry.get(method),
-               "next": safe_next(request, "")}
+    context = {
+        "form": form,
+        "methods": devices,
+        "current_method": method,
+        "current": registry.get(method),
+        "next": safe_next(request, ""),
+    }
     return render(request, "twofactor/reauthenticate.html", context, status=status)

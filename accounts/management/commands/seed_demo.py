@@ -1,4 +1,5 @@
 """Create (or reset) the demo user that the run command prints."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 

@@ -5,6 +5,7 @@ them, `form_schema`), paths.py the shared endpoints; each method adds its own en
 tests/test_openapi_schemathesis.py runs Schemathesis against the live API from this document,
 and tests/test_api_openapi.py checks that every route is described; change both together.
 """
+
 from copy import deepcopy
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """The API's error codes and the document's introduction."""
+
 from ..body import MAX_BODY_BYTES
 
 #: Every error code the API answers with. Clients may rely on these; new ones are added here first.

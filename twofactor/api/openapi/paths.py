@@ -1,4 +1,5 @@
 """The OpenAPI paths of the endpoints every method shares; each method adds its own (Method.openapi_paths)."""
+
 from ...forms import SetupConfirmForm, VerifyForm
 from ..forms import APIReauthenticateForm, ChallengeForm, LoginForm, RescueForm
 from .schemas import STATUS_RESPONSES, form_schema, ref
@@ -8,9 +9,18 @@ UNSAFE_SECURITY = [{"sessionCookie": [], "csrfCookie": [], "csrfHeader": []}]
 CSRF_ONLY_SECURITY = [{"csrfCookie": [], "csrfHeader": []}]
 
 
-def operation(operation_id: str, summary: str, answer: str, errors: list[int], *, body: str | None = None,
-              form=None, body_required: bool = True, security: list | None = None,
-              parameters: list | None = None) -> dict:
+def operation(
+    operation_id: str,
+    summary: str,
+    answer: str,
+    errors: list[int],
+    *,
+    body: str | None = None,
+    form=None,
+    body_required: bool = True,
+    security: list | None = None,
+    parameters: list | None = None,
+) -> dict:
     """One operation: 200 with the `answer` schema, then the listed error statuses (401 is always possible).
 
     The body is the component schema named `body`, or the schema of `form` (`form_schema`).
@@ -18,8 +28,12 @@ def operation(operation_id: str, summary: str, answer: str, errors: list[int], *
     responses = {"200": {"description": "OK", "content": {"application/json": {"schema": ref(answer)}}}}
     for status in sorted({401, *errors}):
         responses[str(status)] = {"$ref": f"#/components/responses/{STATUS_RESPONSES[status]}"}
-    described = {"operationId": operation_id, "summary": summary, "responses": responses,
-                 "security": security if security is not None else UNSAFE_SECURITY}
+    described = {
+        "operationId": operation_id,
+        "summary": summary,
+        "responses": responses,
+        "security": security if security is not None else UNSAFE_SECURITY,
+    }
     if body or form:
         described["requestBody"] = {
             "required": body_required,
@@ -32,63 +46,114 @@ def operation(operation_id: str, summary: str, answer: str, errors: list[int], *
 
 BODY_ERRORS = [400, 403]  # validation_error, csrf_failed: every operation with a body
 
+
 def shared_paths() -> dict:
     """The endpoints every method shares (built when the document is: forms read the active methods)."""
     return {
         "/session": {
             "get": operation(
-                "getSession", "The session: who is signed in and what the second step still needs. Sets the CSRF "
-                "cookie.", "Session", [], security=[],
+                "getSession",
+                "The session: who is signed in and what the second step still needs. Sets the CSRF cookie.",
+                "Session",
+                [],
+                security=[],
             )
         },
         "/login": {
             "post": operation(
-                "login", "The password step. One error, 401 invalid_credentials, for any wrong identity or password "
-                "and for inactive accounts; failures are throttled per identifier and per address (429).", "Session",
-                [*BODY_ERRORS, 429], form=LoginForm, security=CSRF_ONLY_SECURITY,
+                "login",
+                "The password step. One error, 401 invalid_credentials, for any wrong identity or password "
+                "and for inactive accounts; failures are throttled per identifier and per address (429).",
+                "Session",
+                [*BODY_ERRORS, 429],
+                form=LoginForm,
+                security=CSRF_ONLY_SECURITY,
             )
         },
         "/logout": {
-            "post": operation("logout", "End the session; answers the signed-out session.", "Session", BODY_ERRORS,
-                               body="EmptyBody", body_required=False, security=CSRF_ONLY_SECURITY)
+            "post": operation(
+                "logout",
+                "End the session; answers the signed-out session.",
+                "Session",
+                BODY_ERRORS,
+                body="EmptyBody",
+                body_required=False,
+                security=CSRF_ONLY_SECURITY,
+            )
         },
         "/reauthenticate": {
             "post": operation(
-                "reauthenticate", "Prove the password (and a code, when the user has methods) before removing a "
-                "method or generating backup codes.", "Reauthenticated", [*BODY_ERRORS, 429], form=APIReauthenticateForm(needs_code=False),
+                "reauthenticate",
+                "Prove the password (and a code, when the user has methods) before removing a "
+                "method or generating backup codes.",
+                "Reauthenticated",
+                [*BODY_ERRORS, 429],
+                form=APIReauthenticateForm(needs_code=False),
             )
         },
         "/2fa/challenge": {
-            "post": operation("sendCode", "Send a code by email or SMS (for the second step or re-authentication); "
-                               "a cooldown and hourly caps answer 429.", "SentCode", [*BODY_ERRORS, 429, 503],
-                               form=ChallengeForm)
+            "post": operation(
+                "sendCode",
+                "Send a code by email or SMS (for the second step or re-authentication); "
+                "a cooldown and hourly caps answer 429.",
+                "SentCode",
+                [*BODY_ERRORS, 429, 503],
+                form=ChallengeForm,
+            )
         },
         "/2fa/verify": {
-            "post": operation("verify", "Complete the second step with a code; 409 when no sign-in waits for one.",
-                               "Session", [*BODY_ERRORS, 409, 429], form=VerifyForm)
+            "post": operation(
+                "verify",
+                "Complete the second step with a code; 409 when no sign-in waits for one.",
+                "Session",
+                [*BODY_ERRORS, 409, 429],
+                form=VerifyForm,
+            )
         },
         "/2fa/rescue": {
-            "post": operation("rescue", "Lost device, during the second step: a one-time code by email, or a rescue "
-                               "request to the administrators. (A backup code goes to POST /2fa/verify.)", "RescueAnswer",
-                               [*BODY_ERRORS, 409, 429, 503], form=RescueForm)
+            "post": operation(
+                "rescue",
+                "Lost device, during the second step: a one-time code by email, or a rescue "
+                "request to the administrators. (A backup code goes to POST /2fa/verify.)",
+                "RescueAnswer",
+                [*BODY_ERRORS, 409, 429, 503],
+                form=RescueForm,
+            )
         },
         "/2fa/devices": {
-            "get": operation("listDevices", "The user's methods, without secrets.", "DeviceList", [],
-                              security=SESSION_SECURITY)
+            "get": operation(
+                "listDevices", "The user's methods, without secrets.", "DeviceList", [], security=SESSION_SECURITY
+            )
         },
         "/2fa/devices/{id}": {
             "delete": operation(
-                "removeDevice", "Remove a method (recent re-authentication required). The last method cannot be "
-                "removed while the site requires two-factor (409); backup codes go with the last method.", "DeviceList",
-                [*BODY_ERRORS, 404, 409], body="EmptyBody", body_required=False,
-                parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
-                             "description": "The method name, as listed by GET /2fa/devices."}],
+                "removeDevice",
+                "Remove a method (recent re-authentication required). The last method cannot be "
+                "removed while the site requires two-factor (409); backup codes go with the last method.",
+                "DeviceList",
+                [*BODY_ERRORS, 404, 409],
+                body="EmptyBody",
+                body_required=False,
+                parameters=[
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "The method name, as listed by GET /2fa/devices.",
+                    }
+                ],
             )
         },
         "/2fa/setup/confirm": {
-            "post": operation("confirmSetup", "Store the pending method with a code from it; the session is then "
-                               "verified. The first method comes with backup codes.", "Confirmed",
-                               [*BODY_ERRORS, 409, 429], form=SetupConfirmForm)
+            "post": operation(
+                "confirmSetup",
+                "Store the pending method with a code from it; the session is then "
+                "verified. The first method comes with backup codes.",
+                "Confirmed",
+                [*BODY_ERRORS, 409, 429],
+                form=SetupConfirmForm,
+            )
         },
         "/openapi.json": {
             "get": {

@@ -1,4 +1,5 @@
 """The OpenAPI components: the answers' and the bodies' schemas, the error responses, the security schemes."""
+
 from django import forms
 
 from .errors import ERROR_CODES
@@ -10,8 +11,13 @@ def ref(name: str) -> dict:
 
 def obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
     """An object schema with exactly these properties."""
-    return {"type": "object", "properties": properties, "required": required or [], "additionalProperties": False,
-            **extra}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required or [],
+        "additionalProperties": False,
+        **extra,
+    }
 
 
 def _text(max_length: int, **extra) -> dict:
@@ -121,11 +127,15 @@ RESPONSES = {
         "from POST /login.",
         "content": ERROR_CONTENT,
     },
-    "Forbidden": {"description": "`csrf_failed`, `reauthentication_required` or `rescue_by_email_disabled`.",
-                  "content": ERROR_CONTENT},
+    "Forbidden": {
+        "description": "`csrf_failed`, `reauthentication_required` or `rescue_by_email_disabled`.",
+        "content": ERROR_CONTENT,
+    },
     "NotFound": {"description": "`not_found`.", "content": ERROR_CONTENT},
-    "Conflict": {"description": "`conflict`, `no_pending_setup`, `not_pending`, `no_code_sent` or `no_email`.",
-                 "content": ERROR_CONTENT},
+    "Conflict": {
+        "description": "`conflict`, `no_pending_setup`, `not_pending`, `no_code_sent` or `no_email`.",
+        "content": ERROR_CONTENT,
+    },
     "Throttled": {
         "description": "`throttled`.",
         "headers": {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}},
@@ -133,8 +143,15 @@ RESPONSES = {
     },
     "DeliveryFailed": {"description": "`delivery_failed`.", "content": ERROR_CONTENT},
 }
-STATUS_RESPONSES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
-                    429: "Throttled", 503: "DeliveryFailed"}
+STATUS_RESPONSES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    429: "Throttled",
+    503: "DeliveryFailed",
+}
 
 
 def form_schema(form) -> dict:
@@ -165,11 +182,23 @@ COMPONENTS = {
     "schemas": SCHEMAS,
     "responses": RESPONSES,
     "securitySchemes": {
-        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "sessionid",
-                          "description": "Django's session cookie, set by POST /login."},
-        "csrfCookie": {"type": "apiKey", "in": "cookie", "name": "csrftoken",
-                       "description": "Set by GET /session (and renewed by POST /login)."},
-        "csrfHeader": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
-                       "description": "The csrftoken cookie's value, on every POST and DELETE."},
+        "sessionCookie": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "Django's session cookie, set by POST /login.",
+        },
+        "csrfCookie": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "csrftoken",
+            "description": "Set by GET /session (and renewed by POST /login).",
+        },
+        "csrfHeader": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-CSRFToken",
+            "description": "The csrftoken cookie's value, on every POST and DELETE.",
+        },
     },
 }

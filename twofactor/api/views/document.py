@@ -1,4 +1,5 @@
 """The OpenAPI document, and JSON 404s for every other address under the API."""
+
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 

@@ -2,6 +2,7 @@
 
 Each method adds its own endpoints (Method.api_urls); these are the ones every method shares.
 """
+
 from ... import flows, state
 from ...forms import SetupConfirmForm
 from ...methods import registry
@@ -47,8 +48,10 @@ def setup_confirm(request):
     data = read_json(request, SetupConfirmForm)
     stored = flows.confirm(request, data["code"])
     primary = state.primary_device(state.devices_of(request.user))
-    return answer({
-        "device": device_shape(stored.device, primary),
-        "backup_codes": stored.backup_codes,
-        "session": session_shape(request),
-    })
+    return answer(
+        {
+            "device": device_shape(stored.device, primary),
+            "backup_codes": stored.backup_codes,
+            "session": session_shape(request),
+        }
+    )

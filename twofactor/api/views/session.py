@@ -1,4 +1,5 @@
 """The session: who is signed in, the password step, signing out."""
+
 from django.contrib import auth
 from django.middleware.csrf import get_token
 

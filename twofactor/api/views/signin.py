@@ -1,4 +1,5 @@
 """The second sign-in step, codes by email or SMS, re-authentication and the lost-device path."""
+
 from django.utils.translation import gettext_lazy as _
 
 from ... import flows, remember, state

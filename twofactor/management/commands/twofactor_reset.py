@@ -1,4 +1,5 @@
 """manage.py twofactor_reset USER: remove every method, end every session, mail the user."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from twofactor import flows, state
@@ -16,8 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("user", help="username or email address")
         parser.add_argument("--note", default="", help="why (kept in the security record; not mailed)")
-        parser.add_argument("--no-input", "--noinput", action="store_false", dest="interactive",
-                            help="do not ask for confirmation")
+        parser.add_argument(
+            "--no-input", "--noinput", action="store_false", dest="interactive", help="do not ask for confirmation"
+        )
 
     def handle(self, *args, user: str, note: str, interactive: bool, **options):
         account = find_user(user)
@@ -29,6 +31,8 @@ class Command(BaseCommand):
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("Nothing was changed.")
         removed = flows.reset_two_factor(account, note=note.strip() or DEFAULT_NOTE)
-        self.stdout.write(self.style.SUCCESS(
-            f"Two-factor reset for {label}: {removed} method(s) removed, every session ended; the user was mailed."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Two-factor reset for {label}: {removed} method(s) removed, every session ended; the user was mailed."
+            )
+        )

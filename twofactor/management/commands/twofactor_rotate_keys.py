@@ -4,6 +4,7 @@ Rotation: put a new key first in TWOFACTOR_ENCRYPTION_KEYS (keep the old ones af
 deploy, run this command, then drop the old keys. Each method's device model names its
 encrypted fields in `encrypted_fields`.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 

@@ -1,4 +1,5 @@
 """manage.py twofactor_status USER: a user's methods, sessions, rescue requests and recent security events."""
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -28,15 +29,21 @@ class Command(BaseCommand):
         by_method = {device.method: device for device in devices}
         write = self.stdout.write
         email = getattr(account, account.get_email_field_name(), "")
-        write(f"User: {account.get_username()} <{email}> (id {account.pk})"
-              f"{'' if account.is_active else ', inactive'}{', staff' if account.is_staff else ''}")
+        write(
+            f"User: {account.get_username()} <{email}> (id {account.pk})"
+            f"{'' if account.is_active else ', inactive'}{', staff' if account.is_staff else ''}"
+        )
         required = state.required_for(account)
-        write(f"Two-factor: {'required' if required else 'optional'} (TWOFACTOR_REQUIRED={app_settings.REQUIRED}), "
-              f"{'on' if methods else 'off'}")
+        write(
+            f"Two-factor: {'required' if required else 'optional'} (TWOFACTOR_REQUIRED={app_settings.REQUIRED}), "
+            f"{'on' if methods else 'off'}"
+        )
         write("Methods:" if methods else "Methods: none")
         for device in methods:
-            write(f"  - {device.method}: {device.name}; added {_when(device.created_at)}, "
-                  f"last used {_when(device.last_used_at)}")
+            write(
+                f"  - {device.method}: {device.name}; added {_when(device.created_at)}, "
+                f"last used {_when(device.last_used_at)}"
+            )
         for method in registry.recovery():
             device = by_method.get(method.key)
             kind = capfirst(method.get_model()._meta.verbose_name_plural)
@@ -45,8 +52,11 @@ class Command(BaseCommand):
         verified = sessions.filter(verified_at__isnull=False).count()
         write(f"Signed-in sessions: {sessions.count()} ({verified} verified)")
         rescue = RescueRequest.objects.filter(user=account, status=RescueRequest.Status.OPEN).first()
-        write(f"Open rescue request: #{rescue.pk}, filed {_when(rescue.created_at)}" if rescue
-              else "Open rescue request: none")
+        write(
+            f"Open rescue request: #{rescue.pk}, filed {_when(rescue.created_at)}"
+            if rescue
+            else "Open rescue request: none"
+        )
         recent = list(SecurityEvent.objects.filter(user=account)[: max(0, events)])
         write("Recent security events:" if recent else "Recent security events: none")
         for event in recent:

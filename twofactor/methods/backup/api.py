@@ -1,4 +1,5 @@
 """POST /2fa/backup-codes: a new set, shown once."""
+
 from ...api.body import read_json
 from ...api.endpoint import endpoint
 from ...api.forms import EmptyForm

@@ -1,4 +1,5 @@
 """Making and replacing a user's set of backup codes."""
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 

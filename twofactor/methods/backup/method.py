@@ -1,4 +1,5 @@
 """Backup codes: single-use recovery codes, made with the first method and shown once."""
+
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
@@ -62,8 +63,12 @@ class BackupCodesMethod(Method):
         return {
             "/2fa/backup-codes": {
                 "post": openapi.operation(
-                    "regenerateBackupCodes", "A new set of backup codes, shown once; the old set stops working (recent "
-                    "re-authentication required).", "BackupCodes", [*openapi.BODY_ERRORS, 409], body="EmptyBody",
+                    "regenerateBackupCodes",
+                    "A new set of backup codes, shown once; the old set stops working (recent "
+                    "re-authentication required).",
+                    "BackupCodes",
+                    [*openapi.BODY_ERRORS, 409],
+                    body="EmptyBody",
                     body_required=False,
                 )
             }

@@ -1,4 +1,5 @@
 """The backup-codes method's device: single-use codes kept only as salted hashes."""
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _

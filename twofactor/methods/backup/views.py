@@ -1,4 +1,5 @@
 """The backup-codes page: how many are left; a new set (after re-authentication), shown once."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -24,8 +25,12 @@ def backup_codes(request):
                 return redirect_to_reauthenticate(request, reverse("twofactor:backup_codes"))
             messages.error(request, failure.message)
             return redirect("twofactor:backup_codes")
-        return render(request, "twofactor/backup_codes_new.html",
-                      {"codes": codes, "next": reverse("twofactor:overview")})
+        return render(
+            request, "twofactor/backup_codes_new.html", {"codes": codes, "next": reverse("twofactor:overview")}
+        )
     device = BackupCodeDevice.objects.filter(user=request.user, confirmed=True).first()
-    return render(request, "twofactor/methods/backup/manage.html",
-                  {"device": device, "remaining": device.remaining if device else 0})
+    return render(
+        request,
+        "twofactor/methods/backup/manage.html",
+        {"device": device, "remaining": device.remaining if device else 0},
+    )

@@ -1,4 +1,5 @@
 """Codes by email: a 6-digit code mailed at each sign-in."""
+
 from django.utils.translation import gettext_lazy as _
 
 from ... import delivery

@@ -1,4 +1,5 @@
 """The email method's device: a 6-digit code mailed on demand."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device

@@ -1,4 +1,5 @@
 """Enrolling the email method: the account's address or another one, proven by a mailed code."""
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
@@ -21,13 +22,12 @@ def begin_email_setup(request, email: str | None = None) -> challenge.SentCode:
     address = (email or "").strip() or account_address(user)
     if not address:
         raise TwoFactorError(
-            "invalid_email", _("Your account has no email address. Enter the address to send codes to."),
+            "invalid_email",
+            _("Your account has no email address. Enter the address to send codes to."),
             fields={KEY: "required"},
         )
     try:
         validate_email(address)
     except ValidationError:
-        raise TwoFactorError(
-            "invalid_email", _("Enter a valid email address."), fields={KEY: "invalid"}
-        ) from None
+        raise TwoFactorError("invalid_email", _("Enter a valid email address."), fields={KEY: "invalid"}) from None
     return challenge.send_setup_code(request, registry.get(KEY), address)

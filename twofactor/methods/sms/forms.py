@@ -8,7 +8,8 @@ class PhoneSetupForm(forms.Form):
     """A mobile number, checked and normalised to E.164 before any text is sent."""
 
     phone = forms.CharField(
-        label=_("Mobile phone number"), max_length=MAX_PHONE_INPUT,
+        label=_("Mobile phone number"),
+        max_length=MAX_PHONE_INPUT,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         error_messages={"required": _("Enter your mobile phone number.")},
     )

@@ -1,4 +1,5 @@
 """Codes by text message: a 6-digit code texted at each sign-in (Twilio, or another SMS backend)."""
+
 import logging
 
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,10 @@ from .setup import KEY, begin_sms_setup
 
 def sms_unavailable(retry_after: int) -> TwoFactorError:
     return TwoFactorError(
-        "throttled", _("Text messages are not available right now. Try again later, or use another method."),
-        status=429, retry_after=retry_after,
+        "throttled",
+        _("Text messages are not available right now. Try again later, or use another method."),
+        status=429,
+        retry_after=retry_after,
     )
 
 

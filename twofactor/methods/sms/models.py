@@ -1,4 +1,5 @@
 """The text-message method's device: a 6-digit code texted on demand."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device

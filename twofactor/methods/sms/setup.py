@@ -1,4 +1,5 @@
 """Enrolling the text-message method: a mobile number, proven by a texted code."""
+
 from django.core.exceptions import ValidationError
 
 from ...flows import challenge, setup

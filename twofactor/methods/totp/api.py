@@ -1,4 +1,5 @@
 """POST /2fa/setup/totp: a pending authenticator key."""
+
 from ...api.body import read_json
 from ...api.endpoint import endpoint
 from ...api.responses import answer

@@ -1,4 +1,5 @@
 """The authenticator-app method (TOTP, RFC 6238)."""
+
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +32,10 @@ class TOTPMethod(Method):
         return {
             "TOTPEnrolment": openapi.obj(
                 {
-                    "secret": {"type": "string", "description": "The base32 key, for typing into an authenticator app."},
+                    "secret": {
+                        "type": "string",
+                        "description": "The base32 key, for typing into an authenticator app.",
+                    },
                     "otpauth_uri": {"type": "string", "description": "otpauth://totp/… (Key Uri Format)."},
                     "qr_svg": {"type": "string", "description": "The URI as a QR code, an <svg> element."},
                 },
@@ -43,8 +47,12 @@ class TOTPMethod(Method):
         return {
             "/2fa/setup/totp": {
                 "post": openapi.operation(
-                    "setupTotp", "A pending authenticator key, kept until confirmed (a repeated call answers the same "
-                    "key unless `restart`).", "TOTPEnrolment", [*openapi.BODY_ERRORS, 409], form=TOTPSetupForm,
+                    "setupTotp",
+                    "A pending authenticator key, kept until confirmed (a repeated call answers the same "
+                    "key unless `restart`).",
+                    "TOTPEnrolment",
+                    [*openapi.BODY_ERRORS, 409],
+                    form=TOTPSetupForm,
                     body_required=False,
                 )
             }

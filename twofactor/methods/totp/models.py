@@ -1,4 +1,5 @@
 """The authenticator-app method's device: an RFC 6238 key, encrypted at rest."""
+
 import time
 
 from django.db import models

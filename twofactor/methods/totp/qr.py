@@ -1,4 +1,5 @@
 """Authenticator enrolment: the otpauth:// URI (Key Uri Format) and its QR code as inline SVG."""
+
 import base64
 from urllib.parse import quote, urlencode
 
@@ -26,6 +27,8 @@ def otpauth_uri(key: bytes, *, issuer: str, account: str, digits: int = 6, perio
 
 def qr_svg(data: str) -> str:
     """An <svg> element (no XML prologue) for embedding in a page."""
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4)  # the quiet zone ISO/IEC 18004 asks for
+    image = qrcode.make(
+        data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4
+    )  # the quiet zone ISO/IEC 18004 asks for
     svg = image.to_string(encoding="unicode")
     return svg[svg.index("<svg") :]

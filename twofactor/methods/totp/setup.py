@@ -1,4 +1,5 @@
 """Enrolling an authenticator app: a pending key in the session until a code from it is confirmed."""
+
 import secrets
 import time
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The authenticator-app set-up page: a QR code and key, confirmed by a code from the app."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render

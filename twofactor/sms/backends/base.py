@@ -1,4 +1,5 @@
 """The base class every SMS backend extends, like django.core.mail.backends.base."""
+
 import logging
 from collections.abc import Sequence
 

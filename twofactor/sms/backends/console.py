@@ -1,4 +1,5 @@
 """Writes text messages to the terminal, so developers can read their codes."""
+
 import sys
 import threading
 

@@ -1,4 +1,5 @@
 """Writes each text message to its own file in TWOFACTOR_SMS_FILE_PATH."""
+
 import os
 import uuid
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Keeps text messages in twofactor.sms.outbox, for tests."""
+
 import copy
 
 from twofactor import sms

@@ -1,4 +1,5 @@
 """Sends text messages through Twilio's Messages API with the official twilio package."""
+
 import requests
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string

@@ -1,5 +1,6 @@
 """A second project, unlike twofa_site: users sign in with an email address (no username, no `accounts` app) and
 the app is mounted under /security/. `twofactor` comes from the built wheel; its lines are marked "twofactor"."""
+
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -1,4 +1,5 @@
 """twofactor installed from its wheel into a project with an email-only user model, mounted under /security/."""
+
 import os
 import sysconfig
 
@@ -79,14 +80,16 @@ def test_the_api_signs_in_with_an_email_address():
     client = Client()
     session = client.get("/security/api/session").json()
     assert session["authenticated"] is False
-    response = client.post("/security/api/login", {"username": "ada@example.org", "password": PASSWORD},
-                           content_type="application/json")
+    response = client.post(
+        "/security/api/login", {"username": "ada@example.org", "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["two_factor"]["state"] == "verify"
     assert response.json()["user"]["email"] == "ada@example.org"
     blocked = client.get("/security/api/2fa/devices")
     assert blocked.status_code == 401 and blocked.json()["error"]["code"] == "two_factor_required"
-    verified = client.post("/security/api/2fa/verify", {"code": code(), "method": "totp"},
-                           content_type="application/json")
+    verified = client.post(
+        "/security/api/2fa/verify", {"code": code(), "method": "totp"}, content_type="application/json"
+    )
     assert verified.status_code == 200 and verified.json()["verified"] is True
     assert [d["method"] for d in client.get("/security/api/2fa/devices").json()["devices"]] == ["totp"]
     document = client.get("/security/api/openapi.json").json()
