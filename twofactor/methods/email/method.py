@@ -26,8 +26,8 @@ class EmailMethod(SentCodeMethod):
     setup_other_target = _("Or use another address")
     api_summary = _("Send a confirmation code to the account's (or another) address.")
 
-    def deliver(self, target, code, *, purpose, user):
-        delivery.send_code_email(target, code, purpose=purpose, user=user)
+    def deliver(self, target, code, *, purpose, user, host=""):
+        delivery.send_code_email(target, code, purpose=purpose, user=user, host=host)
 
     def mask(self, target):
         return masked_email(target)
