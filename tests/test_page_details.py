@@ -73,7 +73,7 @@ def test_the_security_page_shows_words_and_local_dates(verified_client, totp_use
     assert re.search(r'<time datetime="[^"]+\+09:00">', page), "dates in the browser's time zone"
     verified_client.cookies["django_language"] = "fr"
     page = verified_client.get("/2fa/").content.decode()
-    assert "Application d'authentification ajoutée" in page.replace("&#x27;", "'")
+    assert "Méthode ajoutée : Application d'authentification" in page.replace("&#x27;", "'")
 
 
 # Fields

@@ -13,7 +13,7 @@
       if (button) button.disabled = false;
       return;
     }
-    var template = left === 1 ? text.getAttribute("data-one") : text.getAttribute("data-other").replace("1000000", left);
+    var template = left === 1 ? text.getAttribute("data-one") : text.getAttribute("data-other").replace("987654", left);
     text.textContent = template;
   }, 1000);
 })();
