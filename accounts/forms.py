@@ -11,8 +11,9 @@ from twofactor import flows
 class SignUpForm(UserCreationForm):
     """Username, email and password, checked by the site's password validators."""
 
-    email = forms.EmailField(label=_("Email address"), max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
@@ -38,7 +39,8 @@ class SignInForm(AuthenticationForm):
     """Django's sign-in form, labelled for a username or an email address, one generic error."""
 
     username = forms.CharField(
-        label=_("Username or email"), max_length=254,
+        label=_("Username or email"),
+        max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}),
     )
 

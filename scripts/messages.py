@@ -7,6 +7,7 @@
 
 Needs GNU gettext (Debian: apt-get install gettext) and the .venv made by scripts/dev.py.
 """
+
 import os
 import subprocess
 import sys
@@ -21,8 +22,13 @@ IGNORE = ["tests/*", "build/*", ".venv/*", "bench/*", "scripts/*", "staticfiles/
 def _manage(root: Path, *args: str) -> None:
     env = {**os.environ, "DEBUG": "on", "PYTHONPATH": str(root), "DJANGO_SETTINGS_MODULE": "twofa_site.settings"}
     python = ROOT / ".venv" / "bin" / "python"
-    subprocess.run([str(python if python.exists() else sys.executable), "manage.py", *args], cwd=root, env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(python if python.exists() else sys.executable), "manage.py", *args],
+        cwd=root,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def update(root: Path = ROOT) -> None:
@@ -46,8 +52,9 @@ def untranslated(root: Path = ROOT) -> list[str]:
                 missing.append(f"{po.relative_to(root)}: the whole catalog")
                 continue
             for option in ("--untranslated", "--only-fuzzy"):
-                out = subprocess.run(["msgattrib", option, "--no-obsolete", str(po)], capture_output=True, text=True,
-                                     check=True).stdout
+                out = subprocess.run(
+                    ["msgattrib", option, "--no-obsolete", str(po)], capture_output=True, text=True, check=True
+                ).stdout
                 for block in out.split("\n\n"):
                     msgid = next((line for line in block.splitlines() if line.startswith("msgid ")), 'msgid ""')
                     if msgid != 'msgid ""':

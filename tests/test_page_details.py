@@ -1,5 +1,6 @@
 """What a first-time user meets: plural forms, the security record in plain words, labelled fields, the demo reset,
 and the site's own error pages with DEBUG off."""
+
 import re
 from io import StringIO
 
@@ -22,6 +23,7 @@ Kind = SecurityEvent.Kind
 
 # Plural forms
 
+
 @pytest.mark.parametrize(("seconds", "expected"), [(1, "in 1 second."), (2, "in 2 seconds."), (45, "in 45 seconds.")])
 def test_waits_use_the_plural_form_of_their_number(seconds, expected):
     assert throttled(seconds).message.endswith(expected)
@@ -38,6 +40,7 @@ def test_plural_forms_follow_the_language():
 
 
 # The security record
+
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
@@ -78,6 +81,7 @@ def test_the_security_page_shows_words_and_local_dates(verified_client, totp_use
 
 # Fields
 
+
 @pytest.mark.django_db
 def test_help_texts_have_the_ids_the_fields_point_to(client):
     page = client.get("/accounts/signup/").content.decode()
@@ -100,6 +104,7 @@ def test_account_forms_tell_password_managers_what_each_field_is(client_factory,
 
 # seed_demo
 
+
 @pytest.mark.django_db
 def test_seed_demo_reset_removes_the_methods_of_an_earlier_run():
     call_command("seed_demo", stdout=StringIO())
@@ -118,6 +123,7 @@ def test_seed_demo_reset_removes_the_methods_of_an_earlier_run():
 
 
 # Error pages with DEBUG off (the test runner keeps DEBUG off)
+
 
 def _boom(request):
     raise RuntimeError("boom")

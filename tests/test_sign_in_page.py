@@ -1,4 +1,5 @@
 """The sign-in step's page for methods that send codes: the code goes out on arrival, once per sign-in."""
+
 import re
 from datetime import timedelta
 

@@ -3,6 +3,7 @@
 makemessages runs on a copy of the source (so the repository is left as it is); any string it finds without a
 translation, or with only a fuzzy guess, fails the test with the catalog and the string.
 """
+
 import os
 import shutil
 import subprocess
@@ -54,8 +55,8 @@ def test_the_shipped_languages_are_the_sites_languages():
 def test_makemessages_finds_no_string_without_a_translation(source_copy):
     messages.update(source_copy)
     missing = messages.untranslated(source_copy)
-    assert missing == [], "Translate these (python3 scripts/messages.py update, then edit the .po files):\n" + "\n".join(
-        missing
+    assert missing == [], (
+        "Translate these (python3 scripts/messages.py update, then edit the .po files):\n" + "\n".join(missing)
     )
 
 
@@ -72,6 +73,7 @@ def test_the_committed_mo_files_are_compiled_from_the_po_files(source_copy, tmp_
 
 
 # The translations in use
+
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(

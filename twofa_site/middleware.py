@@ -1,4 +1,5 @@
 """Site-wide page behaviour: dates in the visitor's time zone, and the site's look on every error answer."""
+
 import math
 import zoneinfo
 

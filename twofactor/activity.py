@@ -1,4 +1,5 @@
 """The security record in the words a user reads: "Authenticator app added", not "method_added (totp)"."""
+
 from django.utils.translation import gettext as _
 
 from .methods import registry

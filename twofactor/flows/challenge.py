@@ -106,8 +106,9 @@ def send_sign_in_code(request, method: str) -> SentCode:
         device = send_to_device(
             devices,
             count=lambda device: _consume_caps(user, sender, device.target),
-            deliver=lambda target, code: sender.deliver(target, code, purpose=delivery.SIGN_IN, user=user,
-                                                        host=delivery.origin_host(request)),
+            deliver=lambda target, code: sender.deliver(
+                target, code, purpose=delivery.SIGN_IN, user=user, host=delivery.origin_host(request)
+            ),
         )
     except DeliveryFailed as failed:
         raise _delivery_failed(request, method, failed.device.masked_target, delivery.SIGN_IN, failed.error) from None

@@ -25,7 +25,8 @@ def throttled(retry_after: int) -> TwoFactorError:
             "Too many attempts. Try again in %(seconds)d second.",
             "Too many attempts. Try again in %(seconds)d seconds.",
             retry_after,
-        ) % {"seconds": retry_after},
+        )
+        % {"seconds": retry_after},
         status=429,
         retry_after=retry_after,
     )

@@ -30,7 +30,9 @@ def overview(request):
         "required": state.required_for(user),
         "sessions": state.live_sessions(user).order_by("-created_at"),
         "current_session_key": request.session.session_key,
-        "events": [(event, activity.describe(event)) for event in SecurityEvent.objects.filter(user=user)[:RECENT_EVENTS]],
+        "events": [
+            (event, activity.describe(event)) for event in SecurityEvent.objects.filter(user=user)[:RECENT_EVENTS]
+        ],
     }
     return render(request, "twofactor/overview.html", context)
 
@@ -81,6 +83,9 @@ def end_session(request, session_id: int):
 @require_POST
 def end_other_sessions(request):
     count = flows.sign_out_other_sessions(request)
-    messages.success(request, ngettext("Signed out %(count)d other session.", "Signed out %(count)d other sessions.",
-                                       count) % {"count": count})
+    messages.success(
+        request,
+        ngettext("Signed out %(count)d other session.", "Signed out %(count)d other sessions.", count)
+        % {"count": count},
+    )
     return redirect("twofactor:overview")
