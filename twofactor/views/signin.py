@@ -1,8 +1,10 @@
 """The second sign-in step and re-authentication."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -83,6 +85,8 @@ def verify(request):
         form.fields["code"].widget.attrs.update(NUMERIC_CODE_ATTRS)
     if sends_code and context["current_device"] is not None:
         context["code_status"] = challenge.code_status(context["current_device"])
+        # The countdown ticks with a static script; a project without static files shows it as text only.
+        context["countdown_script"] = static("twofactor/countdown.js") if settings.STATIC_URL else ""
     return render(request, "twofactor/verify.html", context, status=status)
 
 
