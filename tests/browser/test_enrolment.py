@@ -12,6 +12,7 @@ from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.totp.models import TOTPDevice
 
 from .conftest import decode_qr
+from .conftest import sign_up as sign_up_with
 
 pytestmark = pytest.mark.browser
 
@@ -21,13 +22,7 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def sign_up(page, username: str) -> None:
-    page.goto("/accounts/signup/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=email]", f"{username}@example.com")
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_load_state()
+    sign_up_with(page, username, PASSWORD)
 
 
 def test_sign_up_enrol_from_the_qr_code_save_backup_codes_and_reach_home(page):

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from ..conftest import PASSWORD, add_totp, make_user
 from .conftest import enter_code, sign_in_with_password
+from .conftest import sign_up as sign_up_with
 from .pages import DESKTOP, PHONE, check
 
 pytestmark = pytest.mark.browser
@@ -35,12 +36,7 @@ def mailed_code(to: str, subject: str) -> str:
 
 
 def sign_up(page, username: str) -> None:
-    page.goto("/accounts/signup/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=email]", f"{username}@example.com")
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    sign_up_with(page, username, PASSWORD)
     page.wait_for_url(re.compile(r"/2fa/setup/"))
 
 
