@@ -3,15 +3,18 @@
 
     python3 scripts/dev.py run     install, migrate, create the demo user, serve on http://127.0.0.1:8000
     python3 scripts/dev.py test    install the test tools and run the whole test suite (extra args go to pytest)
+    python3 scripts/dev.py mutate  mutation testing of the modules that guard the account (slow; see README)
 
-Both create `.venv/` beside this repository and install the pinned requirements into it
+Each creates `.venv/` beside this repository and install the pinned requirements into it
 (again only when a requirements file changed).
 """
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -21,6 +24,15 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
+def _requirement_files(path: Path) -> list[Path]:
+    """The file and every file it includes with -r, so a change to any of them reinstalls."""
+    files = [path]
+    for line in path.read_text().splitlines():
+        if line.startswith("-r "):
+            files += _requirement_files(path.parent / line[3:].strip())
+    return files
+
+
 def ensure_environment(requirements: str) -> None:
     """Create the virtual environment and install `requirements` unless already installed as they are."""
     if sys.version_info < (3, 11):  # noqa: UP036  (this script is what tells an older Python to step aside)
@@ -28,7 +40,7 @@ def ensure_environment(requirements: str) -> None:
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv/ …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    files = [ROOT / requirements, ROOT / "requirements.txt"]
+    files = _requirement_files(ROOT / requirements)
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
     stamp = VENV / f".installed-{requirements}"
     if stamp.exists() and stamp.read_text() == digest:
@@ -62,18 +74,59 @@ def run() -> int:
         return 0
 
 
+CONCURRENCY_TESTS = ["tests/test_concurrency.py", "tests/test_passkey_concurrency.py"]
+#: Set to "off" by .ci/run, which runs the whole suite on PostgreSQL anyway.
+CONCURRENCY_PASS_VARIABLE = "TWOFA_CONCURRENCY_ON_POSTGRES"
+
+
+def postgres_reachable() -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(3)
+        return probe.connect_ex(("127.0.0.1", 5432)) == 0
+
+
+def names_tests(pytest_args: list[str]) -> bool:
+    """Whether the arguments pick test files or tests (then the extra PostgreSQL pass is left out)."""
+    return any("::" in arg or (not arg.startswith("-") and (ROOT / arg).exists()) for arg in pytest_args)
+
+
 def test(pytest_args: list[str]) -> int:
     ensure_environment("requirements-dev.txt")
     database = os.environ.get("DATABASE_URL", "sqlite (default)")
     print(f"Running the test suite on {database.split('@')[-1]} …", flush=True)
-    return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+    status = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+    if database.startswith("postgres") or names_tests(pytest_args):
+        return status
+    if os.environ.get(CONCURRENCY_PASS_VARIABLE, "on") == "off":
+        return status
+    # SQLite's immediate transactions serialise every writer, so only PostgreSQL shows a missing row lock.
+    if not postgres_reachable():
+        print(
+            "PostgreSQL is not reachable at 127.0.0.1:5432, so the concurrency tests ran on SQLite only, where "
+            "immediate transactions hide a missing row lock. Run them on PostgreSQL with: "
+            f"DATABASE_URL=postgres://postgres@127.0.0.1:5432/twofa python3 scripts/dev.py test {' '.join(CONCURRENCY_TESTS)}",
+            flush=True,
+        )
+        return status
+    url = f"postgres://postgres@127.0.0.1:5432/twofa_concurrency_{os.getpid()}_{int(time.time())}"
+    print("Running the concurrency tests again on PostgreSQL (row locks) …", flush=True)
+    again = subprocess.run(
+        [PYTHON, "-m", "pytest", *pytest_args, *CONCURRENCY_TESTS], cwd=ROOT, env={**os.environ, "DATABASE_URL": url}
+    ).returncode
+    return status or again
+
+
+def mutate(args: list[str]) -> int:
+    ensure_environment("requirements-mutation.txt")
+    return subprocess.run([PYTHON, ROOT / "scripts" / "mutate.py", *args], cwd=ROOT).returncode
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test"):
+    commands = {"run": lambda _args: run(), "test": test, "mutate": mutate}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
-    return run() if sys.argv[1] == "run" else test(sys.argv[2:])
+    return commands[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -123,6 +123,17 @@ def test_password_change_keeps_this_session_and_ends_the_others(verified_client,
 
 
 @pytest.mark.django_db
+def test_the_account_throttle_counts_a_name_however_it_is_typed(client, settings):
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    make_user("alice")
+    for typed in (" alice", "ALICE ", " Alice "):
+        client.post("/accounts/login/", {"username": typed, "password": "wrong-password"})
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert "Try again in" in response.context["form"].non_field_errors()[0]
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
 def test_repeated_wrong_passwords_are_throttled_even_with_the_right_one(client, settings):
     settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 3
     make_user("alice")
@@ -132,4 +143,15 @@ def test_repeated_wrong_passwords_are_throttled_even_with_the_right_one(client, 
     response = client.post("/accounts/login/", {"username": "ALICE", "password": PASSWORD})
     assert response.status_code == 429
     assert "Try again in" in response.context["form"].non_field_errors()[0]
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_an_inactive_account_is_refused_even_by_a_backend_that_lets_it_authenticate(client, settings):
+    """The password step checks is_active itself, so a project's permissive backend does not open the door."""
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+    make_user("alice", is_active=False)
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "not correct" in response.context["form"].non_field_errors()[0]
     assert "_auth_user_id" not in client.session

@@ -144,3 +144,55 @@ def test_answers_are_never_cached(verified_api):
     ):
         assert "no-store" in response["Cache-Control"]
         assert response["Content-Type"] == "application/json"
+
+
+# The decorator itself, applied here: the project's endpoints were decorated at import, before any test ran.
+
+
+def test_an_endpoint_needs_a_signed_in_user_unless_it_says_otherwise(rf, user):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import JsonResponse
+
+    from twofactor.api.endpoint import endpoint
+
+    @endpoint("GET")
+    def private(request):
+        return JsonResponse({"secret": True})
+
+    @endpoint("GET", sign_in_required=False)
+    def public(request):
+        return JsonResponse({"open": True})
+
+    request = rf.get("/api/v1/x")
+    request.user = AnonymousUser()
+    assert answered(private(request)) == (401, "not_authenticated")
+    assert public(request).status_code == 200
+    request.user = user
+    assert private(request).status_code == 200
+    assert (private.api_methods, private.sign_in_required, public.sign_in_required) == (("GET",), True, False)
+
+
+def test_an_endpoint_leaves_csrf_to_its_own_json_check(rf, user):
+    """Django's middleware must skip it (csrf_exempt), so that the endpoint answers a failure in JSON."""
+    from django.http import JsonResponse
+    from django.middleware.csrf import CsrfViewMiddleware
+
+    from twofactor.api.endpoint import endpoint
+
+    @endpoint("POST")
+    def change(request):
+        return JsonResponse({"changed": True})
+
+    request = rf.post("/api/v1/x", "{}", content_type="application/json")
+    request.user = user
+    assert CsrfViewMiddleware(lambda r: None).process_view(request, change, (), {}) is None
+    assert answered(change(request)) == (403, "csrf_failed")
+    response = change(rf.put("/api/v1/x"))
+    assert answered(response) == (405, "method_not_allowed")
+    assert response["Allow"] == "POST"
+
+
+def answered(response) -> tuple[int, str]:
+    import json
+
+    return response.status_code, json.loads(response.content)["error"]["code"]

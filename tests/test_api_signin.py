@@ -62,7 +62,8 @@ def test_a_code_of_the_wrong_shape_is_a_validation_error(api, totp_user):
     assert set(error["fields"]) == {"code"}
 
 
-def test_repeated_wrong_codes_are_throttled_with_retry_after(api, totp_user):
+def test_repeated_wrong_codes_are_throttled_with_retry_after(api, totp_user, settings):
+    settings.TWOFACTOR_THROTTLE_FACTOR = 10  # a 10-second back-off: a slow machine cannot outlast it between requests
     _user, _device, totp = totp_user
     api.login("alice", PASSWORD)
     wrong = f"{(int(totp.now()) + 1) % 1000000:06d}"
@@ -190,6 +191,24 @@ def test_reauthenticate_needs_the_password_and_a_code(api, totp_user):
     response = api.post("/reauthenticate", {"password": PASSWORD, "code": next_code, "method": "totp"})
     assert response.status_code == 200, response.content
     assert response.json() == {"reauthenticated": True, "valid_seconds": 300}
+
+
+def test_reauthenticate_refuses_even_the_right_password_after_repeated_wrong_ones(api, totp_user, settings):
+    """The API's re-authentication shares the password throttle: 429 with retry_after, and no step up."""
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    _user, _device, totp = totp_user
+    api.login("alice", PASSWORD)
+    api.verify(totp.now())
+    error = error_of(
+        api.post("/reauthenticate", {"password": "wrong-password-123", "code": "123456"}), 400, "invalid_credentials"
+    )
+    assert error["fields"] == {"password": "invalid"} and error["message"] == "That password is not correct."
+    for _attempt in range(2):
+        response = api.post("/reauthenticate", {"password": "wrong-password-123", "code": "123456"})
+        assert response.status_code in (400, 429), response.content
+    response = api.post("/reauthenticate", {"password": PASSWORD, "code": totp.at(time.time() + 30), "method": "totp"})
+    error = error_of(response, 429, "throttled")
+    assert error["retry_after"] >= 1 and response["Retry-After"] == str(error["retry_after"])
 
 
 def test_reauthenticate_with_a_code_sent_by_email(api, user, settings):

@@ -49,6 +49,44 @@ def test_removing_a_method_needs_a_fresh_password_and_code(verified_client, totp
     assert SecurityEvent.objects.filter(user=user, kind="method_removed").exists()
 
 
+@pytest.mark.parametrize("stamps", [{"code_at": 0}, {}], ids=["stale code", "no code"])
+def test_a_fresh_password_without_a_fresh_code_is_not_enough_to_remove_a_method(verified_client, totp_user, stamps):
+    """Re-authentication needs both: a fresh password alone (a remembered browser's sign-in) does not do."""
+    user, device, _totp = totp_user
+    EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    session = verified_client.session
+    session["twofactor_reauth"] = {"password_at": time.time(), **stamps}
+    session.save()
+    response = verified_client.post("/2fa/methods/totp/remove/")
+    assert response.status_code == 302 and response.url.startswith("/2fa/reauthenticate/")
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    response = verified_client.post("/2fa/backup-codes/")
+    assert response.status_code == 302 and response.url.startswith("/2fa/reauthenticate/")
+    assert not BackupCodeDevice.objects.filter(user=user).exists()
+
+
+def test_reauthentication_refuses_even_the_right_password_after_repeated_wrong_ones(
+    verified_client, totp_user, settings
+):
+    """Re-authentication shares the sign-in's password throttle: guessing there is no way around it."""
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    user, device, totp = totp_user
+    EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    make_stale(verified_client)
+    for _attempt in range(3):
+        response = verified_client.post(
+            "/2fa/reauthenticate/", {"password": "wrong-password", "code": "123456", "method": "totp"}
+        )
+        assert response.status_code in (400, 429)
+    response = verified_client.post(
+        "/2fa/reauthenticate/", {"password": PASSWORD, "code": next_step_code(totp), "method": "totp"}
+    )
+    assert response.status_code == 429
+    assert "Try again in" in response.content.decode()
+    assert verified_client.post("/2fa/methods/totp/remove/").url.startswith("/2fa/reauthenticate/")
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
 def test_reauthentication_rotates_the_session_key_and_keeps_the_session_listed(
     verified_client, totp_user, client_factory
 ):
@@ -178,3 +216,105 @@ def test_management_actions_are_csrf_protected(verified_client, totp_user, path)
     assert strict.get("/2fa/").status_code == 200  # the same, verified session
     assert strict.post(path).status_code == 403
     assert TOTPDevice.objects.filter(user=totp_user[0]).exists()
+
+
+# Turning two-factor off and ending sessions: each guard and each record, held by a test of its own.
+
+
+def _signed_in_elsewhere(client_factory, totp, verify: bool = True):
+    other = client_factory()
+    sign_in(other)
+    if verify:
+        assert other.post("/2fa/verify/", {"code": next_step_code(totp)}).status_code == 302
+    return other
+
+
+def test_turning_off_ends_the_other_sessions_its_methods_verified_and_records_each_method(
+    verified_client, totp_user, client_factory, settings
+):
+    settings.TWOFACTOR_REQUIRED = "optional"
+    user, _device, totp = totp_user
+    BackupCodeDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    other = _signed_in_elsewhere(client_factory, totp)
+    response = verified_client.post("/2fa/turn-off/", follow=True)
+    assert "Two-factor authentication is off." in response.content.decode()
+    assert other.get("/").url.startswith("/accounts/login/")
+    assert verified_client.get("/").status_code == 200
+    removed = SecurityEvent.objects.filter(user=user, kind="method_removed")
+    assert [(event.data.get("method"), event.ip) for event in removed] == [("totp", "127.0.0.1")]
+
+
+def test_turning_off_is_refused_to_staff_where_staff_must_use_two_factor(client, settings, db):
+    from tests.conftest import add_totp, make_user
+
+    settings.TWOFACTOR_REQUIRED = "staff"
+    staff = make_user("alice", is_staff=True)
+    _device, totp = add_totp(staff)
+    sign_in(client)
+    client.post("/2fa/verify/", {"code": totp.now()})
+    response = client.post("/2fa/turn-off/", follow=True)
+    assert "This site requires two-factor authentication." in response.content.decode()
+    assert TOTPDevice.objects.filter(user=staff).exists()
+
+
+def test_signing_out_one_session_ends_that_one_only(verified_client, totp_user, client_factory):
+    user, _device, totp = totp_user
+    first = _signed_in_elsewhere(client_factory, totp, verify=False)
+    second = _signed_in_elsewhere(client_factory, totp, verify=False)
+    record = UserSession.objects.get(session_key=first.session.session_key)
+    response = verified_client.post(f"/2fa/sessions/{record.pk}/end/", follow=True)
+    assert "That session was signed out." in response.content.decode()
+    assert first.get("/").url.startswith("/accounts/login/")
+    assert second.get("/").url.startswith("/2fa/verify/")  # still signed in, at its second step
+    ended = SecurityEvent.objects.get(user=user, kind="session_ended")
+    assert ended.data == {"count": 1} and ended.ip == "127.0.0.1"
+
+
+def test_signing_out_a_session_that_ended_already_or_this_one_says_so(verified_client, totp_user, client_factory):
+    _user, _device, totp = totp_user
+    other = _signed_in_elsewhere(client_factory, totp, verify=False)
+    record = UserSession.objects.get(session_key=other.session.session_key)
+    verified_client.post(f"/2fa/sessions/{record.pk}/end/")
+    response = verified_client.post(f"/2fa/sessions/{record.pk}/end/", follow=True)
+    assert "That session is already signed out." in response.content.decode()
+    this = UserSession.objects.get(session_key=verified_client.session.session_key)
+    response = verified_client.post(f"/2fa/sessions/{this.pk}/end/", follow=True)
+    assert "That session is already signed out." in response.content.decode()
+    assert verified_client.get("/").status_code == 200
+
+
+def test_signing_out_everywhere_else_is_recorded_with_the_count(verified_client, totp_user, client_factory):
+    user, _device, totp = totp_user
+    for _other in range(2):
+        _signed_in_elsewhere(client_factory, totp, verify=False)
+    response = verified_client.post("/2fa/sessions/end-others/", follow=True)
+    assert "Signed out 2 other session(s)." in response.content.decode()
+    ended = SecurityEvent.objects.get(user=user, kind="session_ended")
+    assert ended.data == {"count": 2} and ended.ip == "127.0.0.1"
+
+
+def test_after_a_password_change_this_session_stays_the_only_one_listed_and_still_revocable(
+    verified_client, totp_user, client_factory
+):
+    """The session that changed the password keeps its record under its new key, with the method that
+    verified it, so removing that method elsewhere still ends it; the other sessions are gone from the list."""
+    user, _device, totp = totp_user
+    EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    _signed_in_elsewhere(client_factory, totp, verify=False)
+    new_password = PASSWORD + "-new"
+    response = verified_client.post(
+        "/accounts/password/change/",
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert response.status_code == 302
+    assert list(UserSession.objects.filter(user=user).values_list("session_key", flat=True)) == [
+        verified_client.session.session_key
+    ]
+    changed = SecurityEvent.objects.get(user=user, kind="password_changed")
+    assert changed.ip == "127.0.0.1"
+
+    other = client_factory()
+    sign_in(other, password=new_password)
+    assert other.post("/2fa/verify/", {"code": next_step_code(totp)}).status_code == 302
+    assert other.post("/2fa/methods/totp/remove/").url == "/2fa/"
+    assert verified_client.get("/").url.startswith("/accounts/login/")

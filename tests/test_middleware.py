@@ -187,6 +187,16 @@ def test_a_json_request_to_a_page_gets_a_json_401(pending_client):
     assert _json_401(response)
 
 
+def test_a_browser_that_also_accepts_json_is_redirected_like_any_browser(pending_client):
+    response = pending_client.get("/2fa/", HTTP_ACCEPT="text/html,application/xhtml+xml,application/json;q=0.9")
+    assert response.status_code == 302 and response.url.startswith("/2fa/verify/")
+
+
+def test_a_post_is_sent_to_the_second_step_without_a_next(pending_client):
+    response = pending_client.post("/2fa/")
+    assert response.status_code == 302 and response.url == "/2fa/verify/"
+
+
 def test_static_files_are_reachable(pending_client):
     assert not _blocked_to(
         pending_client.get("/" + django_settings.STATIC_URL.lstrip("/") + "css/site.css"), "/2fa/verify/"
@@ -230,6 +240,20 @@ def test_required_policy_without_a_method(client, settings, policy, staff, must_
     else:
         assert response.status_code == 200
         assert state.read(_request_of(client)).state == state.NONE
+
+
+@pytest.mark.django_db
+def test_a_superuser_who_is_not_staff_counts_as_staff(client, settings):
+    settings.TWOFACTOR_REQUIRED = "staff"
+    make_user(is_superuser=True)
+    sign_in(client)
+    assert _blocked_to(client.get("/"), "/2fa/setup/")
+
+
+def test_paths_listed_in_allowed_paths_are_reachable_before_the_second_step(pending_client, settings):
+    settings.TWOFACTOR_ALLOWED_PATHS = ["/accounts/password/reset/"]
+    assert pending_client.get("/accounts/password/reset/").status_code == 200
+    assert _blocked_to(pending_client.get("/accounts/password/change/"), "/2fa/verify/")
 
 
 @pytest.mark.django_db
@@ -358,3 +382,39 @@ def test_a_pending_session_is_not_verified_for_django_otp(pending_client):
     response = pending_client.get("/2fa/verify/")
     assert response.wsgi_request.user.is_verified() is False
     assert response.wsgi_request.user.otp_device is None
+
+
+def test_a_verified_record_is_never_reused_for_another_user_named_by_the_session(verified_client, totp_user):
+    """The session's two-factor record counts only for the user it was made for.
+
+    Should the session's auth keys come to name another user (an impersonation tool, a custom login
+    that forgets to flush), that user starts their own second step instead of inheriting "verified".
+    """
+    bob = make_user("bob")
+    add_totp(bob)
+    session = verified_client.session
+    assert session[state.SESSION_KEY]["state"] == state.VERIFIED
+    session["_auth_user_id"] = str(bob.pk)
+    session["_auth_user_hash"] = bob.get_session_auth_hash()
+    session.save()
+
+    response = verified_client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/2fa/verify/")
+    assert response.wsgi_request.user == bob
+    assert response.wsgi_request.user.is_verified() is False
+    record = verified_client.session[state.SESSION_KEY]
+    assert record["user_id"] == bob.pk and record["state"] == state.VERIFY
+
+
+def test_choosing_a_method_one_does_not_have_is_refused_with_a_plain_message(pending_client):
+    response = pending_client.post("/2fa/verify/", {"action": "use", "method": "sms"}, follow=True)
+    assert "Choose one of your two-factor methods." in response.content.decode()
+    assert pending_client.session[state.SESSION_KEY]["method"] == "totp"
+
+
+def test_a_sign_in_signalled_without_a_request_is_left_alone(user):
+    """A shell or a test may send user_logged_in with request=None: nothing to record, nothing to break."""
+    from django.contrib.auth.signals import user_logged_in
+
+    user_logged_in.send(sender=type(user), request=None, user=user)
+    user_logged_in.send(sender=type(user), request=types.SimpleNamespace(), user=user)

@@ -144,6 +144,13 @@ def test_consume_all_counts_against_every_limit_or_none(store):
     assert [consume("a", 5, HOUR, now=at(5)).allowed for _ in range(5)] == [True] * 4 + [False]
 
 
+def test_a_key_reset_again_and_again_starts_from_zero_each_time(store):
+    for _round in range(3):
+        assert consume("k", 1, HOUR, now=at(5)).allowed
+        assert not consume("k", 1, HOUR, now=at(5)).allowed
+        reset("k")
+
+
 def test_a_limit_of_zero_refuses_everything(store):
     assert consume("k", 0, HOUR, now=at(5)) == Decision(False, HOUR)
 

@@ -158,6 +158,73 @@ def test_a_forged_cookie_is_ignored(account):
     assert not _skips_second_step(client)
 
 
+def _valid_cookie(codes) -> str:
+    return _remembered_client(codes).cookies[COOKIE].value
+
+
+def test_a_cookie_whose_signature_was_altered_is_ignored(account):
+    _user, _device, codes = account
+    value = _valid_cookie(codes)
+    payload, _sep, signature = value.rpartition(":")
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    assert not _skips_second_step(_client_with_cookie(f"{payload}:{flipped}"))
+    # The payload changed under the original signature (another device id) is refused as well.
+    data = signing.loads(value, salt="twofactor.remember")
+    other = signing.dumps({**data, "d": data["d"] + "0"}, salt="twofactor.remember", compress=True)
+    assert not _skips_second_step(_client_with_cookie(f"{other.rpartition(':')[0]}:{signature}"))
+
+
+def test_a_cookie_signed_with_another_key_or_for_another_purpose_is_ignored(account):
+    _user, _device, codes = account
+    data = signing.loads(_valid_cookie(codes), salt="twofactor.remember")
+    # The very payload a valid cookie carries, signed with a key other than the site's …
+    foreign = signing.dumps(data, key="another-site-secret-key-0123456789", salt="twofactor.remember", compress=True)
+    assert not _skips_second_step(_client_with_cookie(foreign))
+    # … or with the site's key for another purpose (another salt), as other signed values of the site are.
+    elsewhere = signing.dumps(data, salt="django.contrib.sessions", compress=True)
+    assert not _skips_second_step(_client_with_cookie(elsewhere))
+
+
+def test_a_cookie_just_past_remember_days_is_ignored(account, settings, monkeypatch):
+    settings.TWOFACTOR_REMEMBER_DAYS = 1
+    _user, _device, codes = account
+    value = _valid_cookie(codes)
+    real = time.time
+    monkeypatch.setattr(signing, "time", types.SimpleNamespace(time=lambda: real() + 86400 - 60))
+    assert _skips_second_step(_client_with_cookie(value))
+    monkeypatch.setattr(signing, "time", types.SimpleNamespace(time=lambda: real() + 86400 + 5))
+    assert not _skips_second_step(_client_with_cookie(value))
+
+
+def test_a_valid_cookie_of_another_user_is_ignored(account):
+    _user, _device, codes = account
+    bob = make_user("bob")
+    add_totp(bob)
+    # Alice's genuine cookie, presented at Bob's sign-in: his second step is still asked for.
+    client = _client_with_cookie(_valid_cookie(codes))
+    sign_in(client, "bob")
+    assert client.get("/").status_code == 302
+    assert not client.get("/2fa/").wsgi_request.user.is_verified()
+
+
+def test_a_remembered_sign_in_still_needs_a_code_to_remove_a_method(account):
+    """The cookie skips the second step, not re-authentication: the fresh password alone is not enough."""
+    user, device, codes = account
+    EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    client = _remembered_client(codes)
+    sign_in(client)
+    assert client.get("/").status_code == 200  # remembered: no second step
+    response = client.post("/2fa/methods/totp/remove/")
+    assert response.status_code == 302 and response.url.startswith("/2fa/reauthenticate/")
+    assert type(device).objects.filter(pk=device.pk).exists()
+
+
+def _client_with_cookie(value: str) -> Client:
+    client = Client()
+    client.cookies[COOKIE] = value
+    return client
+
+
 def test_remember_days_zero_turns_it_off(account, settings):
     settings.TWOFACTOR_REMEMBER_DAYS = 0
     _user, _device, codes = account
@@ -167,3 +234,31 @@ def test_remember_days_zero_turns_it_off(account, settings):
     assert 'name="remember"' not in page
     response = client.post("/2fa/verify/", {"code": codes(), "remember": "on"})
     assert response.status_code == 302 and COOKIE not in response.cookies
+
+
+def test_turning_remember_off_ignores_cookies_given_before(account, settings):
+    _user, _device, codes = account
+    value = _valid_cookie(codes)
+    settings.TWOFACTOR_REMEMBER_DAYS = 0
+    assert not _skips_second_step(_client_with_cookie(value))
+
+
+def test_the_cookie_is_secure_where_the_session_cookie_is(account, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    _user, _device, codes = account
+    client = Client()
+    sign_in(client)
+    response = client.post("/2fa/verify/", {"code": codes(), "remember": "on"})
+    assert response.cookies[COOKIE]["secure"] is True
+
+
+def test_a_remembered_sign_in_is_in_the_security_record(account):
+    user, device, codes = account
+    client = _remembered_client(codes)
+    assert _skips_second_step(client)
+    used = SecurityEvent.objects.get(user=user, kind=SecurityEvent.Kind.REMEMBERED_BROWSER_USED)
+    assert used.data == {"method": "totp"} and used.ip == "127.0.0.1"
+    signed_in = list(SecurityEvent.objects.filter(user=user, kind=SecurityEvent.Kind.SIGNED_IN))
+    assert sorted(event.data["remembered"] for event in signed_in) == [False, True]
+    remembered = next(event for event in signed_in if event.data["remembered"])
+    assert remembered.data == {"method": "totp", "remembered": True} and remembered.ip == "127.0.0.1"
