@@ -82,3 +82,16 @@ def test_an_enrolment_started_while_allowed_is_checked_again_at_confirmation(use
     add_totp(user)  # meanwhile a method appeared (a confirmation that won the race, a staff action)
     error_of(api.post("/2fa/setup/confirm", {"code": last_emailed_code()}), 403, "second_factor_required")
     assert not EmailDevice.objects.exists()
+
+
+def test_re_authenticating_makes_a_session_the_newest_password_proof_again(user, settings):
+    """Of two sessions that know the password only the newest may add a first method; re-authenticating
+    makes a session the newest again (its record's password time moves), and the other loses the right."""
+    settings.TWOFACTOR_REQUIRED = "optional"
+    first, second = ApiClient(), ApiClient()
+    first.login("alice", PASSWORD)
+    second.login("alice", PASSWORD)
+    error_of(first.post("/2fa/setup/email"), 403, "reauthentication_required")
+    assert first.post("/reauthenticate", {"password": PASSWORD}).status_code == 200
+    error_of(second.post("/2fa/setup/email"), 403, "reauthentication_required")
+    assert first.post("/2fa/setup/email").status_code == 200

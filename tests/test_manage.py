@@ -7,6 +7,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from tests.api_client import last_emailed_code
 from tests.conftest import PASSWORD, sign_in
 from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.email.models import EmailDevice
@@ -318,3 +319,59 @@ def test_after_a_password_change_this_session_stays_the_only_one_listed_and_stil
     assert other.post("/2fa/verify/", {"code": next_step_code(totp)}).status_code == 302
     assert other.post("/2fa/methods/totp/remove/").url == "/2fa/"
     assert verified_client.get("/").url.startswith("/accounts/login/")
+
+
+def test_wrong_passwords_at_re_authentication_spend_the_password_budget_of_this_browser_and_account(
+    verified_client, totp_user, settings
+):
+    """Re-authentication counts in the sign-in page's budget for this account from this browser (its device
+    cookie): a thief holding the session cannot guess there, then sign out and sign in with a fresh budget."""
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_IP = 100
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 100
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 3
+    make_stale(verified_client)
+    for _attempt in range(3):
+        verified_client.post("/2fa/reauthenticate/", {"password": "wrong-password", "code": "123456"})
+    verified_client.post("/accounts/logout/")
+    response = verified_client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_re_authentication_checks_the_code_against_the_method_chosen_not_the_one_signed_in_with(
+    verified_client, totp_user, settings
+):
+    """Signed in with the authenticator app, the user re-authenticates with a code sent by email."""
+    settings.TWOFACTOR_COOLDOWN_SECONDS = 0
+    user, device, _totp = totp_user
+    EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    make_stale(verified_client)
+    verified_client.post("/2fa/reauthenticate/", {"action": "send", "method": "email"})
+    response = verified_client.post(
+        "/2fa/reauthenticate/", {"password": PASSWORD, "code": last_emailed_code(), "method": "email"}
+    )
+    assert response.status_code == 302 and response.url == "/2fa/"
+    assert verified_client.post("/2fa/methods/totp/remove/").url == "/2fa/"
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_listing_sessions_touches_only_this_users_rows_past_their_expiry_hint(
+    verified_client, totp_user, client_factory
+):
+    """The list refreshes the expiry hint of this user's rows that passed it, and nothing else: not a row whose
+    hint is still ahead, not another user's row (which its owner's own list will tidy)."""
+    from tests.conftest import make_user
+
+    user, _device, _totp = totp_user
+    make_user("mallory")
+    other = client_factory()
+    sign_in(other, "mallory")
+    theirs = UserSession.objects.get(session_key=other.session.session_key)
+    Session.objects.filter(session_key=theirs.session_key).delete()
+    UserSession.objects.filter(pk=theirs.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    mine = UserSession.objects.get(user=user)
+    ahead = timezone.now() + timedelta(hours=1)
+    UserSession.objects.filter(pk=mine.pk).update(expires_at=ahead)
+
+    assert verified_client.get("/2fa/").status_code == 200
+    assert UserSession.objects.get(pk=mine.pk).expires_at == ahead
+    assert UserSession.objects.filter(pk=theirs.pk).exists()

@@ -115,6 +115,20 @@ def setup_client(client, db, settings):
     return client
 
 
+@pytest.fixture
+def setup_client_factory(client_factory, settings):
+    """Make a browser of another user with no method, on a site that requires one."""
+
+    def make():
+        settings.TWOFACTOR_REQUIRED = "all"
+        make_user("newcomer")
+        browser = client_factory()
+        sign_in(browser, "newcomer")
+        return browser
+
+    return make
+
+
 def _blocked_to(response, target: str) -> bool:
     return response.status_code == 302 and urlsplit(response.url).path == target
 
@@ -185,6 +199,14 @@ def test_the_redirect_keeps_where_the_user_was_going(pending_client):
 def test_a_json_request_to_a_page_gets_a_json_401(pending_client):
     response = pending_client.get("/2fa/", HTTP_ACCEPT="application/json")
     assert _json_401(response)
+
+
+def test_the_json_401_says_which_step_is_missing(pending_client, setup_client_factory):
+    response = pending_client.get("/2fa/", HTTP_ACCEPT="application/json")
+    assert response.json()["error"]["message"] == "Complete the second sign-in step first."
+    response = setup_client_factory().get("/2fa/", HTTP_ACCEPT="application/json")
+    assert _json_401(response)
+    assert response.json()["error"]["message"] == "Set up a two-factor method to continue."
 
 
 def test_a_browser_that_also_accepts_json_is_redirected_like_any_browser(pending_client):
@@ -408,7 +430,7 @@ def test_a_verified_record_is_never_reused_for_another_user_named_by_the_session
 
 def test_choosing_a_method_one_does_not_have_is_refused_with_a_plain_message(pending_client):
     response = pending_client.post("/2fa/verify/", {"action": "use", "method": "sms"}, follow=True)
-    assert "Choose one of your two-factor methods." in response.content.decode()
+    assert re.search(r">\s*Choose one of your two-factor methods\.\s*<", response.content.decode())
     assert pending_client.session[state.SESSION_KEY]["method"] == "totp"
 
 
