@@ -95,3 +95,23 @@ def test_re_authenticating_makes_a_session_the_newest_password_proof_again(user,
     assert first.post("/reauthenticate", {"password": PASSWORD}).status_code == 200
     error_of(second.post("/2fa/setup/email"), 403, "reauthentication_required")
     assert first.post("/2fa/setup/email").status_code == 200
+
+
+def test_the_session_that_adds_a_method_is_not_among_the_sessions_it_ends(user, settings):
+    """Adding a method ends the other unproven sessions, never the one adding it: its record stays (same row,
+    same sign-in time) and the security record counts only the others."""
+    from twofactor.models import SecurityEvent
+
+    settings.TWOFACTOR_REQUIRED = "optional"
+    owner, parked = ApiClient(), ApiClient()
+    parked.login("alice", PASSWORD)
+    owner.login("alice", PASSWORD)
+    record = UserSession.objects.order_by("-pk").first()
+    owner.post("/2fa/setup/email")
+    assert owner.post("/2fa/setup/confirm", {"code": last_emailed_code()}).status_code == 200
+    assert owner.get("/session").json()["verified"] is True
+    assert list(UserSession.objects.filter(user=user).values_list("pk", "password_at")) == [
+        (record.pk, record.password_at)
+    ]
+    added = SecurityEvent.objects.get(user=user, kind=SecurityEvent.Kind.METHOD_ADDED)
+    assert added.data["sessions_ended"] == 1
