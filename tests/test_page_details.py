@@ -52,11 +52,59 @@ def test_plural_forms_follow_the_language():
         (Kind.CODE_SENT, {"method": "sms", "target": "+14•••••••23"}, "Code sent to +14•••••••23"),
         (Kind.BACKUP_CODES_GENERATED, {}, "New backup codes made"),
         (Kind.RESET, {"methods_removed": 2}, "Two-factor turned off by the administrators"),
+        # Passkeys: added and removed by name, signed in without a password, a copied key refused.
+        (Kind.METHOD_ADDED, {"method": "passkey", "name": "Laptop"}, "Passkey “Laptop” added"),
+        (Kind.METHOD_REMOVED, {"method": "passkey", "name": "Blue key"}, "Passkey “Blue key” removed"),
+        (
+            Kind.SIGNED_IN,
+            {"method": "passkey", "passwordless": True},
+            "Signed in with Passkey alone, without a password",
+        ),
+        (
+            Kind.CODE_FAILED,
+            {"method": "passkey", "reason": "sign_count_not_increasing"},
+            "A passkey was refused: its signature counter went backwards, so it may be a copy of your key",
+        ),
+        (Kind.CODE_FAILED, {"method": "totp", "failures": 1}, "A wrong answer was given for Authenticator app"),
+        # Rescue, remembered browsers, passwords, sessions and backup codes.
+        (Kind.SIGNED_IN, {"method": "rescue"}, "Signed in with a rescue code sent by email"),
+        (Kind.CODE_FAILED, {"method": "rescue"}, "A wrong rescue code was entered"),
+        (Kind.SIGNED_IN, {"method": "totp", "remembered": True}, "Signed in on a remembered browser"),
+        (Kind.RESCUE_FILED, {"added_to_open": True}, "Added more to an open request for help"),
+        (
+            Kind.RESCUE_HANDLED,
+            {"status": "approved"},
+            "The administrators approved a request for help and turned two-factor off",
+        ),
+        (Kind.RESCUE_HANDLED, {"status": "denied"}, "The administrators declined a request for help"),
+        (
+            Kind.CODE_SENT,
+            {"method": "email", "target": "a•••@example.com", "purpose": "confirm"},
+            "Code to confirm a new method sent to a•••@example.com",
+        ),
+        (Kind.PASSWORD_CHANGED, {"by_email": True}, "Password reset with a link sent by email"),
+        (Kind.SESSION_ENDED, {"count": 3}, "3 sessions were signed out"),
+        (Kind.BACKUP_CODES_GENERATED, {"count": 10}, "10 new backup codes made"),
+        (Kind.BACKUP_CODE_USED, {"remaining": 1}, "A backup code was used: 1 is left"),
     ],
 )
 def test_the_security_record_reads_as_sentences(kind, data, words):
     event = SecurityEvent.objects.create(user=make_user(), kind=kind, data=data)
     assert activity.describe(event) == words
+
+
+@pytest.mark.django_db
+def test_the_new_wording_is_translated():
+    event = SecurityEvent(kind=Kind.CODE_FAILED, data={"method": "passkey", "reason": "sign_count_not_increasing"})
+    with translation.override("fr"):
+        assert activity.describe(event).startswith("Une clé d'accès a été refusée")
+    with translation.override("de"):
+        assert activity.describe(SecurityEvent(kind=Kind.SESSION_ENDED, data={"count": 2})) == (
+            "2 Sitzungen wurden abgemeldet"
+        )
+    with translation.override("es"):
+        event = SecurityEvent(kind=Kind.METHOD_ADDED, data={"method": "passkey", "name": "Portátil"})
+        assert activity.describe(event) == "Método añadido: Llave de acceso «Portátil»"
 
 
 @pytest.mark.django_db

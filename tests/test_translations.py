@@ -127,3 +127,12 @@ def test_plural_forms_of_each_language():
         with translation.override(language):
             assert throttled(1).message.endswith(one)
             assert throttled(2).message.endswith(two)
+
+
+@pytest.mark.django_db
+@override_settings(TWOFACTOR_WEBAUTHN_PASSWORDLESS=True)
+def test_the_passkey_script_speaks_the_pages_language(client):
+    # passkey.js takes what it says from the form's data-text-* attributes, translated by the template.
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert 'data-text-unsupported="Dieser Browser unterstützt keine Passkeys."' in page
+    assert 'data-text-cancelled="Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen."' in page
