@@ -108,6 +108,56 @@ def test_no_page_of_the_journeys_has_a_serious_accessibility_violation(new_page,
     assert drift == [], "The README's screenshots no longer show the pages as they are:\n" + "\n".join(drift)
 
 
+# The passkey pages: axe-core at two widths, in two colour schemes
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the accessibility sweep runs once per CI run, on the SQLite pass")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_no_passkey_page_has_a_serious_accessibility_violation(new_page, transactional_db, viewport, scheme):
+    from .test_passkey import NO_AUTOFILL, add_virtual_authenticator
+
+    page = new_page(viewport=viewport, color_scheme=scheme)
+    page.context.add_init_script(NO_AUTOFILL)  # the sign-in page waits for the password, not for autofill
+    add_virtual_authenticator(page)
+    name = f"p{viewport['width']}{scheme}"
+    make_user(name)
+    seen: dict[str, list[str]] = {}
+
+    def step(step_name: str) -> None:
+        check(page, step_name, seen)
+
+    sign_in_with_password(page, name, PASSWORD)
+    page.goto("/2fa/setup/passkey/")
+    step("passkey-set-up")
+    page.fill("input[name=name]", "Laptop")
+    page.get_by_role("button", name="Add a passkey").click()
+    page.wait_for_selector("[data-backup-codes]")
+    page.goto("/2fa/setup/passkey/")
+    expect(page.locator("[data-passkey-id]")).to_have_count(1)
+    step("passkeys")
+    page.locator("[data-passkey-id] input[name=name]").fill("Work laptop")
+    page.get_by_role("button", name="Rename").click()
+    expect(page.locator("main")).to_contain_text("The passkey was renamed.")
+    step("passkey-renamed")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_visible()
+    step("sign-in-with-passkey-offered")
+    sign_in_with_password(page, name, PASSWORD)
+    page.wait_for_url(re.compile(r"/2fa/verify/"))
+    step("verify-passkey")
+    # The form sent without the browser's answer (as without JavaScript): the page that says it did not work.
+    page.evaluate("document.querySelector('form[data-passkey=authenticate]').submit()")
+    page.wait_for_url(re.compile(r"/2fa/verify/passkey/"))
+    expect(page.get_by_role("alert")).to_be_visible()
+    step("passkey-failed")
+    page.get_by_role("link", name="Try again").click()
+    page.get_by_role("button", name="Use your passkey").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert seen == {}, "\n".join(f"{page_name}: {line}" for page_name, lines in seen.items() for line in lines)
+
+
 # The code goes out as the page opens
 
 
