@@ -136,3 +136,29 @@ def test_the_passkey_script_speaks_the_pages_language(client):
     page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert 'data-text-unsupported="Dieser Browser unterstützt keine Passkeys."' in page
     assert 'data-text-cancelled="Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen."' in page
+
+
+@pytest.mark.django_db
+def test_a_staff_reset_mails_the_user_in_the_users_language(client, totp_user):
+    from twofactor import flows
+
+    user, _device, totp = totp_user
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    sign_in(client)
+    assert client.post("/2fa/verify/", {"code": totp.now()}).status_code == 302  # a sign-in in French
+    mail.outbox.clear()
+    with translation.override("de"):  # the staff member's language is not the user's
+        flows.reset_two_factor(user, note="Lost phone")
+    [message] = mail.outbox
+    assert message.subject.startswith("La double authentification de votre compte")
+
+
+@pytest.mark.django_db
+def test_without_a_known_language_a_staff_reset_mails_in_the_sites_language():
+    from twofactor import flows
+
+    user = make_user()
+    with translation.override("de"):
+        flows.reset_two_factor(user, note="Lost phone")
+    [message] = mail.outbox
+    assert message.subject.startswith("Two-factor authentication was reset")
