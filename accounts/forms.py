@@ -11,7 +11,9 @@ from twofactor import flows
 class SignUpForm(UserCreationForm):
     """Username, email and password, checked by the site's password validators."""
 
-    email = forms.EmailField(label=_("Email address"), max_length=254)
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
@@ -36,7 +38,11 @@ class SignUpForm(UserCreationForm):
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, labelled for a username or an email address, one generic error."""
 
-    username = forms.CharField(label=_("Username or email"), max_length=254)
+    username = forms.CharField(
+        label=_("Username or email"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}),
+    )
 
     def clean(self):
         # The password step shared with the JSON API: one generic error, failures throttled.

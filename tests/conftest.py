@@ -21,6 +21,17 @@ def _test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A page asked for in French leaves French active in this thread (LocaleMiddleware does not switch back):
+    each test starts in the default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_sms_outbox():
     from twofactor import sms
 

@@ -11,6 +11,7 @@ import time
 import pytest
 from django.test import Client
 
+from twofactor import activity
 from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.models import SecurityEvent
 
@@ -285,6 +286,8 @@ def test_a_counter_going_backwards_is_refused_and_logged_as_a_cloned_key(enrolle
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.CODE_FAILED)
     assert event.data["method"] == "passkey" and event.data["reason"] == "sign_count_not_increasing"
     assert "may have been cloned" in caplog.text
+    # The security record says it in words: a copy of the key was refused.
+    assert activity.describe(event).startswith("A passkey was refused: its signature counter went backwards")
 
 
 def test_the_second_step_answers_409_when_nothing_is_pending(enrolled, pending, key):

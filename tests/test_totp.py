@@ -185,7 +185,8 @@ def test_setup_page_shows_an_otpauth_uri_per_the_key_uri_format(enrolling_client
     # The same key, grouped for typing, and the QR code are on the page too.
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     assert grouped.encode() in response.content
-    assert b"<svg" in response.content and b'class="qr"' in response.content
+    assert b'class="qr"><img src="data:image/svg+xml;base64,' in response.content
+    assert b'alt="QR code of your authenticator key.' in response.content
     # pyotp parses it as an authenticator app would.
     parsed = pyotp.parse_uri(uri)
     assert parsed.issuer == "Example Co" and parsed.name == "newbie"

@@ -61,13 +61,18 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the language chosen in the footer, else the browser's
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "twofactor.middleware.TwoFactorMiddleware",  # after messages: it tells an expired sign-in why
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "twofa_site.middleware.TimezoneMiddleware",
+    "twofa_site.middleware.ErrorPageMiddleware",  # 405 and bare 429 answers get the site's page
 ]
+# A failed CSRF check gets the site's page (templates/403_csrf.html), not Django's bare one.
+CSRF_FAILURE_VIEW = "twofa_site.middleware.csrf_failure"
 
 ROOT_URLCONF = "twofa_site.urls"
 WSGI_APPLICATION = "twofa_site.wsgi.application"
@@ -135,7 +140,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Administrators", address) for address in env.list("ADMINS", default=[])]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Every page, mail and text message is translated into these (catalogs in each app's locale/ and in locale/).
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

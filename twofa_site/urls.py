@@ -11,4 +11,5 @@ urlpatterns = [
     path("2fa/", include("twofactor.urls")),
     path("api/v1/", include("twofactor.api.urls")),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the footer's language switcher
 ]

@@ -12,6 +12,7 @@ from math import ceil
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +33,16 @@ class DeliveryError(Exception):
     """The code could not be handed to the mail server or SMS provider; the text is safe to log."""
 
 
-def code_context(code: str, purpose: str, user=None) -> dict:
+def origin_host(request) -> str:
+    """The host name the browser shows for this site (no port): what the WebOTP line binds a text message to."""
+    try:
+        host = request.get_host()
+    except Exception:  # DisallowedHost: no origin to bind to (the message still carries the code)
+        return ""
+    return split_domain_port(host)[0]
+
+
+def code_context(code: str, purpose: str, user=None, host: str = "") -> dict:
     """What every code message template may use."""
     if purpose not in PURPOSES:
         raise ValueError(f"Unknown purpose {purpose!r}; use one of {', '.join(PURPOSES)}.")
@@ -45,12 +55,14 @@ def code_context(code: str, purpose: str, user=None) -> dict:
         "valid_minutes": max(1, ceil(validity / 60)),
         "user": user,
         "username": user.get_username() if user is not None else "",
+        "host": host,
     }
 
 
-def send_code_email(address: str, code: str, *, purpose: str, user=None) -> None:
-    """Mail `code` to `address`; raise DeliveryError when the mail server does not take it."""
-    context = code_context(code, purpose, user)
+def send_code_email(address: str, code: str, *, purpose: str, user=None, host: str = "") -> None:
+    """Mail `code` to `address` (the subject names its purpose); raise DeliveryError when the mail server
+    does not take it."""
+    context = code_context(code, purpose, user, host)
     subject = " ".join(render_to_string("twofactor/email/code_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
@@ -70,9 +82,14 @@ def send_code_email(address: str, code: str, *, purpose: str, user=None) -> None
         raise DeliveryError("The mail backend accepted no message.")
 
 
-def send_code_sms(number: str, code: str, *, purpose: str, user=None) -> None:
-    """Text `code` to the E.164 `number`; raise DeliveryError when the SMS backend cannot send it."""
-    body = render_to_string("twofactor/sms/code.txt", code_context(code, purpose, user)).strip()
+def send_code_sms(number: str, code: str, *, purpose: str, user=None, host: str = "") -> None:
+    """Text `code` to the E.164 `number`; raise DeliveryError when the SMS backend cannot send it.
+
+    With `host`, the body ends with the origin-bound line "@host #code" (WebOTP): phones and browsers
+    then offer the code for autofill on that site only."""
+    body = render_to_string("twofactor/sms/code.txt", code_context(code, purpose, user, host)).strip()
+    if host:
+        body = f"{body}\n\n@{host} #{code}"
     try:
         sent = sms.send_sms(number, body)
     except sms.SMSDeliveryError as error:

@@ -11,6 +11,10 @@ from .models import RescueRequest
 METHOD_CHOICES = registry.choices
 
 
+#: A field for a 6-digit code: the digit keypad on phones, the code offered from a text message or mail.
+NUMERIC_CODE_ATTRS = {"inputmode": "numeric", "pattern": "[0-9]{6}", "autocomplete": "one-time-code"}
+
+
 class CodeField(forms.CharField):
     """A 6-digit code or a backup code; anything else is a clear form error before any check."""
 
@@ -22,10 +26,10 @@ class CodeField(forms.CharField):
     def __init__(self, *, allow_backup: bool = True, **kwargs):
         kwargs.setdefault("max_length", MAX_CODE_INPUT)
         kwargs.setdefault("label", _("Code"))
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
-        )
+        attrs = {"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        if not allow_backup:
+            attrs.update(NUMERIC_CODE_ATTRS)
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
         self.allow_backup = allow_backup
         super().__init__(**kwargs)
 

@@ -17,14 +17,14 @@ from django.core.exceptions import DisallowedHost
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
 from .locations import describe_browser
 from .methods import registry
-from .models import RescueRequest
+from .models import RescueRequest, SecurityEvent
 from .signals import Kind
 
 logger = logging.getLogger("twofactor.notifications")
@@ -87,9 +87,24 @@ def notify_user(sender, user, request, data, **kwargs) -> None:
     }
     if kind in STAFF_ACTIONS:
         context.update(ip="", browser="")
-    subject = subject % {"site_name": app_settings.ISSUER}
-    if send_templated_mail(name, subject, context, [address]):
+    # The user's own request speaks the user's language; a staff member's does not: use the user's last one.
+    with translation.override(users_language(user) if kind in STAFF_ACTIONS else translation.get_language()):
+        subject = subject % {"site_name": app_settings.ISSUER}
+        sent = send_templated_mail(name, subject, context, [address])
+    if sent:
         mailed.add((kind, user.pk))
+
+
+def users_language(user) -> str:
+    """The language of the user's latest sign-in or request for help (recorded with the event), else the site's."""
+    event = (
+        SecurityEvent.objects.filter(user=user, kind__in=(Kind.SIGNED_IN, Kind.RESCUE_FILED), data__has_key="language")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    language = event.data["language"] if event is not None else ""
+    available = {code for code, _name in settings.LANGUAGES}
+    return language if language in available else settings.LANGUAGE_CODE
 
 
 def notify_rescue_desk(sender, user, request, data, **kwargs) -> None:

@@ -2,20 +2,28 @@
 login and logout, the audit log, new-location detection and the notification mails (twofactor.notifications)."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.utils import translation
 
 from . import device_cookie, locations, notifications, remember, state
 from .client_info import client_ip, user_agent
 from .models import SecurityEvent, UserSession
-from .signals import SIGNALS, rescue_filed, security_event, signed_in
+from .signals import SIGNALS, Kind, rescue_filed, security_event, signed_in
+
+#: Events done by the user in a request of their own: they record the page's language, so that mails sent on
+#: a staff member's action (a rescue request answered, a reset) reach the user in the user's language.
+SPOKEN = {Kind.SIGNED_IN, Kind.RESCUE_FILED}
 
 
 def record_security_event(sender, kind, user, request, data, **kwargs) -> None:
+    data = {key: value for key, value in data.items() if isinstance(value, (str, int, float, bool, type(None)))}
+    if kind in SPOKEN and request is not None and translation.get_language():
+        data["language"] = translation.get_language()
     SecurityEvent.objects.create(
         user=user if getattr(user, "pk", None) else None,
         kind=kind,
         ip=client_ip(request),
         user_agent=user_agent(request),
-        data={key: value for key, value in data.items() if isinstance(value, (str, int, float, bool, type(None)))},
+        data=data,
     )
 
 

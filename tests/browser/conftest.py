@@ -112,6 +112,17 @@ def decode_qr(png: bytes) -> str:
     return results[0].text
 
 
+def sign_up(page, username: str, password: str) -> None:
+    """The sign-up form, as a person fills it (the address is <username>@example.com)."""
+    page.goto("/accounts/signup/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=email]", f"{username}@example.com")
+    page.fill("input[name=password1]", password)
+    page.fill("input[name=password2]", password)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_load_state()
+
+
 def sign_in_with_password(page, username: str, password: str) -> None:
     """The password step, as a person does it."""
     page.goto("/accounts/login/")

@@ -12,6 +12,7 @@ from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.totp.models import TOTPDevice
 
 from .conftest import decode_qr
+from .conftest import sign_up as sign_up_with
 
 pytestmark = pytest.mark.browser
 
@@ -21,13 +22,7 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def sign_up(page, username: str) -> None:
-    page.goto("/accounts/signup/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=email]", f"{username}@example.com")
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_load_state()
+    sign_up_with(page, username, PASSWORD)
 
 
 def test_sign_up_enrol_from_the_qr_code_save_backup_codes_and_reach_home(page):
@@ -40,14 +35,14 @@ def test_sign_up_enrol_from_the_qr_code_save_backup_codes_and_reach_home(page):
     page.wait_for_url(re.compile(r"/2fa/setup/totp/"))
 
     # Scan the QR code as a phone would: from the pixels on the screen.
-    uri = decode_qr(page.locator(".qr svg").screenshot())
+    uri = decode_qr(page.locator(".qr img").screenshot())
     assert uri.startswith("otpauth://totp/")
     assert uri == page.get_attribute("[data-otpauth]", "href")
     totp = pyotp.parse_uri(uri)
     assert totp.name == "carol"
     # A reload (the user switching to the app and back) keeps the key that was scanned.
     page.reload()
-    assert decode_qr(page.locator(".qr svg").screenshot()) == uri
+    assert decode_qr(page.locator(".qr img").screenshot()) == uri
 
     page.fill("input[name=code]", totp.now())
     page.get_by_role("button", name="Confirm and turn on").click()
@@ -82,11 +77,11 @@ def test_the_setup_page_fits_the_screen(new_page, name, viewport, tmp_path):
     # Nothing sticks out sideways, and the whole QR code is on screen and scannable.
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
-    box = page.locator(".qr svg").bounding_box()
+    box = page.locator(".qr img").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
     assert box["width"] >= 180
     key_box = page.locator("[data-secret]").bounding_box()
     assert key_box["x"] + key_box["width"] <= viewport["width"]
-    assert decode_qr(page.locator(".qr svg").screenshot()).startswith("otpauth://")
+    assert decode_qr(page.locator(".qr img").screenshot()).startswith("otpauth://")
     folder = Path(os.environ.get("BROWSER_SCREENSHOT_DIR") or tmp_path)
     page.screenshot(path=str(folder / f"setup_totp_{name}.png"), full_page=True)

@@ -1,6 +1,7 @@
 """The one error type flows raise; pages show `message`, the API answers `code` with `status`."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class TwoFactorError(Exception):
@@ -20,7 +21,12 @@ def invalid_code() -> TwoFactorError:
 def throttled(retry_after: int) -> TwoFactorError:
     return TwoFactorError(
         "throttled",
-        _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": retry_after},
+        ngettext(
+            "Too many attempts. Try again in %(seconds)d second.",
+            "Too many attempts. Try again in %(seconds)d seconds.",
+            retry_after,
+        )
+        % {"seconds": retry_after},
         status=429,
         retry_after=retry_after,
     )

@@ -132,7 +132,9 @@ def send_rescue_code(request) -> SentCode:
         device = send_to_device(
             RescueCodeDevice.objects.filter(user=user),
             count=lambda device: _count_submission(user),
-            deliver=lambda target, code: delivery.send_code_email(target, code, purpose=delivery.RESCUE, user=user),
+            deliver=lambda target, code: delivery.send_code_email(
+                target, code, purpose=delivery.RESCUE, user=user, host=delivery.origin_host(request)
+            ),
             update={"email": address, "confirmed": True},
         )
     except DeliveryFailed as failed:

@@ -61,6 +61,9 @@ class Method:
     typed_code: ClassVar[bool] = True
     #: Included on the password sign-in page when `offers_sign_in()`: a way to sign in without a password.
     login_template: ClassVar[str | None] = None
+    #: The security record's sentence for a refused answer whose device gave a `rejection_reason`
+    #: (e.g. a passkey whose signature counter went backwards), keyed by that reason.
+    rejection_reasons: ClassVar[dict] = {}
 
     def __init__(self) -> None:
         if not self.title:

@@ -48,8 +48,11 @@ class SentCodeMethod(Method):
 
     # Sending
 
-    def deliver(self, target: str, code: str, *, purpose: str, user) -> None:
-        """Hand `code` to the outside world; raise twofactor.delivery.DeliveryError when that fails."""
+    def deliver(self, target: str, code: str, *, purpose: str, user, host: str = "") -> None:
+        """Hand `code` to the outside world; raise twofactor.delivery.DeliveryError when that fails.
+
+        `host` is the site's host name as the browser sees it: text messages end with the origin-bound
+        line "@host #code" (WebOTP) so phones and browsers offer the code for that site only."""
         raise NotImplementedError
 
     def mask(self, target: str) -> str:

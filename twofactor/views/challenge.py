@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import flows
@@ -77,12 +76,12 @@ def _send(request, form, send):
     """Run a send: (redirect, 302) when the code went out, else (None, status) with the reason on `form`
     (or in a message when there is no form to blame)."""
     try:
-        sent = send()
+        send()
     except flows.TwoFactorError as failure:
         if form is None:
             messages.error(request, failure.message)
         else:
             add_flow_error(form, failure, next(iter(failure.fields), None))
         return None, status_for(failure)
-    messages.success(request, _("We sent a code to %(target)s.") % {"target": sent.masked_target})
+    # The page now says where the code went (`pending_text`): no message to say it twice.
     return redirect(request.get_full_path()), 302

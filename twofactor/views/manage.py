@@ -5,9 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import flows, state
+from .. import activity, flows, state
 from ..methods import registry
 from ..models import SecurityEvent
 from .common import redirect_to_reauthenticate
@@ -29,7 +30,9 @@ def overview(request):
         "required": state.required_for(user),
         "sessions": state.live_sessions(user).order_by("-created_at"),
         "current_session_key": request.session.session_key,
-        "events": SecurityEvent.objects.filter(user=user)[:RECENT_EVENTS],
+        "events": [
+            (event, activity.describe(event)) for event in SecurityEvent.objects.filter(user=user)[:RECENT_EVENTS]
+        ],
     }
     return render(request, "twofactor/overview.html", context)
 
@@ -81,5 +84,9 @@ def end_session(request, session_id: int):
 @require_POST
 def end_other_sessions(request):
     count = flows.sign_out_other_sessions(request)
-    messages.success(request, _("Signed out %(count)d other session(s).") % {"count": count})
+    messages.success(
+        request,
+        ngettext("Signed out %(count)d other session.", "Signed out %(count)d other sessions.", count)
+        % {"count": count},
+    )
     return redirect("twofactor:overview")

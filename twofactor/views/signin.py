@@ -1,14 +1,17 @@
 """The second sign-in step and re-authentication."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import flows, remember, state
-from ..forms import ReauthenticateForm, VerifyForm
+from ..flows import challenge
+from ..forms import NUMERIC_CODE_ATTRS, ReauthenticateForm, VerifyForm
 from ..methods import registry
 from .common import add_flow_error, safe_next, status_for
 
@@ -46,14 +49,21 @@ def verify(request):
         except flows.TwoFactorError as failure:
             messages.error(request, failure.message)
         return redirect(request.get_full_path())
+    current_method = registry.get(method)
+    sends_code = current_method is not None and current_method.sends_code
+    if request.method == "GET" and sends_code:
+        # Fewer steps: the code goes out as the page opens, once per sign-in (a reload sends nothing).
+        try:
+            challenge.send_on_arrival(request, method, current.started_at)
+        except flows.TwoFactorError as failure:
+            messages.error(request, failure.message)
     if request.method == "POST" and action == "send":
         try:
-            sent = flows.send_sign_in_code(request, method)
+            flows.send_sign_in_code(request, method)
         except flows.TwoFactorError as failure:
             messages.error(request, failure.message)
             status = status_for(failure)
-        else:
-            messages.success(request, _("We sent a code to %(target)s.") % {"target": sent.masked_target})
+        else:  # the page itself says where the code went: no message to repeat it
             return redirect(request.get_full_path())
     elif request.method == "POST":
         form = VerifyForm(request.POST)
@@ -75,6 +85,12 @@ def verify(request):
                     remember.set_cookie(response, cookie)
                 return response
     context = {"form": form, "remember_enabled": remember.enabled(), **_method_context(devices, method)}
+    if current_method is not None and not current_method.recovery:
+        form.fields["code"].widget.attrs.update(NUMERIC_CODE_ATTRS)
+    if sends_code and context["current_device"] is not None:
+        context["code_status"] = challenge.code_status(context["current_device"])
+        # The countdown ticks with a static script; a project without static files shows it as text only.
+        context["countdown_script"] = static("twofactor/countdown.js") if settings.STATIC_URL else ""
     return render(request, "twofactor/verify.html", context, status=status)
 
 

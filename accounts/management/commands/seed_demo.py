@@ -3,13 +3,15 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from twofactor import flows
+
 DEMO_USERNAME = "demo"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password-2fa"
 
 
 class Command(BaseCommand):
-    help = "Create the demo user (idempotent) and print its credentials."
+    help = "Create the demo user, or reset it (password, and no two-factor method), and print its credentials."
 
     def handle(self, *args, **options):
         user_model = get_user_model()
@@ -20,6 +22,8 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.is_active = True
         user.save()
+        # A reset starts the demo afresh: methods set up in an earlier run are removed, sessions ended.
+        removed = 0 if created else flows.reset_user(user)
         verb = "Created" if created else "Reset"
         self.stdout.write(
             f"{verb} the demo user. Sign in at http://127.0.0.1:8000/accounts/login/ with\n"
@@ -27,3 +31,6 @@ class Command(BaseCommand):
             f"  password: {DEMO_PASSWORD}\n"
             "then set up a second factor; email and SMS codes are printed in this terminal."
         )
+        if removed:
+            noun = "method" if removed == 1 else "methods"
+            self.stdout.write(f"Removed {removed} two-factor {noun} set up in an earlier run.")

@@ -31,8 +31,9 @@ class Command(BaseCommand):
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("Nothing was changed.")
         removed = flows.reset_two_factor(account, note=note.strip() or DEFAULT_NOTE)
+        noun = "method" if removed == 1 else "methods"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Two-factor reset for {label}: {removed} method(s) removed, every session ended; the user was mailed."
+                f"Two-factor reset for {label}: {removed} {noun} removed, every session ended; the user was mailed."
             )
         )

@@ -21,7 +21,8 @@ class Command(BaseCommand):
             model = method.get_model()
             for field in model.encrypted_fields:
                 rotated += self._rotate(model, field)
-        self.stdout.write(f"Rotated {rotated} secret(s) to the newest encryption key.")
+        noun = "secret" if rotated == 1 else "secrets"
+        self.stdout.write(f"Rotated {rotated} {noun} to the newest encryption key.")
 
     def _rotate(self, model, field: str) -> int:
         rotated = 0

@@ -2,6 +2,7 @@
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ...api import openapi
 from ...codes import looks_like_backup_code
@@ -34,7 +35,7 @@ class BackupCodesMethod(Method):
         return {"target": None, "remaining_codes": device.remaining}
 
     def summary(self, device):
-        return _("%(count)d unused") % {"count": device.remaining}
+        return ngettext("%(count)d unused", "%(count)d unused", device.remaining) % {"count": device.remaining}
 
     def recognizes(self, code):
         return looks_like_backup_code(code)

@@ -48,8 +48,8 @@ class EmailMethod(SentCodeMethod):
             )
         return None
 
-    def deliver(self, target, code, *, purpose, user):
-        delivery.send_code_email(target, code, purpose=purpose, user=user)
+    def deliver(self, target, code, *, purpose, user, host=""):
+        delivery.send_code_email(target, code, purpose=purpose, user=user, host=host)
 
     def mask(self, target):
         return masked_email(target)

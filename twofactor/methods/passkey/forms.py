@@ -10,7 +10,7 @@ class PasskeyNameForm(forms.Form):
         label=_("Name"),
         max_length=NAME_MAX_LENGTH,
         required=False,
-        help_text=_("So you can tell your passkeys apart, e.g. \u201cLaptop\u201d or \u201cBlue YubiKey\u201d."),
+        help_text=_("So you can tell your passkeys apart, e.g. “Laptop” or “Blue YubiKey”."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 

@@ -28,6 +28,12 @@ class PasskeyMethod(Method):
     verify_template = "twofactor/methods/passkey/verify.html"
     login_template = "twofactor/methods/passkey/sign_in.html"
     typed_code = False
+    rejection_reasons = {
+        "sign_count_not_increasing": _(
+            "A passkey was refused: its signature counter went backwards, so it may be a copy of your key"
+        ),
+        "replayed": _("A passkey answer that had already been used was sent again and refused"),
+    }
     admin_fields = ("authenticator_model", "aaguid", "transports", "sign_count", "backed_up")
     setup_view_names = ("setup_passkey",)
     api_setup_view_names = ("setup_passkey_begin", "setup_passkey_complete")

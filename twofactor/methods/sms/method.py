@@ -40,8 +40,8 @@ class SMSMethod(SentCodeMethod):
     setup_note = _("Message and data rates may apply. Premium-rate and shared-cost numbers are not accepted.")
     api_summary = _("Send a confirmation code to a phone number.")
 
-    def deliver(self, target, code, *, purpose, user):
-        delivery.send_code_sms(target, code, purpose=purpose, user=user)
+    def deliver(self, target, code, *, purpose, user, host=""):
+        delivery.send_code_sms(target, code, purpose=purpose, user=user, host=host)
 
     def mask(self, target):
         return masked_phone(target)

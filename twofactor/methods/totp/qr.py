@@ -32,3 +32,8 @@ def qr_svg(data: str) -> str:
     )  # the quiet zone ISO/IEC 18004 asks for
     svg = image.to_string(encoding="unicode")
     return svg[svg.index("<svg") :]
+
+
+def data_url(svg: str) -> str:
+    """An SVG document as a data: URL, for <img src> (the page's CSP-free inline image)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")

@@ -24,6 +24,11 @@ class TOTPEnrolment:
     otpauth_uri: str
     qr_svg: str
 
+    @property
+    def qr_image_src(self) -> str:
+        """The QR code as a data: URL for an <img> (which takes a text alternative, unlike inline SVG)."""
+        return qr.data_url(self.qr_svg)
+
 
 def begin_totp(request, *, restart: bool = False) -> TOTPEnrolment:
     """Make (or keep) a pending authenticator key; a plain page load never replaces a scanned key."""

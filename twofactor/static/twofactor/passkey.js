@@ -1,7 +1,8 @@
 // Passkeys (WebAuthn) for the forms marked data-passkey="register", "authenticate" or "sign-in".
 // The form asks the server for options (data-options-url, the API's begin endpoint), hands them to
 // the browser, puts the browser's answer (JSON, binary values in base64url) in its hidden
-// "credential" field and submits itself. No framework, nothing loaded from elsewhere.
+// "credential" field and submits itself. No framework, nothing loaded from elsewhere. What it says to the
+// user comes translated from the form's data-text-* attributes (templates/.../passkey/texts.html).
 (function () {
   "use strict";
 
@@ -58,6 +59,18 @@
     return JSON.stringify(answer);
   }
 
+  var ENGLISH = {
+    unsupported: "This browser does not support passkeys.",
+    cancelled: "The passkey request was cancelled or timed out.",
+    registered: "This passkey is already registered.",
+    noAnswer: "The site did not answer. Please try again."
+  };
+
+  function text(form, name) {
+    var key = "text" + name.charAt(0).toUpperCase() + name.slice(1);
+    return form.dataset[key] || ENGLISH[name];
+  }
+
   function fetchOptions(form) {
     var body = {};
     var name = form.querySelector("[name=name]");
@@ -72,7 +85,7 @@
       body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().then(function (data) {
-        if (!response.ok) throw new Error(data.error ? data.error.message : "The site did not answer.");
+        if (!response.ok) throw new Error(data.error ? data.error.message : text(form, "noAnswer"));
         return data.publicKey;
       });
     });
@@ -109,21 +122,21 @@
     });
   }
 
-  function explain(error) {
-    if (error.name === "NotAllowedError") return "The passkey request was cancelled or timed out.";
-    if (error.name === "InvalidStateError") return "This passkey is already registered.";
+  function explain(form, error) {
+    if (error.name === "NotAllowedError") return text(form, "cancelled");
+    if (error.name === "InvalidStateError") return text(form, "registered");
     return error.message || String(error);
   }
 
   document.querySelectorAll("form[data-passkey]").forEach(function (form) {
     if (!window.PublicKeyCredential || !navigator.credentials) {
-      showError(form, "This browser does not support passkeys.");
+      showError(form, text(form, "unsupported"));
       return;
     }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (waiting) { waiting.abort(); waiting = null; }
-      run(form).catch(function (error) { showError(form, explain(error)); });
+      run(form).catch(function (error) { showError(form, explain(form, error)); });
     });
     if (form.dataset.passkey === "sign-in" && PublicKeyCredential.isConditionalMediationAvailable) {
       PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {

@@ -1,0 +1,130 @@
+"""The security record in the words a user reads: "Authenticator app added", not "method_added (totp)".
+
+Each event kind has a sentence; the event's data (the method, a masked address, a count, how a sign-in or a
+password change happened) picks a more precise one where it has it. Methods are named through the registry,
+and a method gives the sentences for its own reasons to refuse an answer (`Method.rejection_reasons`).
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import delivery
+from .methods import registry
+from .models import RescueRequest, SecurityEvent
+
+Kind = SecurityEvent.Kind
+
+#: The flows record the rescue code by email as method "rescue" (it is no method of the registry).
+RESCUE = "rescue"
+
+#: A sentence per kind; %(method)s is the method's name as users see it, %(target)s a masked address or number.
+WITH_METHOD = {
+    Kind.SIGNED_IN: lambda: _("Signed in with %(method)s"),
+    Kind.METHOD_ADDED: lambda: _("%(method)s added"),
+    Kind.METHOD_REMOVED: lambda: _("%(method)s removed"),
+    Kind.CODE_FAILED: lambda: _("A wrong answer was given for %(method)s"),
+    Kind.THROTTLED: lambda: _("Too many wrong answers for %(method)s: sign-in paused for a while"),
+    Kind.REMEMBERED_BROWSER_USED: lambda: _("Second step skipped on a remembered browser (%(method)s)"),
+}
+WITH_NAMED_METHOD = {
+    Kind.METHOD_ADDED: lambda: _("%(method)s “%(name)s” added"),
+    Kind.METHOD_REMOVED: lambda: _("%(method)s “%(name)s” removed"),
+}
+WITH_TARGET = {
+    Kind.CODE_SENT: lambda: _("Code sent to %(target)s"),
+    Kind.DELIVERY_FAILED: lambda: _("A code could not be sent to %(target)s"),
+    Kind.RESCUE_CODE_SENT: lambda: _("Rescue code sent to %(target)s"),
+}
+#: A code sent for a purpose other than signing in says so.
+CODE_SENT_FOR = {
+    delivery.CONFIRM: lambda: _("Code to confirm a new method sent to %(target)s"),
+    delivery.RESCUE: lambda: _("Rescue code sent to %(target)s"),
+}
+PLAIN = {
+    Kind.SIGNED_IN: lambda: _("Signed in"),
+    Kind.CODE_FAILED: lambda: _("A wrong code was entered"),
+    Kind.THROTTLED: lambda: _("Too many wrong codes: sign-in paused for a while"),
+    Kind.METHOD_ADDED: lambda: _("Two-factor method added"),
+    Kind.METHOD_REMOVED: lambda: _("Two-factor method removed"),
+    Kind.BACKUP_CODES_GENERATED: lambda: _("New backup codes made"),
+    Kind.BACKUP_CODE_USED: lambda: _("A backup code was used"),
+    Kind.CODE_SENT: lambda: _("Code sent"),
+    Kind.DELIVERY_FAILED: lambda: _("A code could not be sent"),
+    Kind.REMEMBERED_BROWSER_USED: lambda: _("Second step skipped on a remembered browser"),
+    Kind.NEW_LOCATION: lambda: _("Signed in from a new browser and network"),
+    Kind.RESCUE_FILED: lambda: _("Asked the administrators for help"),
+    Kind.RESCUE_CODE_SENT: lambda: _("Rescue code sent by email"),
+    Kind.RESCUE_HANDLED: lambda: _("The administrators answered a request for help"),
+    Kind.RESET: lambda: _("Two-factor turned off by the administrators"),
+    Kind.SESSION_ENDED: lambda: _("A session was signed out"),
+    Kind.PASSWORD_CHANGED: lambda: _("Password changed"),
+}
+
+
+def describe(event: SecurityEvent) -> str:
+    """One sentence for `event` in the active language."""
+    data = event.data or {}
+    special = _special(event.kind, data)
+    if special:
+        return special
+    method = registry.get(data.get("method"))
+    if method is not None:
+        name = str(method.title)
+        device_name = data.get("name")
+        if event.kind in WITH_NAMED_METHOD and device_name and device_name != name:
+            return capfirst_sentence(WITH_NAMED_METHOD[event.kind]() % {"method": name, "name": device_name})
+        if event.kind in WITH_METHOD:
+            return capfirst_sentence(WITH_METHOD[event.kind]() % {"method": name})
+    if event.kind in WITH_TARGET and data.get("target"):
+        return WITH_TARGET[event.kind]() % {"target": data["target"]}
+    if event.kind in PLAIN:
+        return PLAIN[event.kind]()
+    return event.get_kind_display()
+
+
+def _special(kind: str, data: dict) -> str:
+    """The sentences that depend on more than the method or the address ('' when none applies)."""
+    method = registry.get(data.get("method"))
+    count = data.get("count")
+    if kind == Kind.SIGNED_IN:
+        if data.get("method") == RESCUE:
+            return _("Signed in with a rescue code sent by email")
+        if data.get("remembered"):
+            return _("Signed in on a remembered browser")
+        if data.get("passwordless") and method is not None:
+            return _("Signed in with %(method)s alone, without a password") % {"method": method.title}
+    if kind == Kind.CODE_FAILED:
+        reason = data.get("reason")
+        if method is not None and reason in method.rejection_reasons:
+            return str(method.rejection_reasons[reason])
+        if data.get("method") == RESCUE:
+            return _("A wrong rescue code was entered")
+    if kind == Kind.THROTTLED and data.get("method") == RESCUE:
+        return _("Too many wrong rescue codes: sign-in paused for a while")
+    if kind == Kind.CODE_SENT and data.get("target") and data.get("purpose") in CODE_SENT_FOR:
+        return CODE_SENT_FOR[data["purpose"]]() % {"target": data["target"]}
+    if kind == Kind.BACKUP_CODES_GENERATED and isinstance(count, int) and count > 0:
+        return ngettext("%(count)d new backup code made", "%(count)d new backup codes made", count) % {"count": count}
+    if kind == Kind.BACKUP_CODE_USED and isinstance(data.get("remaining"), int):
+        left = data["remaining"]
+        return ngettext(
+            "A backup code was used: %(count)d is left", "A backup code was used: %(count)d are left", left
+        ) % {"count": left}
+    if kind == Kind.SESSION_ENDED and isinstance(count, int) and count > 1:
+        return ngettext("%(count)d session was signed out", "%(count)d sessions were signed out", count) % {
+            "count": count
+        }
+    if kind == Kind.PASSWORD_CHANGED and data.get("by_email"):
+        return _("Password reset with a link sent by email")
+    if kind == Kind.RESCUE_FILED and data.get("added_to_open"):
+        return _("Added more to an open request for help")
+    if kind == Kind.RESCUE_HANDLED:
+        if data.get("status") == RescueRequest.Status.APPROVED:
+            return _("The administrators approved a request for help and turned two-factor off")
+        if data.get("status") == RescueRequest.Status.DENIED:
+            return _("The administrators declined a request for help")
+    return ""
+
+
+def capfirst_sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
