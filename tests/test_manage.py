@@ -289,7 +289,7 @@ def test_signing_out_everywhere_else_is_recorded_with_the_count(verified_client,
     for _other in range(2):
         _signed_in_elsewhere(client_factory, totp, verify=False)
     response = verified_client.post("/2fa/sessions/end-others/", follow=True)
-    assert "Signed out 2 other session(s)." in response.content.decode()
+    assert "Signed out 2 other sessions." in response.content.decode()
     ended = SecurityEvent.objects.get(user=user, kind="session_ended")
     assert ended.data == {"count": 2} and ended.ip == "127.0.0.1"
 

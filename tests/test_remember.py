@@ -261,4 +261,4 @@ def test_a_remembered_sign_in_is_in_the_security_record(account):
     signed_in = list(SecurityEvent.objects.filter(user=user, kind=SecurityEvent.Kind.SIGNED_IN))
     assert sorted(event.data["remembered"] for event in signed_in) == [False, True]
     remembered = next(event for event in signed_in if event.data["remembered"])
-    assert remembered.data == {"method": "totp", "remembered": True} and remembered.ip == "127.0.0.1"
+    assert remembered.data == {"method": "totp", "remembered": True, "language": "en"} and remembered.ip == "127.0.0.1"
