@@ -107,6 +107,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = _read("CONN_MAX_AGE", env.int, default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Database sessions whose key rotation (every sign-in step) renames the row in one statement.
+SESSION_ENGINE = "twofa_site.sessions"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -27,17 +27,20 @@ def _method_context(devices, current_method):
     }
 
 
+def _offered_method(request, current, devices) -> str:
+    """The method the page offers: the one asked for in ?method= when the user has it, else the pending one."""
+    method = request.GET.get("method") or current.method
+    return method if method in {device.method for device in devices} else current.method
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify(request):
     current = state.read(request)
     if current is None or current.state != state.VERIFY:
         return redirect(safe_next(request))
-    devices = state.devices_of(request.user)
-    method = request.GET.get("method") or current.method
-    if method not in {device.method for device in devices}:
-        method = current.method
-    form = VerifyForm(initial={"method": method})
+    # The device list is loaded only to draw the page or send a code: a correct code costs no list.
+    form = None
     status = 200
     action = request.POST.get("action", "verify")
     if request.method == "POST" and action == "use":
@@ -48,7 +51,7 @@ def verify(request):
         return redirect(request.get_full_path())
     if request.method == "POST" and action == "send":
         try:
-            sent = flows.send_sign_in_code(request, method)
+            sent = flows.send_sign_in_code(request, _offered_method(request, current, state.devices_of(request.user)))
         except flows.TwoFactorError as failure:
             messages.error(request, failure.message)
             status = status_for(failure)
@@ -74,7 +77,13 @@ def verify(request):
                 if cookie:
                     remember.set_cookie(response, cookie)
                 return response
-    context = {"form": form, "remember_enabled": remember.enabled(), **_method_context(devices, method)}
+    devices = state.devices_of(request.user)
+    method = _offered_method(request, current, devices)
+    context = {
+        "form": form or VerifyForm(initial={"method": method}),
+        "remember_enabled": remember.enabled(),
+        **_method_context(devices, method),
+    }
     return render(request, "twofactor/verify.html", context, status=status)
 
 
