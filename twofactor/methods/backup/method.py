@@ -10,6 +10,7 @@ from ..base import Method
 from . import api, views
 from .codes import replace_backup_codes
 from .forms import BackupCodeForm
+from .models import with_unused_counts
 
 
 class BackupCodesMethod(Method):
@@ -35,6 +36,9 @@ class BackupCodesMethod(Method):
 
     def summary(self, device):
         return _("%(count)d unused") % {"count": device.remaining}
+
+    def admin_queryset(self, queryset):
+        return with_unused_counts(queryset)
 
     def recognizes(self, code):
         return looks_like_backup_code(code)
