@@ -44,6 +44,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    "twofa_site.apps.SiteConfig",  # the project's own deployment checks
     "accounts",
     "twofactor",
     "twofactor.apps.TwoFactorAdminConfig",  # django.contrib.admin, behind two-factor
@@ -111,8 +112,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_ENGINE = "twofa_site.sessions"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Web processes per server (gunicorn reads the same variable; Heroku sets it by dyno size).
+WEB_CONCURRENCY = _read("WEB_CONCURRENCY", env.int, default=1)
+# Set on every Heroku dyno; the app's host name then comes from the Dyno Metadata feature.
+HEROKU_DYNO = env.str("DYNO", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    if HEROKU_DYNO and REDIS_URL.startswith("rediss://"):
+        # Heroku Redis serves TLS with a self-signed certificate inside Heroku's network (Heroku's advice).
+        CACHES["default"]["OPTIONS"] = {"ssl_cert_reqs": None}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -200,13 +208,16 @@ TWOFACTOR_TRUSTED_PROXIES = env.str("TWOFACTOR_TRUSTED_PROXIES", default="0")
 TWOFACTOR_SMS_ALLOWED_REGIONS = env.list("TWOFACTOR_SMS_ALLOWED_REGIONS", default=[])
 PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="US")
 
+DJANGO_LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO").upper()
+if DJANGO_LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured("DJANGO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "django": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO"), "propagate": False},
+        "django": {"handlers": ["console"], "level": DJANGO_LOG_LEVEL, "propagate": False},
         "twofactor": {"level": "INFO"},  # propagates to the root handler
     },
 }
