@@ -63,17 +63,24 @@ def _bench_urls() -> str:
     return module.__name__
 
 
-def _verified_client() -> Client:
-    from twofactor.models import TOTPDevice
+def add_authenticator(user) -> pyotp.TOTP:
+    """Give `user` a confirmed authenticator app; return an independent generator of its codes."""
+    from twofactor.methods.totp.models import TOTPDevice
 
-    user = get_user_model().objects.create_user("bench-verified", "verified@example.com", PASSWORD)
     key = secrets.token_bytes(20)
     device = TOTPDevice(user=user, name="Authenticator app", confirmed=True)
     device.set_key(key)
     device.save()
+    return pyotp.TOTP(base64.b32encode(key).decode())
+
+
+def verified_client(username: str, **extra) -> Client:
+    """A test client signed in with both steps, as a new user with an authenticator app."""
+    user = get_user_model().objects.create_user(username, f"{username}@example.com", PASSWORD, **extra)
+    totp = add_authenticator(user)
     client = Client()
     assert client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
-    code = pyotp.TOTP(base64.b32encode(key).decode()).now()
+    code = totp.now()
     assert client.post("/2fa/verify/", {"code": code}).status_code == 302
     return client
 
@@ -103,6 +110,36 @@ def _seconds_per_request(client: Client, url: str, requests: int) -> float:
     return (time.perf_counter() - started) / requests
 
 
+def measure(requests: int = 4000, batch: int = 100) -> dict:
+    """Queries and median time per request of the verified page and the plain page, on the current database."""
+    fast_hashing = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # sign-in speed is not measured here
+    with override_settings(ROOT_URLCONF=_bench_urls(), PASSWORD_HASHERS=fast_hashing):
+        verified = verified_client("bench-verified")
+        without_middleware = [name for name in settings.MIDDLEWARE if name != TWO_FACTOR_MIDDLEWARE]
+        with override_settings(MIDDLEWARE=without_middleware, TWOFACTOR_REQUIRED="optional"):
+            plain = _plain_client()
+            plain.get(PLAIN_PAGE)  # loads this client's middleware chain, without two-factor
+        verified_queries = _queries_per_request(verified, VERIFIED_PAGE)
+        plain_queries = _queries_per_request(plain, PLAIN_PAGE)
+        times: dict[str, list[float]] = {"verified": [], "plain": []}
+        ratios = []
+        for index in range(max(1, requests // batch)):
+            # Back-to-back pairs in alternating order, so a busy machine slows both sides of a pair alike.
+            order = [("verified", verified, VERIFIED_PAGE), ("plain", plain, PLAIN_PAGE)]
+            for name, client, url in order if index % 2 == 0 else order[::-1]:
+                times[name].append(_seconds_per_request(client, url, batch))
+            ratios.append(times["verified"][-1] / times["plain"][-1])
+    return {
+        "pairs": len(ratios),
+        "batch": batch,
+        "verified_queries": verified_queries,
+        "plain_queries": plain_queries,
+        "verified_seconds": statistics.median(times["verified"]),
+        "plain_seconds": statistics.median(times["plain"]),
+        "ratio": statistics.median(ratios),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", "-n", type=int, default=4000, help="requests per page (default 4000)")
@@ -112,42 +149,24 @@ def main() -> None:
     setup_test_environment()
     test_database = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        fast_hashing = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # sign-in speed is not measured here
-        with override_settings(ROOT_URLCONF=_bench_urls(), PASSWORD_HASHERS=fast_hashing):
-            verified = _verified_client()
-            without_middleware = [name for name in settings.MIDDLEWARE if name != TWO_FACTOR_MIDDLEWARE]
-            with override_settings(MIDDLEWARE=without_middleware, TWOFACTOR_REQUIRED="optional"):
-                plain = _plain_client()
-                plain.get(PLAIN_PAGE)  # loads this client's middleware chain, without two-factor
-            verified_queries = _queries_per_request(verified, VERIFIED_PAGE)
-            plain_queries = _queries_per_request(plain, PLAIN_PAGE)
-            times: dict[str, list[float]] = {"verified": [], "plain": []}
-            ratios = []
-            for batch in range(max(1, args.requests // args.batch)):
-                # Back-to-back pairs in alternating order, so a busy machine slows both sides of a pair alike.
-                order = [("verified", verified, VERIFIED_PAGE), ("plain", plain, PLAIN_PAGE)]
-                for name, client, url in order if batch % 2 == 0 else order[::-1]:
-                    times[name].append(_seconds_per_request(client, url, args.batch))
-                ratios.append(times["verified"][-1] / times["plain"][-1])
+        result = measure(args.requests, args.batch)
     finally:
         connection.creation.destroy_test_db(test_database, verbosity=0)
 
-    verified_time = statistics.median(times["verified"])
-    plain_time = statistics.median(times["plain"])
-    print(f"database: {connection.vendor}; {len(ratios)} pairs of {args.batch}-request batches, medians reported")
+    print(f"database: {connection.vendor}; {result['pairs']} pairs of {args.batch}-request batches, medians reported")
     print(
         f"verified page {VERIFIED_PAGE} (two-factor middleware):   "
-        f"{verified_queries:.2f} queries/request, {verified_time * 1000:.3f} ms/request"
+        f"{result['verified_queries']:.2f} queries/request, {result['verified_seconds'] * 1000:.3f} ms/request"
     )
     print(
         f"plain login_required page {PLAIN_PAGE} (no middleware): "
-        f"{plain_queries:.2f} queries/request, {plain_time * 1000:.3f} ms/request"
+        f"{result['plain_queries']:.2f} queries/request, {result['plain_seconds'] * 1000:.3f} ms/request"
     )
     print(
-        f"queries per verified request: {verified_queries:.2f} (plain: {plain_queries:.2f}, "
-        f"extra: {verified_queries - plain_queries:+.2f})"
+        f"queries per verified request: {result['verified_queries']:.2f} (plain: {result['plain_queries']:.2f}, "
+        f"extra: {result['verified_queries'] - result['plain_queries']:+.2f})"
     )
-    print(f"time of a verified request relative to the plain page: {statistics.median(ratios):.3f}x")
+    print(f"time of a verified request relative to the plain page: {result['ratio']:.3f}x")
 
 
 if __name__ == "__main__":

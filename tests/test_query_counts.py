@@ -6,8 +6,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from twofactor import flows
+from twofactor.methods import registry
 from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.methods.email.models import EmailDevice
+from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.models import UserSession
 
 from .authenticator_clock import AuthenticatorClock
@@ -148,3 +150,50 @@ def test_signing_out_another_session_from_the_list(two_sessions):
     assert this.post(f"/2fa/sessions/{record.pk}/end/").url == "/2fa/"
     assert _signed_out(other)
     assert this.get("/").status_code == 200
+
+
+# The second sign-in step: the device is found and locked in one query, the session renamed in one.
+
+SECOND_STEP_STATEMENTS = 10  # the figure of the peer the issue measured against
+
+
+def _statements(captured) -> list[str]:
+    """The statements a request sent, without the savepoints the test's transaction adds."""
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def _second_step(client: Client, code: str) -> list[str]:
+    sign_in(client)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/2fa/verify/", {"code": code})
+    assert response.status_code == 302 and response.url == "/", response
+    return _statements(captured)
+
+
+def test_the_second_step_costs_at_most_the_peers_statements(totp_user, monkeypatch):
+    _user, _device, totp = totp_user
+    clock = AuthenticatorClock(monkeypatch)
+    first = _second_step(Client(), clock.code(totp))  # the account's first location: recorded
+    again = _second_step(Client(), clock.code(totp))  # a known location: its time updated
+    assert len(first) <= SECOND_STEP_STATEMENTS, "\n".join(first)
+    assert len(again) <= SECOND_STEP_STATEMENTS, "\n".join(again)
+    assert sum("twofactor_totpdevice" in sql for sql in again) == 2, again  # locked read, update
+
+
+def test_the_second_step_loads_no_list_of_the_other_methods_held(totp_user, monkeypatch):
+    """Passkeys are offered (in the registry) and the user holds one, and backup codes: the authenticator code is
+    still checked in the peer's statements, and neither the passkeys nor the backup codes are read."""
+    user, _device, totp = totp_user
+    assert "passkey" in {method.key for method in registry.methods()}
+    PasskeyDevice.objects.create(
+        user=user, name="Laptop", credential_id=b"\x01" * 16, public_key=b"not-a-key", user_handle=b"\x02" * 32
+    )
+    replace_backup_codes(user)
+    clock = AuthenticatorClock(monkeypatch)
+    statements = _second_step(Client(), clock.code(totp))
+    assert len(statements) <= SECOND_STEP_STATEMENTS, "\n".join(statements)
+    assert not any("twofactor_passkeydevice" in sql or "twofactor_backupcode" in sql for sql in statements)

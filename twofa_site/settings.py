@@ -44,6 +44,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    "twofa_site.apps.SiteConfig",  # the project's own deployment checks
     "accounts",
     "twofactor",
     "twofactor.apps.TwoFactorAdminConfig",  # django.contrib.admin, behind two-factor
@@ -112,10 +113,19 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = _read("CONN_MAX_AGE", env.int, default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Database sessions whose key rotation (every sign-in step) renames the row in one statement.
+SESSION_ENGINE = "twofa_site.sessions"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Web processes per server (gunicorn reads the same variable; Heroku sets it by dyno size).
+WEB_CONCURRENCY = _read("WEB_CONCURRENCY", env.int, default=1)
+# Set on every Heroku dyno; the app's host name then comes from the Dyno Metadata feature.
+HEROKU_DYNO = env.str("DYNO", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    if HEROKU_DYNO and REDIS_URL.startswith("rediss://"):
+        # Heroku Redis serves TLS with a self-signed certificate inside Heroku's network (Heroku's advice).
+        CACHES["default"]["OPTIONS"] = {"ssl_cert_reqs": None}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -193,6 +203,7 @@ TWOFACTOR_WEBAUTHN_ORIGINS = env.list(
 TWOFACTOR_WEBAUTHN_USER_VERIFICATION = env.str("TWOFACTOR_WEBAUTHN_USER_VERIFICATION", default="preferred")
 TWOFACTOR_WEBAUTHN_ATTESTATION = env.str("TWOFACTOR_WEBAUTHN_ATTESTATION", default="none")
 TWOFACTOR_WEBAUTHN_PASSWORDLESS = _read("TWOFACTOR_WEBAUTHN_PASSWORDLESS", env.bool, default=True)
+TWOFACTOR_EVENT_RETENTION_DAYS = _read("TWOFACTOR_EVENT_RETENTION_DAYS", env.int, default=365)
 TWOFACTOR_SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 TWOFACTOR_SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
 TWOFACTOR_TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
@@ -205,13 +216,16 @@ TWOFACTOR_TRUSTED_PROXIES = env.str("TWOFACTOR_TRUSTED_PROXIES", default="0")
 TWOFACTOR_SMS_ALLOWED_REGIONS = env.list("TWOFACTOR_SMS_ALLOWED_REGIONS", default=[])
 PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="US")
 
+DJANGO_LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO").upper()
+if DJANGO_LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured("DJANGO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "django": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO"), "propagate": False},
+        "django": {"handlers": ["console"], "level": DJANGO_LOG_LEVEL, "propagate": False},
         "twofactor": {"level": "INFO"},  # propagates to the root handler
     },
 }

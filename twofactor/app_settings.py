@@ -210,6 +210,11 @@ class AppSettings:
         return int(self._get("BACKUP_CODE_COUNT", 10))
 
     @property
+    def EVENT_RETENTION_DAYS(self) -> int:
+        """Security events older than this are deleted by `manage.py twofactor_prune_events`; 0 keeps them all."""
+        return int(self._get("EVENT_RETENTION_DAYS", 365))
+
+    @property
     def RATE_LIMIT_STORE(self) -> str:
         """ "database" (default, shared by every app server) or "cache" (the default cache, e.g. Redis)."""
         return self._get("RATE_LIMIT_STORE", "database")

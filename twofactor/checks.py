@@ -1,7 +1,8 @@
-"""Configuration mistakes become system-check errors (twofactor.E001 …) with a hint."""
+"""Configuration mistakes become system-check errors (twofactor.E001 …) with a hint; settings that are
+fine for development but wrong in production (DEBUG off) become warnings (twofactor.W001 …)."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -148,3 +149,57 @@ def check_methods(app_configs, **kwargs):
     except ImproperlyConfigured:
         return []
     return [message for method in active for message in method.check()]
+
+
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.security)
+def check_production_settings(app_configs, **kwargs):
+    """With DEBUG off: codes that would land in the logs, keys tied to SECRET_KEY, counters per process."""
+    if settings.DEBUG:
+        return []
+    warnings = []
+    if not app_settings.ENCRYPTION_KEYS:
+        warnings.append(
+            Warning(
+                "TWOFACTOR_ENCRYPTION_KEYS is not set, so the key for secrets at rest is derived from SECRET_KEY: "
+                "changing SECRET_KEY would make every authenticator key unreadable, and one leaked value exposes both.",
+                hint="Set TWOFACTOR_ENCRYPTION_KEYS to a separate random value (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'); to move existing secrets, list the new key first and run "
+                "manage.py twofactor_rotate_keys.",
+                id="twofactor.W001",
+            )
+        )
+    if settings.EMAIL_BACKEND == CONSOLE_EMAIL:
+        warnings.append(
+            Warning(
+                "Mail goes to the console backend: sign-in and rescue codes sent by email would be written to the log "
+                "and never reach anyone.",
+                hint="Set EMAIL_BACKEND to an SMTP or API backend (this project: EMAIL_URL=smtp+tls://user:pass@host:587).",
+                id="twofactor.W002",
+            )
+        )
+    if BACKENDS.get(app_settings.SMS_BACKEND, app_settings.SMS_BACKEND) == BACKENDS["console"]:
+        warnings.append(
+            Warning(
+                "Text messages go to the console SMS backend: codes would be written to the log and never sent.",
+                hint="Set TWOFACTOR_SMS_BACKEND to twilio (this project: SMS_BACKEND=twilio and the TWILIO_* variables).",
+                id="twofactor.W003",
+            )
+        )
+    cache_backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if app_settings.RATE_LIMIT_STORE == "cache" and cache_backend in PROCESS_LOCAL_CACHES:
+        warnings.append(
+            Warning(
+                f"TWOFACTOR_RATE_LIMIT_STORE is cache but the default cache ({cache_backend.rsplit('.', 1)[-1]}) belongs "
+                "to one process: every web process and server would count attempts and sends on its own.",
+                hint="Point the default cache at Redis (this project: REDIS_URL), or use the database store.",
+                id="twofactor.W004",
+            )
+        )
+    return warnings

@@ -10,6 +10,7 @@ only records its location.
 import ipaddress
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -84,9 +85,12 @@ def record_sign_in(user, request) -> bool:
     """Remember where `user` signed in; True when that location is new and not the account's first."""
     location = fingerprint(user, request)
     known = KnownLocation.objects.filter(user=user)
-    if known.filter(fingerprint=location).update(last_seen=timezone.now()):
+    # One query answers both questions: is this location known, and is it the account's first?
+    seen = known.aggregate(any=Count("pk"), this=Count("pk", filter=Q(fingerprint=location)))
+    if seen["this"]:
+        known.filter(fingerprint=location).update(last_seen=timezone.now())
         return False
-    first = not known.exists()
+    first = not seen["any"]
     try:
         with transaction.atomic():
             KnownLocation.objects.create(user=user, fingerprint=location)

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_otp.models import Device
 
@@ -30,9 +31,14 @@ class VerifyResult:
 
 def verify_code(device: Device, code: str) -> VerifyResult:
     """Check `code` against `device` exactly once, under a row lock, honouring throttling."""
-    model = type(device)
+    return verify_first(type(device).objects.filter(pk=device.pk), code)
+
+
+def verify_first(devices: QuerySet, code: str) -> VerifyResult:
+    """`verify_code` for the first confirmed device of `devices` (a queryset of one device model), found and
+    locked in one query; the result's `device` is None when there is none."""
     with transaction.atomic():
-        locked = model.objects.select_for_update().filter(pk=device.pk, confirmed=True).first()
+        locked = devices.select_for_update().filter(confirmed=True).first()
         if locked is None:
             return VerifyResult(accepted=False, device=None)
         allowed, info = locked.verify_is_allowed()

@@ -15,9 +15,17 @@ requests are approved or denied by staff with `twofactor.handle_rescuerequest`. 
 action asks for a note on a confirmation page and is recorded through the signals.
 """
 
-from .common import HANDLE_PERMISSION, RESET_PERMISSION, StaffNoteForm, confirm_with_note, methods_summary
+from .common import (
+    HANDLE_PERMISSION,
+    RESET_PERMISSION,
+    LargeListAdmin,
+    StaffNoteForm,
+    confirm_with_note,
+    methods_summary,
+)
 from .devices import DeviceAdmin, DeviceInline, device_admin, device_inline, method_inlines
 from .events import SecurityEventAdmin
+from .paginator import EstimatedCountPaginator
 from .rescue import RescueRequestAdmin
 from .users import TwoFactorUserAdminMixin
 
@@ -26,6 +34,8 @@ __all__ = [
     "RESET_PERMISSION",
     "DeviceAdmin",
     "DeviceInline",
+    "EstimatedCountPaginator",
+    "LargeListAdmin",
     "RescueRequestAdmin",
     "SecurityEventAdmin",
     "StaffNoteForm",

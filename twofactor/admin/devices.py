@@ -3,10 +3,17 @@
 from django.contrib import admin
 
 from ..methods import registry
-from .common import DEVICE_FIELDS, HANDLE_PERMISSION, RESET_PERMISSION, FilterLookupsOnly, user_search_fields
+from .common import (
+    DEVICE_FIELDS,
+    HANDLE_PERMISSION,
+    RESET_PERMISSION,
+    FilterLookupsOnly,
+    LargeListAdmin,
+    user_search_fields,
+)
 
 
-class DeviceAdmin(FilterLookupsOnly, admin.ModelAdmin):
+class DeviceAdmin(FilterLookupsOnly, LargeListAdmin):
     """Read-only view of a method: what, whose, when; secrets are not even loaded into the form."""
 
     list_display = DEVICE_FIELDS
@@ -32,10 +39,16 @@ class DeviceAdmin(FilterLookupsOnly, admin.ModelAdmin):
 
 
 def device_admin(method) -> type[DeviceAdmin]:
-    """The read-only admin of a method's devices: the common fields and the method's `admin_fields`."""
+    """The read-only admin of a method's devices: the common fields and the method's `admin_fields`, which
+    the list reads in its own query (`Method.admin_queryset`), not one query per row."""
     fields = (*DEVICE_FIELDS, *method.admin_fields)
     name = f"{method.get_model().__name__}Admin"
-    return type(name, (DeviceAdmin,), {"list_display": fields, "fields": fields, "readonly_fields": fields})
+
+    def get_queryset(self, request):
+        return method.admin_queryset(DeviceAdmin.get_queryset(self, request))
+
+    attributes = {"list_display": fields, "fields": fields, "readonly_fields": fields, "get_queryset": get_queryset}
+    return type(name, (DeviceAdmin,), attributes)
 
 
 for _method in registry.methods():

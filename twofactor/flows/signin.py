@@ -5,56 +5,81 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import password_guard, remember, state
 from ..methods import registry
+from ..methods.base import Method
 from ..models import TwoFactorDevice
 from ..signals import Kind, emit
-from ..verification import verify_code
+from ..verification import VerifyResult, verify_code, verify_first
 from .errors import TwoFactorError, invalid_code, reauthentication_required, throttled
 
 
-def pick_device(devices: list[TwoFactorDevice], method: str | None, code: str, default: str | None = None):
-    """The device a code is meant for: the named method, a recovery code by its shape, else the default."""
-    by_method: dict[str, list[TwoFactorDevice]] = {}
-    for device in devices:
-        by_method.setdefault(device.method, []).append(device)
-
-    def of(key: str | None) -> TwoFactorDevice | None:
-        chosen = registry.get(key)
-        return chosen.device_for_code(by_method[key], code) if chosen and key in by_method else None
-
+def _candidates(method: str | None, code: str, default: str | None) -> list[Method]:
+    """The methods a code may be meant for, in the order they are tried: the named one; else a recovery
+    method that knows the code by its shape (a backup code), then the method the pending sign-in offers."""
     if method:
-        return of(method)
-    recovery = [m.key for m in registry.recovery() if m.key in by_method]
-    recognized = next((key for key in recovery if registry.get(key).recognizes(code)), None)
-    if recognized is not None:
-        return of(recognized)
-    if default and default in by_method:
-        return of(default)
-    primary = state.primary_device(devices)
-    return primary or next((of(key) for key in recovery), None)
+        named = registry.get(method)
+        return [named] if named else []
+    candidates = [recovery for recovery in registry.recovery() if recovery.recognizes(code)]
+    offered = registry.get(default)
+    return [*candidates, offered] if offered and offered not in candidates else candidates
+
+
+def _fallback_device(user) -> TwoFactorDevice | None:
+    """The device a code without a usable method is checked against: the primary one, else recovery codes."""
+    devices = state.devices_of(user)
+    recovery = {method.key for method in registry.recovery()}
+    return state.primary_device(devices) or next((device for device in devices if device.method in recovery), None)
+
+
+def _verify_with(request, user, chosen: Method, code: str) -> VerifyResult | None:
+    """Check `code` against the user's device of `chosen`, found and locked in the query that checks it (a
+    method with several devices per user first picks the one the code names); None when the user has none."""
+    devices = chosen.devices(user)
+    if chosen.multiple:
+        device = chosen.device_for_code(list(devices), code)
+        if device is None:
+            return None
+        devices = type(device).objects.filter(pk=device.pk)
+    refused = chosen.refusal(user)
+    if refused is not None and devices.exists():
+        raise refused
+    result = verify_first(devices, chosen.bind_code(request, code))
+    return result if result.device is not None else None
 
 
 def check_code(request, user, code: str, method: str | None = None) -> TwoFactorDevice:
-    """Verify one code for `user` through the exactly-once path; raise TwoFactorError when it fails."""
+    """Verify one code for `user` through the exactly-once path; raise TwoFactorError when it fails.
+
+    The device is found by its method and locked in the same query, so a sign-in loads no device list.
+    """
     current = state.read(request)
-    devices = state.devices_of(user)
-    device = pick_device(devices, method, code, default=current.method if current else None)
-    if device is None:
-        raise TwoFactorError(
-            "invalid_method", _("Choose one of your two-factor methods."), fields={"method": "unknown"}
-        )
-    refused = registry.for_device(device).refusal(user)
-    if refused is not None:
-        raise refused
-    checked = check_device_code(request, user, device, registry.for_device(device).bind_code(request, code))
-    registry.for_device(device).on_code_accepted(request, user, checked)
+    for chosen in _candidates(method, code, current.method if current else None):
+        result = _verify_with(request, user, chosen, code)
+        if result is not None:
+            break
+    else:
+        device = None if method else _fallback_device(user)
+        if device is None:
+            raise TwoFactorError(
+                "invalid_method", _("Choose one of your two-factor methods."), fields={"method": "unknown"}
+            )
+        chosen = registry.for_device(device)
+        refused = chosen.refusal(user)
+        if refused is not None:
+            raise refused
+        result = verify_code(device, chosen.bind_code(request, code))
+    checked = _checked(request, user, result, result.device.method)
+    chosen.on_code_accepted(request, user, checked)
     return checked
 
 
 def check_device_code(request, user, device, code: str, *, event_method: str | None = None):
     """The one check every code entered takes (sign-in, re-authentication, rescue): exactly once, under a row
     lock, throttled; a refusal is recorded and raised as TwoFactorError. Returns the device as it was locked."""
-    event_method = event_method or device.method
-    result = verify_code(device, code)
+    return _checked(request, user, verify_code(device, code), event_method or device.method)
+
+
+def _checked(request, user, result: VerifyResult, event_method: str) -> TwoFactorDevice:
+    """The device that accepted the code; a throttled or refused code is recorded and raised."""
     if result.throttled:
         emit(Kind.THROTTLED, user=user, request=request, method=event_method, retry_after=result.retry_after)
         raise throttled(result.retry_after)

@@ -118,6 +118,10 @@ class Method:
         """A few words on the device's state for staff (admin, twofactor_status): "7 unused"; never a secret."""
         return ""
 
+    def admin_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The admin's list of this method's devices: annotate what `admin_fields` would otherwise query per row."""
+        return queryset
+
     def check(self) -> list:
         """System-check messages about this method's configuration (see twofactor.checks)."""
         return []

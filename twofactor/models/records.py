@@ -68,7 +68,8 @@ class SecurityEvent(models.Model):
     class Meta:
         verbose_name = _("security event")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        # The admin's list and its filters read these in order; created_at alone serves pruning.
+        indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["kind", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
@@ -103,6 +104,7 @@ class RescueRequest(models.Model):
     class Meta:
         verbose_name = _("rescue request")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["-created_at"]), models.Index(fields=["status", "-created_at"])]
         permissions = [
             ("handle_rescuerequest", _("Can approve or deny rescue requests")),
             ("reset_twofactor", _("Can reset a user's two-factor authentication")),

@@ -30,17 +30,21 @@ def _method_context(devices, current_method):
     }
 
 
+def _offered_method(request, current, devices) -> str:
+    """The method the page offers: the one asked for in ?method= when the user has it, else the pending one."""
+    method = request.GET.get("method") or current.method
+    return method if method in {device.method for device in devices} else current.method
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify(request):
     current = state.read(request)
     if current is None or current.state != state.VERIFY:
         return redirect(safe_next(request))
-    devices = state.devices_of(request.user)
-    method = request.GET.get("method") or current.method
-    if method not in {device.method for device in devices}:
-        method = current.method
-    form = VerifyForm(initial={"method": method})
+    # The device list is loaded only to draw the page or send a code: a correct code costs no list.
+    devices = None
+    form = None
     status = 200
     action = request.POST.get("action", "verify")
     if request.method == "POST" and action == "use":
@@ -49,23 +53,25 @@ def verify(request):
         except flows.TwoFactorError as failure:
             messages.error(request, failure.message)
         return redirect(request.get_full_path())
-    current_method = registry.get(method)
-    sends_code = current_method is not None and current_method.sends_code
-    if request.method == "GET" and sends_code:
-        # Fewer steps: the code goes out as the page opens, once per sign-in (a reload sends nothing).
+    if request.method == "GET":
+        devices = state.devices_of(request.user)
+        method = _offered_method(request, current, devices)
+        if _sends_code(method):
+            # Fewer steps: the code goes out as the page opens, once per sign-in (a reload sends nothing).
+            try:
+                challenge.send_on_arrival(request, method, current.started_at)
+            except flows.TwoFactorError as failure:
+                messages.error(request, failure.message)
+    elif action == "send":
+        devices = state.devices_of(request.user)
         try:
-            challenge.send_on_arrival(request, method, current.started_at)
-        except flows.TwoFactorError as failure:
-            messages.error(request, failure.message)
-    if request.method == "POST" and action == "send":
-        try:
-            flows.send_sign_in_code(request, method)
+            flows.send_sign_in_code(request, _offered_method(request, current, devices))
         except flows.TwoFactorError as failure:
             messages.error(request, failure.message)
             status = status_for(failure)
         else:  # the page itself says where the code went: no message to repeat it
             return redirect(request.get_full_path())
-    elif request.method == "POST":
+    else:
         form = VerifyForm(request.POST)
         status = 400
         if form.is_valid():
@@ -84,14 +90,24 @@ def verify(request):
                 if cookie:
                     remember.set_cookie(response, cookie)
                 return response
+    if devices is None:
+        devices = state.devices_of(request.user)
+    method = _offered_method(request, current, devices)
+    form = form or VerifyForm(initial={"method": method})
     context = {"form": form, "remember_enabled": remember.enabled(), **_method_context(devices, method)}
+    current_method = registry.get(method)
     if current_method is not None and not current_method.recovery:
         form.fields["code"].widget.attrs.update(NUMERIC_CODE_ATTRS)
-    if sends_code and context["current_device"] is not None:
+    if _sends_code(method) and context["current_device"] is not None:
         context["code_status"] = challenge.code_status(context["current_device"])
         # The countdown ticks with a static script; a project without static files shows it as text only.
         context["countdown_script"] = static("twofactor/countdown.js") if settings.STATIC_URL else ""
     return render(request, "twofactor/verify.html", context, status=status)
+
+
+def _sends_code(method: str | None) -> bool:
+    chosen = registry.get(method)
+    return chosen is not None and chosen.sends_code
 
 
 @login_required

@@ -11,6 +11,7 @@ from ..base import Method
 from . import api, views
 from .codes import replace_backup_codes
 from .forms import BackupCodeForm
+from .models import with_unused_counts
 
 
 class BackupCodesMethod(Method):
@@ -36,6 +37,9 @@ class BackupCodesMethod(Method):
 
     def summary(self, device):
         return ngettext("%(count)d unused", "%(count)d unused", device.remaining) % {"count": device.remaining}
+
+    def admin_queryset(self, queryset):
+        return with_unused_counts(queryset)
 
     def recognizes(self, code):
         return looks_like_backup_code(code)

@@ -1,12 +1,17 @@
 """The backup-codes method's device: single-use codes kept only as salted hashes."""
 
 from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
 from ...codes import matches_hash, normalize_backup_code
 from ...models.devices import TwoFactorDevice
+
+#: The annotation `with_unused_counts` adds, which `remaining` reads.
+UNUSED_COUNT = "unused_code_count"
 
 
 class BackupCodeDevice(TwoFactorDevice):
@@ -37,7 +42,21 @@ class BackupCodeDevice(TwoFactorDevice):
 
     @property
     def remaining(self) -> int:
-        return self.codes.filter(used_at__isnull=True).count()
+        """Unused codes; counted by the query that loaded the device when it was `with_unused_counts`."""
+        counted = self.__dict__.get(UNUSED_COUNT)
+        return counted if counted is not None else self.codes.filter(used_at__isnull=True).count()
+
+
+def with_unused_counts(devices: QuerySet) -> QuerySet:
+    """`devices` with each one's unused codes counted in the same query (a list shows `remaining` per row)."""
+    unused = (
+        BackupCode.objects.filter(device=OuterRef("pk"), used_at__isnull=True)
+        .order_by()
+        .values("device")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return devices.annotate(**{UNUSED_COUNT: Coalesce(Subquery(unused, output_field=IntegerField()), 0)})
 
 
 class BackupCode(models.Model):

@@ -32,12 +32,14 @@ class EmailMethod(SentCodeMethod):
     def refusal(self, user):
         """After a reset by email, when the account has a method beyond email, the mailbox must not stand in for
         that method too."""
+        if not recently_reset_by_email(user):  # one query, asked first: the device list costs one per method
+            return None
         others = [
             device
             for device in state.devices_of(user)
             if device.method != KEY and not registry.for_device(device).recovery
         ]
-        if others and recently_reset_by_email(user):
+        if others:
             return TwoFactorError(
                 "email_factor_paused",
                 _(

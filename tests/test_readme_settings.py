@@ -1,0 +1,33 @@
+"""Every environment variable the code reads is in the README's settings table."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+READS = re.compile(r"""(?:env\.\w+|_read)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+PLATFORM_NAMES = re.compile(r'"((?:RENDER|HEROKU)_[A-Z_]+)"')
+
+
+def variables_read() -> set[str]:
+    names = set()
+    for path in [*ROOT.glob("twofa_site/*.py"), *ROOT.glob("twofactor/**/*.py"), *ROOT.glob("accounts/**/*.py")]:
+        source = path.read_text()
+        names |= set(READS.findall(source)) | set(PLATFORM_NAMES.findall(source))
+        names |= set(re.findall(r"os\.environ(?:\.get)?\(\s*[\"']([A-Z][A-Z0-9_]+)", source))
+        names |= set(re.findall(r"os\.environ\[[\"']([A-Z][A-Z0-9_]+)", source))
+    return names - {"DJANGO_SETTINGS_MODULE"}
+
+
+def settings_table() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_code_reads_the_variables_this_test_knows_of():
+    assert {"SECRET_KEY", "DATABASE_URL", "DJANGO_LOG_LEVEL", "RENDER_EXTERNAL_HOSTNAME", "DYNO"} <= variables_read()
+
+
+def test_every_variable_read_is_in_the_readme_table():
+    table = settings_table()
+    missing = sorted(name for name in variables_read() if f"`{name}`" not in table)
+    assert not missing, missing

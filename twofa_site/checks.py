@@ -1,0 +1,88 @@
+"""The project's deployment checks (`manage.py check --deploy`, run by the release / pre-deploy command).
+
+twofa_site.E001  the static files manifest is missing or incomplete: every page would answer 500
+                 "Missing staticfiles manifest entry", so the release fails instead
+twofa_site.E002  on Heroku, ALLOWED_HOSTS does not name the app's host (Dyno Metadata is off)
+twofa_site.W001  several web processes but no REDIS_URL: the cache is per process
+"""
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.checks import Error, Tags, Warning, register
+from django.core.files.storage import storages
+
+BUILD_HINT = (
+    "Run `python manage.py collectstatic --noinput` when building (the Heroku Python buildpack does it "
+    "when DISABLE_COLLECTSTATIC is unset; render.yaml's buildCommand does it)."
+)
+
+
+def static_files_missing_from_manifest(storage: ManifestFilesMixin) -> list[str] | None:
+    """Static files the finders know but the manifest lacks; None when there is no readable manifest."""
+    try:
+        manifest, _hash = storage.load_manifest()
+    except ValueError:  # not a manifest Django can read
+        return None
+    if not manifest:
+        return None
+    ignore = apps.get_app_config("staticfiles").ignore_patterns
+    known = {path for finder in get_finders() for path, _storage in finder.list(ignore)}
+    return sorted(known - manifest.keys())
+
+
+@register(Tags.staticfiles, deploy=True)
+def check_static_manifest(app_configs, **kwargs):
+    storage = storages["staticfiles"]
+    if not isinstance(storage, ManifestFilesMixin):  # development and tests serve files as they are
+        return []
+    missing = static_files_missing_from_manifest(storage)
+    location = f"{settings.STATIC_ROOT}/{storage.manifest_name}"
+    if missing is None:
+        return [
+            Error(
+                f"The static files manifest {location} is missing or unreadable, so every page would fail with "
+                "'Missing staticfiles manifest entry'.",
+                hint=BUILD_HINT,
+                id="twofa_site.E001",
+            )
+        ]
+    if missing:
+        return [
+            Error(
+                f"{len(missing)} static files are not in the manifest {location} (for example "
+                f"{', '.join(missing[:3])}); pages using them would fail.",
+                hint=BUILD_HINT,
+                id="twofa_site.E001",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_heroku_host(app_configs, **kwargs):
+    if not settings.HEROKU_DYNO or any(host not in ("localhost", "127.0.0.1") for host in settings.ALLOWED_HOSTS):
+        return []
+    return [
+        Error(
+            "On Heroku, ALLOWED_HOSTS names no host of this app, so every request would be refused (400).",
+            hint="Turn on Heroku's Dyno Metadata feature (`heroku labs:enable runtime-dyno-metadata -a APP`), which sets "
+            "HEROKU_APP_DEFAULT_DOMAIN_NAME, then deploy again; or set ALLOWED_HOSTS to the app's domains.",
+            id="twofa_site.E002",
+        )
+    ]
+
+
+@register(Tags.caches)
+def check_shared_cache(app_configs, **kwargs):
+    if settings.DEBUG or settings.REDIS_URL or settings.WEB_CONCURRENCY <= 1:
+        return []
+    return [
+        Warning(
+            f"WEB_CONCURRENCY is {settings.WEB_CONCURRENCY} but REDIS_URL is not set: each web process keeps its own "
+            "cache, so rate limits are counted in the database instead (a write per sign-in attempt).",
+            hint="Set REDIS_URL (Heroku: heroku-redis; Render: a Key Value instance) so every process shares one cache.",
+            id="twofa_site.W001",
+        )
+    ]
