@@ -98,7 +98,44 @@ def test_verify_needs_sign_in(api, db):
 def test_verify_with_a_method_the_user_lacks(api, totp_user):
     _user, _device, totp = totp_user
     api.login("alice", PASSWORD)
-    error_of(api.post("/2fa/verify", {"code": totp.now(), "method": "sms"}), 400, "invalid_method")
+    error = error_of(api.post("/2fa/verify", {"code": totp.now(), "method": "sms"}), 400, "invalid_method")
+    assert error["message"] == "Choose one of your two-factor methods."
+    assert error["fields"] == {"method": "unknown"}
+
+
+def test_without_remember_in_the_body_no_cookie_is_set(api, totp_user):
+    """Remembering the browser is opt-in: a client that does not ask gets no cookie."""
+    _user, _device, totp = totp_user
+    api.login("alice", PASSWORD)
+    response = api.post("/2fa/verify", {"code": totp.now()})
+    assert response.status_code == 200 and remember.COOKIE_NAME not in response.cookies
+
+
+def test_a_code_goes_to_the_primary_method_when_the_offered_one_was_removed_meanwhile(client, totp_user, settings):
+    """The pending sign-in offers email; the email method is removed elsewhere before the code comes: a code of
+    the authenticator app (the primary method) still completes the step."""
+    user, _device, totp = totp_user
+    add_email(user)
+    assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+    client.post("/2fa/verify/", {"action": "use", "method": "email"})
+    assert client.session["twofactor"]["method"] == "email"
+    EmailDevice.objects.filter(user=user).delete()
+    response = client.post("/2fa/verify/", {"code": totp.now()})
+    assert response.status_code == 302 and not response.url.startswith("/2fa/verify/")
+    assert client.session["twofactor"]["state"] == "verified"
+
+
+def test_a_wrong_code_and_the_throttle_are_recorded_with_method_address_and_counts(api, totp_user, settings):
+    settings.TWOFACTOR_THROTTLE_FACTOR = 10
+    user, _device, totp = totp_user
+    api.login("alice", PASSWORD)
+    wrong = f"{(int(totp.now()) + 1) % 1000000:06d}"
+    error_of(api.post("/2fa/verify", {"code": wrong}), 400, "invalid_code")
+    error = error_of(api.post("/2fa/verify", {"code": totp.now()}), 429, "throttled")
+    failed = SecurityEvent.objects.get(user=user, kind=SecurityEvent.Kind.CODE_FAILED)
+    assert (failed.ip, failed.data) == ("127.0.0.1", {"method": "totp", "failures": 1})
+    paused = SecurityEvent.objects.get(user=user, kind=SecurityEvent.Kind.THROTTLED)
+    assert (paused.ip, paused.data) == ("127.0.0.1", {"method": "totp", "retry_after": error["retry_after"]})
 
 
 def test_remember_sets_a_cookie_that_skips_the_next_second_step(api, totp_user):

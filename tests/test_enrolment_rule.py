@@ -115,3 +115,25 @@ def test_the_session_that_adds_a_method_is_not_among_the_sessions_it_ends(user, 
     ]
     added = SecurityEvent.objects.get(user=user, kind=SecurityEvent.Kind.METHOD_ADDED)
     assert added.data["sessions_ended"] == 1
+
+
+def test_another_users_later_sign_in_does_not_take_the_right_to_enrol(user, settings):
+    """'The newest password sign-in' is counted among the account's own sessions only."""
+    settings.TWOFACTOR_REQUIRED = "optional"
+    alice = ApiClient()
+    alice.login("alice", PASSWORD)
+    make_user("bob")
+    ApiClient().login("bob", PASSWORD)
+    assert alice.post("/2fa/setup/email").status_code == 200
+
+
+def test_a_session_without_a_record_re_authenticates_before_its_first_method(user, settings):
+    """A session the list of sessions does not know (signed in before the app was installed) cannot prove it is
+    the newest sign-in: it re-authenticates first, which records it."""
+    settings.TWOFACTOR_REQUIRED = "optional"
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    UserSession.objects.filter(user=user).delete()
+    error_of(api.post("/2fa/setup/email"), 403, "reauthentication_required")
+    assert api.post("/reauthenticate", {"password": PASSWORD}).status_code == 200
+    assert api.post("/2fa/setup/email").status_code == 200
