@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The README's two commands, for a fresh clone with nothing but Python 3.11+.
 
-    python3 scripts/dev.py run     install, migrate, create the demo user, serve on http://127.0.0.1:8000
+    python3 scripts/dev.py run     install, migrate, create the demo user, serve on http://127.0.0.1:8000 ($PORT)
     python3 scripts/dev.py test    install the test tools and run the whole test suite (extra args go to pytest)
     python3 scripts/dev.py mutate  mutation testing of the modules that guard the account (slow; see README)
 
@@ -67,9 +67,10 @@ def run() -> int:
     env.setdefault("EMAIL_URL", "consolemail://")
     manage("migrate", "--noinput", env=env)
     manage("seed_demo", env=env)
-    print("Serving on http://127.0.0.1:8000 (Ctrl+C stops).", flush=True)
+    address = f"127.0.0.1:{os.environ.get('PORT') or 8000}"
+    print(f"Serving on http://{address} (Ctrl+C stops).", flush=True)
     try:
-        return subprocess.run([PYTHON, "manage.py", "runserver", "127.0.0.1:8000"], cwd=ROOT, env=env).returncode
+        return subprocess.run([PYTHON, "manage.py", "runserver", address], cwd=ROOT, env=env).returncode
     except KeyboardInterrupt:
         return 0
 

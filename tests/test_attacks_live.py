@@ -281,6 +281,30 @@ def test_sign_up_spam_cannot_spend_the_sign_in_text_budget(site_all):
     assert refused == 3  # the enrolment budget (3 an hour on this server) ran out, not the sign-in one
 
 
+def test_sign_up_spam_cannot_bomb_a_mailbox_with_enrolment_codes(site_all):
+    """Six new accounts from six addresses each ask for an enrolment code to one stranger's mailbox, waiting out
+    the per-address cooldown (3 s on this server): the mailbox gets the per-address enrolment cap, no more."""
+    victim = "bombed@example.org"
+    answers = []
+    for number in range(6):
+        spammer = Browser(site_all, f"203.0.113.{150 + number}")
+        signed_up = spammer.post(
+            "/accounts/signup/",
+            {
+                "username": f"bomber{number}",
+                "email": f"bomber{number}@example.com",
+                "password1": "spam-password-9876",
+                "password2": "spam-password-9876",
+            },
+        )
+        assert signed_up.status_code == 302
+        if number:
+            time.sleep(3.2)  # the cooldown per address holds across accounts; what is tested here is the cap
+        answers.append(spammer.api("POST", "/2fa/setup/email", {"email": victim}).status_code)
+    assert answers == [200, 200, 200, 429, 429, 429]
+    assert len(site_all.mails_to(victim)) == 3
+
+
 # 8. Client address
 
 

@@ -33,6 +33,7 @@ ALLOWED_WHILE_VERIFYING = {
     "twofactor:verify_passkey",
     "twofactor_api:verify_passkey_begin",
     "twofactor_api:verify_passkey_complete",
+    "set_language",  # the footer's language switcher
 }
 #: What enrolling the first method needs (with the test-only method's set-up step, tests/hardware_token).
 ALLOWED_WHILE_SETTING_UP = {
@@ -57,6 +58,7 @@ ALLOWED_WHILE_SETTING_UP = {
     "twofactor:setup_passkey",
     "twofactor_api:setup_passkey_begin",
     "twofactor_api:setup_passkey_complete",
+    "set_language",
 }
 
 SAMPLE_ARGUMENTS = {"method": "totp", "uidb64": "MQ", "token": "set-password"}
@@ -440,3 +442,18 @@ def test_a_sign_in_signalled_without_a_request_is_left_alone(user):
 
     user_logged_in.send(sender=type(user), request=None, user=user)
     user_logged_in.send(sender=type(user), request=types.SimpleNamespace(), user=user)
+
+
+@pytest.mark.parametrize("has_method", [True, False], ids=["verify", "setup"])
+def test_a_password_only_session_can_use_the_footers_language_switcher(client, db, settings, has_method):
+    """The second step's and the set-up page's footer offers the language switcher: it works there too."""
+    settings.TWOFACTOR_REQUIRED = "all"
+    user = make_user()
+    if has_method:
+        add_totp(user)
+    sign_in(client)
+    page = "/2fa/verify/" if has_method else "/2fa/setup/"
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    assert response.cookies["django_language"].value == "fr"
+    assert '<html lang="fr">' in client.get(page).content.decode()

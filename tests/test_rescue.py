@@ -385,3 +385,22 @@ def test_a_reset_cancels_an_outstanding_rescue_code(lost):
     response = fresh.post(RESCUE, {"action": "email_code", "code": code})
     assert response.status_code == 400 and b"Ask for a rescue code first." in response.content
     assert fresh.session["twofactor"]["state"] == state.VERIFY
+
+
+def test_rescue_codes_count_against_the_accounts_hourly_cap_on_codes(db, client, settings):
+    """Someone with only the password spends the account's hourly codes by email at sign-in: the rescue page
+    cannot mail more to the same mailbox."""
+    from twofactor.methods.email.models import EmailDevice
+
+    settings.TWOFACTOR_COOLDOWN_SECONDS = 0
+    settings.TWOFACTOR_SEND_LIMIT_PER_ACCOUNT_HOUR = 3
+    user = make_user()
+    EmailDevice.objects.create(user=user, name="Code by email", email=user.email, confirmed=True)
+    sign_in(client)
+    for _attempt in range(4):
+        client.post("/2fa/verify/", {"action": "send"})
+    assert len(mail.outbox) == 3
+    response = client.post(RESCUE, {"action": "send_code"})
+    assert response.status_code == 429
+    assert len(mail.outbox) == 3
+    assert not events(user, SecurityEvent.Kind.RESCUE_CODE_SENT)

@@ -350,3 +350,46 @@ def test_sms_send_and_confirm_events_carry_no_code(enrolling):
     assert "code_sent" in kinds and "method_added" in kinds
     for event in SecurityEvent.objects.all():
         assert code not in str(event.data) and "+14155550123" not in str(event.data)
+
+
+def test_sign_up_spam_cannot_bomb_a_mailbox_with_enrolment_codes(db, settings):
+    """Anyone may sign up and ask for an enrolment code to any address: across accounts, one address gets at most
+    TWOFACTOR_EMAIL_ENROLMENT_LIMIT_PER_ADDRESS_HOUR of them, and its owner's sign-in codes still arrive."""
+    from tests.api_client import ApiClient, error_of, last_emailed_code
+    from tests.conftest import PASSWORD
+
+    settings.TWOFACTOR_COOLDOWN_SECONDS = 0  # what must hold across accounts is the cap, not the cooldown
+    victim = "victim@example.org"
+    owner = make_user("owner", email=victim)
+    EmailDevice.objects.create(user=owner, name="Code by email", email=victim, confirmed=True)
+    answers = []
+    for number in range(6):
+        make_user(f"spammer{number}")
+        spammer = ApiClient()
+        spammer.login(f"spammer{number}", PASSWORD)
+        answers.append(spammer.post("/2fa/setup/email", {"email": victim}))
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429, 429]
+    error_of(answers[-1], 429, "throttled")
+    assert len([message for message in mail.outbox if message.to == [victim]]) == 3
+
+    signing_in = ApiClient()
+    signing_in.login("owner", PASSWORD)
+    assert signing_in.post("/2fa/challenge", {"method": "email"}).status_code == 200
+    assert signing_in.verify(last_emailed_code())["verified"] is True
+
+
+def test_one_client_address_gets_at_most_its_enrolment_cap_of_codes_by_email(db, settings):
+    """Mailing many addresses from one client address (spam through the site's mail server) stops at
+    TWOFACTOR_EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR."""
+    from tests.api_client import ApiClient
+    from tests.conftest import PASSWORD
+
+    settings.TWOFACTOR_EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR = 4
+    statuses = []
+    for number in range(6):
+        make_user(f"spammer{number}")
+        spammer = ApiClient()
+        spammer.login(f"spammer{number}", PASSWORD)
+        statuses.append(spammer.post("/2fa/setup/email", {"email": f"someone{number}@example.org"}).status_code)
+    assert statuses == [200, 200, 200, 200, 429, 429]
+    assert len(mail.outbox) == 4

@@ -117,6 +117,17 @@ class AppSettings:
         return int(self._get("SMS_ENROLMENT_LIMIT_PER_IP_HOUR", 10))
 
     @property
+    def EMAIL_ENROLMENT_LIMIT_PER_ADDRESS_HOUR(self) -> int:
+        """Enrolment codes (to an address not yet proven) one address may be mailed per hour, across accounts: sign-up
+        spam cannot bomb a mailbox. Sign-in codes to a confirmed address do not count here."""
+        return int(self._get("EMAIL_ENROLMENT_LIMIT_PER_ADDRESS_HOUR", 3))
+
+    @property
+    def EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR(self) -> int:
+        """Enrolment codes by email one client address may ask for per hour."""
+        return int(self._get("EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR", 10))
+
+    @property
     def SMS_ALLOWED_REGIONS(self) -> list[str]:
         """Phone regions (ISO 3166 codes, e.g. ["GB", "US"]) that may receive texts; empty allows all."""
         value = self._get("SMS_ALLOWED_REGIONS", [])

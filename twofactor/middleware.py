@@ -34,6 +34,7 @@ ALLOWED_VIEWS = {
         "twofactor_api:verify",
         "twofactor_api:rescue",
         "twofactor_api:openapi",
+        "set_language",  # the footer's language switcher (Django's, CSRF-protected, redirects within the site)
     },
     state.SETUP: {
         "twofactor:setup",
@@ -44,6 +45,7 @@ ALLOWED_VIEWS = {
         "twofactor_api:devices",
         "twofactor_api:setup_confirm",
         "twofactor_api:openapi",
+        "set_language",
     },
 }
 

@@ -255,12 +255,17 @@ def _consume_caps(request, sender, target: str, *, enrolment: bool) -> None:
     The method may refuse the target first (`check_target`) and adds caps of its own (`send_caps`): a target
     being enrolled (not yet proven) may spend budgets of its own.
     """
-    user = request.user
     sender.check_target(target)
-    caps = [
-        SendCap(f"twofactor:send:account:{user.pk}", app_settings.SEND_LIMIT_PER_ACCOUNT_HOUR),
-        *sender.send_caps(request, target, enrolment=enrolment),
-    ]
+    consume_caps(request.user, [account_cap(request.user), *sender.send_caps(request, target, enrolment=enrolment)])
+
+
+def account_cap(user) -> SendCap:
+    """Codes of every kind (sign-in, enrolment, rescue) one account may be sent per hour."""
+    return SendCap(f"twofactor:send:account:{user.pk}", app_settings.SEND_LIMIT_PER_ACCOUNT_HOUR)
+
+
+def consume_caps(user, caps: list[SendCap]) -> None:
+    """Count one send against each cap, raising its TwoFactorError (429) at the first one reached."""
     for cap in caps:
         decision = ratelimit.consume(cap.key, cap.limit, HOUR)
         if not decision.allowed:

@@ -26,7 +26,7 @@ from ..methods.base import Method
 from ..models import RescueCodeDevice, RescueRequest, SecurityEvent
 from ..models.devices import masked_email
 from ..signals import Kind, emit
-from .challenge import DeliveryFailed, SentCode, send_to_device
+from .challenge import DeliveryFailed, SentCode, account_cap, consume_caps, send_to_device
 from .errors import TwoFactorError
 from .manage import reset_user
 from .signin import check_device_code
@@ -131,7 +131,7 @@ def send_rescue_code(request) -> SentCode:
     try:
         device = send_to_device(
             RescueCodeDevice.objects.filter(user=user),
-            count=lambda device: _count_submission(user),
+            count=lambda device: _count_rescue_code(user),
             deliver=lambda target, code: delivery.send_code_email(
                 target, code, purpose=delivery.RESCUE, user=user, host=delivery.origin_host(request)
             ),
@@ -264,6 +264,12 @@ def _pending_user(request):
 
 def _account_address(user) -> str:
     return (getattr(user, user.get_email_field_name(), "") or "").strip()
+
+
+def _count_rescue_code(user) -> None:
+    """A rescue code is a code sent to the account: it spends the account's hourly cap on codes as well."""
+    consume_caps(user, [account_cap(user)])
+    _count_submission(user)
 
 
 def _count_submission(user) -> None:

@@ -3,6 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 
 from ... import delivery, state
+from ...app_settings import app_settings
+from ...client_info import client_ip
+from ...flows.challenge import SendCap, digest, too_many_codes
 from ...flows.errors import TwoFactorError
 from ...flows.rescue import recently_reset_by_email
 from ...models.devices import masked_email
@@ -49,6 +52,24 @@ class EmailMethod(SentCodeMethod):
                 status=403,
             )
         return None
+
+    def send_caps(self, request, target, *, enrolment):
+        if not enrolment:
+            return []  # a confirmed address: the account's cap and the cooldown hold
+        # An address being enrolled is not proven: codes to it, from any account, spend budgets of their own, per
+        # address and per client address, so sign-up spam can neither bomb a mailbox nor mail the world.
+        return [
+            SendCap(
+                f"twofactor:send:email-enrolment:{digest(target)}",
+                app_settings.EMAIL_ENROLMENT_LIMIT_PER_ADDRESS_HOUR,
+                too_many_codes,
+            ),
+            SendCap(
+                f"twofactor:send:email-enrolment-ip:{client_ip(request)}",
+                app_settings.EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR,
+                too_many_codes,
+            ),
+        ]
 
     def deliver(self, target, code, *, purpose, user, host=""):
         delivery.send_code_email(target, code, purpose=purpose, user=user, host=host)
