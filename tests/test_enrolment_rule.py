@@ -137,3 +137,19 @@ def test_a_session_without_a_record_re_authenticates_before_its_first_method(use
     error_of(api.post("/2fa/setup/email"), 403, "reauthentication_required")
     assert api.post("/reauthenticate", {"password": PASSWORD}).status_code == 200
     assert api.post("/2fa/setup/email").status_code == 200
+
+
+def test_adding_a_method_leaves_the_users_other_verified_sessions_signed_in(settings):
+    """Only sessions that never passed a second step end when a method is added: the user's phone, signed in
+    with the authenticator app, stays signed in while the laptop adds a code by email."""
+    user = make_user()
+    _device, totp = add_totp(user)
+    phone, laptop = ApiClient(), ApiClient()
+    phone.login("alice", PASSWORD)
+    phone.verify(totp.now())
+    laptop.login("alice", PASSWORD)
+    laptop.verify(totp.at(time.time() + 30))
+    assert laptop.post("/2fa/setup/email").status_code == 200
+    assert laptop.post("/2fa/setup/confirm", {"code": last_emailed_code()}).status_code == 200
+    assert phone.get("/session").json()["verified"] is True
+    assert UserSession.objects.filter(user=user).count() == 2

@@ -158,7 +158,10 @@ def test_rescue_code_wrong_guesses_are_throttled(lost, settings):
     assert client.post(RESCUE, {"action": "email_code", "code": wrong}).status_code == 400
     response = client.post(RESCUE, {"action": "email_code", "code": code})
     assert response.status_code == 429  # even the right code waits out the back-off
-    assert events(user, Kind.THROTTLED)
+    (failed,) = events(user, Kind.CODE_FAILED)
+    assert (failed.ip, failed.data) == ("127.0.0.1", {"method": "rescue", "failures": 1})
+    (paused,) = events(user, Kind.THROTTLED)
+    assert (paused.ip, paused.data["method"]) == ("127.0.0.1", "rescue")
 
 
 def test_a_second_code_waits_for_the_cooldown(lost):
