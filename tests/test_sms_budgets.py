@@ -49,3 +49,23 @@ def test_only_allowed_regions_receive_texts(settings):
     api.login("texter", PASSWORD)
     error_of(api.post("/2fa/challenge", {"method": "sms"}), 400, "invalid_method")
     assert [message.to for message in sms.outbox] == ["+447400123456"]
+
+
+def test_strangers_enrolling_the_owners_number_neither_flood_it_nor_keep_its_sign_in_texts_away(settings):
+    """New accounts from many addresses each enrol the owner's number: the number gets at most
+    TWOFACTOR_SMS_ENROLMENT_LIMIT_PER_PHONE_HOUR enrolment texts, and the owner's sign-in text still arrives."""
+    settings.TWOFACTOR_COOLDOWN_SECONDS = 0  # what must hold across accounts is the cap, not the cooldown
+    owners_number = "+14155550100"
+    owner = make_user("owner")
+    SMSDevice.objects.create(user=owner, name="Text", phone_number=owners_number, confirmed=True)
+    statuses = [
+        enrolling(f"stranger{number}", f"192.0.2.{10 + number}")
+        .post("/2fa/setup/sms", {"phone": owners_number})
+        .status_code
+        for number in range(6)
+    ]
+    assert statuses == [200, 200, 200, 429, 429, 429]
+    api = ApiClient()
+    api.login("owner", PASSWORD)
+    assert api.post("/2fa/challenge", {"method": "sms"}).status_code == 200
+    assert [message.to for message in sms.outbox] == [owners_number] * 4

@@ -97,7 +97,7 @@ class AppSettings:
 
     @property
     def SEND_LIMIT_PER_PHONE_HOUR(self) -> int:
-        """Text messages one phone number may be sent per hour, across accounts."""
+        """Sign-in text messages one confirmed phone number may be sent per hour, across accounts."""
         return int(self._get("SEND_LIMIT_PER_PHONE_HOUR", 5))
 
     @property
@@ -110,6 +110,11 @@ class AppSettings:
         """Enrolment text messages (to numbers not yet proven) the whole site may send per hour: a budget of
         its own, so open sign-up can never spend the sign-in budget."""
         return int(self._get("SMS_ENROLMENT_LIMIT_SITE_HOUR", 100))
+
+    @property
+    def SMS_ENROLMENT_LIMIT_PER_PHONE_HOUR(self) -> int:
+        """Enrolment text messages one number (not yet proven) may be sent per hour, across accounts."""
+        return int(self._get("SMS_ENROLMENT_LIMIT_PER_PHONE_HOUR", 3))
 
     @property
     def SMS_ENROLMENT_LIMIT_PER_IP_HOUR(self) -> int:

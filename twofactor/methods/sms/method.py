@@ -55,14 +55,16 @@ class SMSMethod(SentCodeMethod):
             )
 
     def send_caps(self, request, target, *, enrolment):
-        caps = [
-            SendCap(f"twofactor:send:phone:{digest(target)}", app_settings.SEND_LIMIT_PER_PHONE_HOUR, too_many_codes)
-        ]
         if enrolment:
-            # Texts to numbers being enrolled spend budgets of their own, per client address and site-wide, so
-            # sign-up spam can never use up the texts that users signing in need.
+            # Texts to numbers being enrolled (not proven) spend budgets of their own, per number, per client
+            # address and site-wide: sign-up spam can neither flood a number, nor spend the texts people signing
+            # in need, nor keep a number's owner from the sign-in texts to it.
             return [
-                *caps,
+                SendCap(
+                    f"twofactor:send:phone-enrolment:{digest(target)}",
+                    app_settings.SMS_ENROLMENT_LIMIT_PER_PHONE_HOUR,
+                    too_many_codes,
+                ),
                 SendCap(
                     f"twofactor:send:sms-enrolment-ip:{client_ip(request)}",
                     app_settings.SMS_ENROLMENT_LIMIT_PER_IP_HOUR,
@@ -76,7 +78,7 @@ class SMSMethod(SentCodeMethod):
                 ),
             ]
         return [
-            *caps,
+            SendCap(f"twofactor:send:phone:{digest(target)}", app_settings.SEND_LIMIT_PER_PHONE_HOUR, too_many_codes),
             SendCap("twofactor:send:sms-site", app_settings.SMS_LIMIT_SITE_HOUR, sms_unavailable, logging.WARNING),
         ]
 
