@@ -375,3 +375,16 @@ def test_listing_sessions_touches_only_this_users_rows_past_their_expiry_hint(
     assert verified_client.get("/2fa/").status_code == 200
     assert UserSession.objects.get(pk=mine.pk).expires_at == ahead
     assert UserSession.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_method_offered_first_is_the_one_used_last(verified_client, totp_user):
+    """Of several methods used before, the sign-in offers first the one used most recently."""
+    from twofactor import state
+
+    user, device, _totp = totp_user
+    email = EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_used_at=timezone.now() - timedelta(days=2))
+    EmailDevice.objects.filter(pk=email.pk).update(last_used_at=timezone.now() - timedelta(days=1))
+    assert state.primary_device(state.devices_of(user)).method == "email"
+    TOTPDevice.objects.filter(pk=device.pk).update(last_used_at=timezone.now())
+    assert state.primary_device(state.devices_of(user)).method == "totp"

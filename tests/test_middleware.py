@@ -457,3 +457,9 @@ def test_a_password_only_session_can_use_the_footers_language_switcher(client, d
     assert response.status_code == 302 and response["Location"] == page
     assert response.cookies["django_language"].value == "fr"
     assert '<html lang="fr">' in client.get(page).content.decode()
+
+
+def test_an_unknown_address_is_no_way_around_the_second_step(pending_client):
+    """A pending session asking for a page that does not exist is sent to the second step, not shown a 404."""
+    response = pending_client.get("/no-such-page/")
+    assert _blocked_to(response, "/2fa/verify/")
