@@ -89,5 +89,6 @@ def test_an_expired_pending_sign_in_answers_401_and_signs_out(totp_user, setting
     settings.TWOFACTOR_PENDING_SIGN_IN_SECONDS = 0
     api = ApiClient()
     api.login("alice", PASSWORD)
-    error_of(api.get("/2fa/devices"), 401, "sign_in_expired")
+    error = error_of(api.get("/2fa/devices"), 401, "sign_in_expired")
+    assert error["message"] == "Your sign-in expired. Please sign in again."
     assert api.get("/session").json()["authenticated"] is False

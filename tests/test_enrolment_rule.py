@@ -153,3 +153,14 @@ def test_adding_a_method_leaves_the_users_other_verified_sessions_signed_in(sett
     assert laptop.post("/2fa/setup/confirm", {"code": last_emailed_code()}).status_code == 200
     assert phone.get("/session").json()["verified"] is True
     assert UserSession.objects.filter(user=user).count() == 2
+
+
+def test_a_password_only_session_is_recorded_for_its_user_without_a_method(user, settings):
+    """Without a method (optional site) the session's two-factor record names its user, and its row in the list of
+    sessions names no method: removing a method later must not match it by accident."""
+    settings.TWOFACTOR_REQUIRED = "optional"
+    api = ApiClient()
+    assert api.login("alice", PASSWORD)["two_factor"]["state"] == "none"
+    record = api.django.session["twofactor"]
+    assert (record["user_id"], record["state"]) == (user.pk, "none")
+    assert UserSession.objects.get(user=user).device_id == ""
