@@ -388,3 +388,37 @@ def test_the_method_offered_first_is_the_one_used_last(verified_client, totp_use
     assert state.primary_device(state.devices_of(user)).method == "email"
     TOTPDevice.objects.filter(pk=device.pk).update(last_used_at=timezone.now())
     assert state.primary_device(state.devices_of(user)).method == "totp"
+
+
+def test_a_session_that_re_authenticated_still_ends_when_the_method_that_verified_it_is_removed(
+    verified_client, totp_user, client_factory, settings
+):
+    """Re-authenticating keeps the record of which method verified the session: removing that method from another
+    session still signs this one out."""
+    settings.TWOFACTOR_COOLDOWN_SECONDS = 0
+    user, device, totp = totp_user
+    EmailDevice.objects.create(user=user, name="Email", email=user.email, confirmed=True)
+    make_stale(verified_client)
+    response = verified_client.post(
+        "/2fa/reauthenticate/", {"password": PASSWORD, "code": next_step_code(totp), "method": "totp"}
+    )
+    assert response.status_code == 302
+    other = client_factory()
+    sign_in(other)
+    other.post("/2fa/verify/", {"action": "use", "method": "email"})
+    other.post("/2fa/verify/", {"action": "send"})
+    assert other.post("/2fa/verify/", {"code": last_emailed_code(), "method": "email"}).status_code == 302
+    assert other.post("/2fa/methods/totp/remove/").url == "/2fa/"
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert verified_client.get("/").url.startswith("/accounts/login/")
+
+
+def test_the_list_of_sessions_records_each_sessions_address_and_browser(client, totp_user):
+    user, _device, totp = totp_user
+    client.post(
+        "/accounts/login/",
+        {"username": "alice", "password": PASSWORD},
+        HTTP_USER_AGENT="Mozilla/5.0 (X11) Firefox/140.0",
+    )
+    record = UserSession.objects.get(user=user)
+    assert (record.ip, record.user_agent) == ("127.0.0.1", "Mozilla/5.0 (X11) Firefox/140.0")

@@ -313,7 +313,9 @@ def test_a_pending_sign_in_expires_after_ten_minutes(pending_client, monkeypatch
     _clock_ahead(monkeypatch, 10 * 60 + 5)
     response = pending_client.get("/2fa/verify/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
-    assert b"Your sign-in expired" in pending_client.get(response.url).content
+    assert re.search(
+        r">\s*Your sign-in expired\. Please sign in again\.\s*<", pending_client.get(response.url).content.decode()
+    )
     # Signed out: the session is anonymous now, the clock no longer matters.
     monkeypatch.undo()
     response = pending_client.get("/2fa/verify/")
