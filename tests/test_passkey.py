@@ -365,6 +365,9 @@ def test_sign_in_without_password_is_refused_with_one_generic_answer(enrolled, k
     error_of(sign_in_without_password(api, key, **answer), 401, "invalid_credentials")
     assert api.get("/session").json()["authenticated"] is False
     assert PasskeyDevice.objects.get(pk=enrolled.pk).sign_count == 0
+    # The owner's security record names the method that was refused.
+    refused = SecurityEvent.objects.get(user=enrolled.user, kind=SecurityEvent.Kind.CODE_FAILED)
+    assert refused.data["method"] == "passkey"
 
 
 def test_an_unknown_passkey_cannot_sign_in(enrolled):

@@ -109,3 +109,14 @@ def test_reauthentication_spends_the_same_budget(settings):
             "invalid_credentials",
         )
     error_of(client.post("/reauthenticate", {"password": PASSWORD, "code": totp.now()}), 429, "throttled")
+
+
+def test_each_unknown_name_has_a_budget_of_its_own(db, settings):
+    """Guessing under one unknown name spends that name's budget only: a typo'd or new name from the same
+    address is still checked (and a stranger learns nothing from which names are throttled)."""
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_IP = 100
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 2
+    stranger = ApiClient()
+    fail(stranger, "ghost-one", times=2)
+    error_of(stranger.post("/login", {"username": "ghost-one", "password": "x-password-2"}), 429, "throttled")
+    fail(stranger, "ghost-two")
