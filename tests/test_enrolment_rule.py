@@ -164,3 +164,21 @@ def test_a_password_only_session_is_recorded_for_its_user_without_a_method(user,
     record = api.django.session["twofactor"]
     assert (record["user_id"], record["state"]) == (user.pk, "none")
     assert UserSession.objects.get(user=user).device_id == ""
+
+
+def test_ten_wrong_confirmation_codes_cancel_the_enrolment_with_a_429(user):
+    """Guessing the confirmation code of a method being added: the tenth wrong code cancels the set-up, in the
+    API's throttle shape (429, retry_after, Retry-After), and the right code is no use afterwards."""
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    assert api.post("/2fa/setup/email").status_code == 200
+    code = last_emailed_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _attempt in range(9):
+        error_of(api.post("/2fa/setup/confirm", {"code": wrong}), 400, "invalid_code")
+    response = api.post("/2fa/setup/confirm", {"code": wrong})
+    error = error_of(response, 429, "throttled")
+    assert error["message"] == "Too many wrong codes. The set-up was cancelled; please start again."
+    assert error["retry_after"] == 1 and response["Retry-After"] == "1"
+    assert api.post("/2fa/setup/confirm", {"code": code}).status_code != 200
+    assert not EmailDevice.objects.filter(user=user).exists()
