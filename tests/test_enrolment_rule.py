@@ -182,3 +182,35 @@ def test_ten_wrong_confirmation_codes_cancel_the_enrolment_with_a_429(user):
     assert error["retry_after"] == 1 and response["Retry-After"] == "1"
     assert api.post("/2fa/setup/confirm", {"code": code}).status_code != 200
     assert not EmailDevice.objects.filter(user=user).exists()
+
+
+def test_the_enrolment_refusals_say_what_to_do(user, settings):
+    """Each refusal of the enrolment rule answers with its code and the sentence a client shows."""
+    add_totp(user)
+    settings.TWOFACTOR_ALLOWED_PATHS = ["/api/v1/2fa/setup/"]  # let the flow itself answer, as a project may
+    pending_step = ApiClient()
+    pending_step.login("alice", PASSWORD)
+    error = error_of(pending_step.post("/2fa/setup/email"), 403, "second_factor_required")
+    assert error["message"] == "Sign in with one of your two-factor methods before adding another."
+
+    settings.TWOFACTOR_REQUIRED = "optional"
+    make_user("bob")
+    first, second = ApiClient(), ApiClient()
+    first.login("bob", PASSWORD)
+    second.login("bob", PASSWORD)
+    error = error_of(first.post("/2fa/setup/email"), 403, "reauthentication_required")
+    assert error["message"] == (
+        "For your security, enter your password again before setting up two-factor authentication."
+    )
+    error = error_of(second.post("/2fa/setup/confirm", {"code": "123456"}), 409, "no_pending_setup")
+    assert error["message"] == "There is no set-up in progress, or it expired. Please start again."
+
+
+def test_a_method_already_in_use_is_not_set_up_twice(settings):
+    user = make_user()
+    _device, totp = add_totp(user)
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    api.verify(totp.now())
+    error = error_of(api.post("/2fa/setup/totp"), 409, "conflict")
+    assert error["message"] == "You already use this method. Remove it first if you want to set it up again."
