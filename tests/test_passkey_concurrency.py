@@ -4,6 +4,7 @@ Runs on SQLite (immediate transactions) and PostgreSQL (row locks) alike. The au
 counter stays at 0 (as synced passkeys do) leaves only the challenge check to refuse the copies.
 """
 
+import copy
 import json
 import secrets
 
@@ -78,7 +79,9 @@ def test_two_submissions_of_one_assertion_to_the_sign_in_page_sign_in_once():
 
         def work(index, cookies=cookies, credential=credential):
             twin = Client()
-            twin.cookies = cookies  # the same session, sent twice at once (a double click, a replaying proxy)
+            # The same session cookie, sent twice at once (a double click, a replaying proxy): each copy keeps the
+            # cookie as it was, as a browser's two requests in flight do, whatever the other's answer sets.
+            twin.cookies = copy.deepcopy(cookies)
             yield
             response = twin.post("/2fa/verify/passkey/", {"credential": credential})
             return response.status_code, response.get("Location", "")
