@@ -66,6 +66,22 @@ def make_user(username: str, **extra):
     return get_user_model().objects.create_user(username, f"{username}@example.com", PASSWORD, **extra)
 
 
+def signed_up(site: LiveServer, username: str, address: str) -> Browser:
+    """A new account made through the sign-up page from `address`, signed in (its session waits in `setup`)."""
+    browser = Browser(site, address)
+    answer = browser.post(
+        "/accounts/signup/",
+        {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password1": "spam-password-9876",
+            "password2": "spam-password-9876",
+        },
+    )
+    assert answer.status_code == 302
+    return browser
+
+
 def enrol_totp(browser: Browser) -> pyotp.TOTP:
     response = browser.api("POST", "/2fa/setup/totp")
     assert response.status_code == 200, response.text
@@ -258,17 +274,7 @@ def test_sign_up_spam_cannot_spend_the_sign_in_text_budget(site_all):
     SMSDevice.objects.create(user=sms_user, name="Code by text message", phone_number="+14155550100", confirmed=True)
     refused = 0
     for number in range(6):
-        spammer = Browser(site_all, f"203.0.113.{100 + number}")
-        signed_up = spammer.post(
-            "/accounts/signup/",
-            {
-                "username": f"spam{number}",
-                "email": f"spam{number}@example.com",
-                "password1": "spam-password-9876",
-                "password2": "spam-password-9876",
-            },
-        )
-        assert signed_up.status_code == 302
+        spammer = signed_up(site_all, f"spam{number}", f"203.0.113.{100 + number}")
         answer = spammer.api("POST", "/2fa/setup/sms", {"phone": f"+1415555011{number}"})
         assert answer.status_code in (200, 429), answer.text
         refused += answer.status_code == 429
@@ -287,17 +293,7 @@ def test_sign_up_spam_cannot_bomb_a_mailbox_with_enrolment_codes(site_all):
     victim = "bombed@example.org"
     answers = []
     for number in range(6):
-        spammer = Browser(site_all, f"203.0.113.{150 + number}")
-        signed_up = spammer.post(
-            "/accounts/signup/",
-            {
-                "username": f"bomber{number}",
-                "email": f"bomber{number}@example.com",
-                "password1": "spam-password-9876",
-                "password2": "spam-password-9876",
-            },
-        )
-        assert signed_up.status_code == 302
+        spammer = signed_up(site_all, f"bomber{number}", f"203.0.113.{150 + number}")
         if number:
             time.sleep(3.2)  # the cooldown per address holds across accounts; what is tested here is the cap
         answers.append(spammer.api("POST", "/2fa/setup/email", {"email": victim}).status_code)
