@@ -1,6 +1,8 @@
 """Settings of the gunicorn server the attack tests run against: the production settings (DEBUG off),
 read from the environment like any deployment, plus what plain HTTP and quick tests need."""
 
+import os
+
 from twofa_site.settings import *  # noqa: F403
 
 # The test client speaks plain HTTP, where a browser would not send Secure cookies back.
@@ -15,3 +17,5 @@ PASSWORD_HASHERS = ["tests.live_server.LiveServerHasher"]
 TWOFACTOR_COOLDOWN_SECONDS = 3
 TWOFACTOR_SMS_ENROLMENT_LIMIT_SITE_HOUR = 3
 TWOFACTOR_SMS_LIMIT_SITE_HOUR = 5
+# How soon a site whose Redis went away asks it again (the outage test restarts Redis within seconds).
+TWOFACTOR_CACHE_RETRY_SECONDS = int(os.environ.get("TWOFACTOR_CACHE_RETRY_SECONDS", "30"))

@@ -243,3 +243,71 @@ def test_cache_keys_are_hashed_and_expire(redis_cache, settings):
     assert "+14155550123" not in counter and " " not in counter
     assert len(counter) < 250  # memcached's limit
     assert 0 < redis_cache.ttl(counter) <= HOUR + 1
+
+
+# The cache is an accelerator: a Redis that cannot be reached is replaced by the database
+
+
+@pytest.fixture
+def unreachable_redis(settings, db, monkeypatch):
+    """The default cache points at a port where no Redis listens; the circuit breaker starts closed."""
+    import socket
+
+    from twofactor import cache_health
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    settings.TWOFACTOR_RATE_LIMIT_STORE = "cache"
+    monkeypatch.setattr(cache_health, "breaker", cache_health.CircuitBreaker())
+    return cache_health
+
+
+def test_an_unreachable_cache_counts_in_the_database_never_fails_open_and_logs_once(unreachable_redis, caplog):
+    caplog.set_level("INFO", logger="twofactor.cache")
+    decisions = [consume("down", 2, HOUR, now=at(100)) for _ in range(3)]
+    assert decisions == [Decision(True, 0), Decision(True, 0), Decision(False, 1800)]
+    assert RateCounter.objects.filter(key="down").exists()
+    refund("down", 2, HOUR)
+    assert consume("down", 2, HOUR, now=at(100)).allowed
+    assert unreachable_redis.breaker.down
+    lines = [record for record in caplog.records if record.name == "twofactor.cache"]
+    assert len(lines) == 1 and "cannot be reached" in lines[0].getMessage()
+
+
+def test_an_unreachable_cache_is_asked_again_after_the_retry_interval(unreachable_redis, settings, monkeypatch):
+    settings.TWOFACTOR_CACHE_RETRY_SECONDS = 5
+    asked = []
+    real = ratelimit.CacheStore.consume
+
+    def counted(self, *args):
+        asked.append(args[0])
+        return real(self, *args)
+
+    monkeypatch.setattr(ratelimit.CacheStore, "consume", counted)
+    clock = [1000.0]
+    monkeypatch.setattr(unreachable_redis.time, "monotonic", lambda: clock[0])
+    consume("a", 5, HOUR)
+    consume("b", 5, HOUR)  # within the interval: straight to the database
+    clock[0] += 6
+    consume("c", 5, HOUR)  # after it: the cache is tried again (and is still down)
+    assert asked == ["a", "c"]
+
+
+def test_a_deploy_check_says_where_rate_limits_are_counted(settings):
+    from django.core.checks import run_checks
+
+    settings.TWOFACTOR_RATE_LIMIT_STORE = "database"
+    (info,) = [message for message in run_checks(include_deployment_checks=True) if message.id == "twofactor.I001"]
+    assert "database" in info.msg
+    settings.TWOFACTOR_RATE_LIMIT_STORE = "cache"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
+    (info,) = [message for message in run_checks(include_deployment_checks=True) if message.id == "twofactor.I001"]
+    assert "RedisCache" in info.msg and "while it cannot be reached they are counted in the database" in info.msg

@@ -122,10 +122,17 @@ WEB_CONCURRENCY = _read("WEB_CONCURRENCY", env.int, default=1)
 # Set on every Heroku dyno; the app's host name then comes from the Dyno Metadata feature.
 HEROKU_DYNO = env.str("DYNO", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short timeouts: a Redis that is down costs a request one second, then the database counts instead.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     if HEROKU_DYNO and REDIS_URL.startswith("rediss://"):
         # Heroku Redis serves TLS with a self-signed certificate inside Heroku's network (Heroku's advice).
-        CACHES["default"]["OPTIONS"] = {"ssl_cert_reqs": None}
+        CACHES["default"]["OPTIONS"]["ssl_cert_reqs"] = None
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -213,7 +220,7 @@ TWOFACTOR_TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWOFACTOR_TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWOFACTOR_TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
-TWOFACTOR_RATE_LIMIT_STORE = "cache" if REDIS_URL else "database"
+TWOFACTOR_RATE_LIMIT_STORE = env.str("TWOFACTOR_RATE_LIMIT_STORE", default="cache" if REDIS_URL else "database")
 # Proxy hops (a number) or proxy addresses whose X-Forwarded-For entries are trusted; Heroku and Render: 1.
 TWOFACTOR_TRUSTED_PROXIES = env.str("TWOFACTOR_TRUSTED_PROXIES", default="0")
 TWOFACTOR_SMS_ALLOWED_REGIONS = env.list("TWOFACTOR_SMS_ALLOWED_REGIONS", default=[])

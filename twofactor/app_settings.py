@@ -236,6 +236,12 @@ class AppSettings:
         return self._get("RATE_LIMIT_STORE", "database")
 
     @property
+    def CACHE_RETRY_SECONDS(self) -> int:
+        """While the cache cannot be reached, rate limits count in the database; the cache is asked again
+        after this many seconds (twofactor.cache_health)."""
+        return max(1, int(self._get("CACHE_RETRY_SECONDS", 30)))
+
+    @property
     def SMS_BACKEND(self) -> str:
         """A short name (console, file, locmem, twilio) or the dotted path of a backend class."""
         return self._get("SMS_BACKEND", "console")

@@ -2,7 +2,7 @@
 fine for development but wrong in production (DEBUG off) become warnings (twofactor.W001 …)."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Info, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -203,3 +203,19 @@ def check_production_settings(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register(Tags.caches, deploy=True)
+def explain_rate_limit_store(app_configs, **kwargs):
+    """`check --deploy` says where attempts are counted, and what happens when the cache is down."""
+    if app_settings.RATE_LIMIT_STORE == "database":
+        message = "Rate limits are counted in the database (one row per key), shared by every app server."
+    elif app_settings.RATE_LIMIT_STORE == "cache":
+        backend = settings.CACHES.get("default", {}).get("BACKEND", "").rsplit(".", 1)[-1]
+        message = (
+            f"Rate limits are counted in the default cache ({backend}); while it cannot be reached they are counted "
+            f"in the database, and the cache is asked again every {app_settings.CACHE_RETRY_SECONDS} seconds."
+        )
+    else:
+        return []  # twofactor.E007 says what is wrong
+    return [Info(message, id="twofactor.I001")]

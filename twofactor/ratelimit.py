@@ -10,6 +10,10 @@ There is no window aligned to the clock, so no boundary lets twice the limit thr
 consume() checks and counts in one atomic step (a conditional UPDATE, or a Redis script), so
 concurrent callers never over-admit. The store is TWOFACTOR_RATE_LIMIT_STORE: "database"
 (RateCounter rows) or "cache" (Django's default cache; atomic when it is Redis).
+
+The cache is an accelerator, not a single point of failure: while it cannot be reached, the cache
+store counts in the database instead (as atomic, as shared, never failing open), says so once in
+the log, and asks the cache again every TWOFACTOR_CACHE_RETRY_SECONDS (twofactor.cache_health).
 """
 
 import hashlib
@@ -26,6 +30,7 @@ from django.db import transaction
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Greatest
 
+from twofactor import cache_health
 from twofactor.app_settings import app_settings
 from twofactor.models import RateCounter
 
@@ -229,10 +234,34 @@ class _PrefixedClient:
         return [item.decode() if isinstance(item, bytes) else item for item in result] if result else result
 
 
-STORES = {"database": DatabaseStore(), "cache": CacheStore()}
+class FallbackStore:
+    """The cache store while the cache answers; the database store while it cannot be reached."""
+
+    def __init__(self, primary: CacheStore, fallback: DatabaseStore):
+        self.primary = primary
+        self.fallback = fallback
+
+    def consume(self, key: str, moment: float, interval: float, window_seconds: int) -> tuple[bool, float]:
+        return self._call("consume", key, moment, interval, window_seconds)
+
+    def refund(self, key: str, interval: float) -> None:
+        return self._call("refund", key, interval)
+
+    def arrival_time(self, key: str) -> float:
+        return self._call("arrival_time", key)
+
+    def reset(self, key: str) -> None:
+        return self._call("reset", key)
+
+    def _call(self, name: str, *args):
+        # Never fail open: a cache that is down means the database counts, not that nobody does.
+        return cache_health.call(getattr(self.primary, name), getattr(self.fallback, name), *args)
 
 
-def _store() -> DatabaseStore | CacheStore:
+STORES = {"database": DatabaseStore(), "cache": FallbackStore(CacheStore(), DatabaseStore())}
+
+
+def _store() -> DatabaseStore | FallbackStore:
     try:
         return STORES[app_settings.RATE_LIMIT_STORE]
     except KeyError:
