@@ -4,19 +4,25 @@ Each test is one attack or one fault, and what the site must now do. The Redis t
 `redis-server` on a free port (never the machine's shared one) and stop it mid-run.
 """
 
+import json
 import shutil
 import socket
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
+import requests
 from django.contrib.auth import get_user_model
+from django.db import connection
 
+from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.models import RateCounter
 
 from .live_server import WORKERS, Browser, LiveServer
+from .soft_authenticator import SoftAuthenticator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,6 +37,67 @@ def _live_hasher(settings):
 
 def make_user(username: str, **extra):
     return get_user_model().objects.create_user(username, f"{username}@example.com", PASSWORD, **extra)
+
+
+# The passkeys' relying party on the live site: py_webauthn checks the origin the authenticator signs, not the port.
+RP_ID, ORIGIN = "localhost", "http://localhost"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, django_db_setup, django_db_blocker):
+    """One server for the module: behind one trusted proxy hop (tests play many client addresses), passkeys on."""
+    with django_db_blocker.unblock():
+        server = LiveServer(
+            tmp_path_factory.mktemp("abuse-live"),
+            TWOFACTOR_TRUSTED_PROXIES="1",
+            TWOFACTOR_WEBAUTHN_RP_ID=RP_ID,
+            TWOFACTOR_WEBAUTHN_ORIGINS=ORIGIN,
+        )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live(site):
+    site.clear_outboxes()
+    return site
+
+
+def session_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM django_session")
+        return cursor.fetchone()[0]
+
+
+def add_passkey(user) -> SoftAuthenticator:
+    key = SoftAuthenticator()
+    key.user_handle = b"owner-handle"
+    PasskeyDevice.objects.create(
+        user=user,
+        name="Alice Smith's YubiKey 5C (work)",
+        confirmed=True,
+        credential_id=key.credential_id,
+        public_key=key._cose_key(),
+        user_handle=key.user_handle,
+        transports=["usb"],
+    )
+    return key
+
+
+def passwordless(browser: Browser, key: SoftAuthenticator) -> requests.Response:
+    """Sign in with `key` alone: the options, then the assertion (what passkey.js does)."""
+    options = browser.api("POST", "/2fa/passkey/sign-in/begin", {})
+    if options.status_code != 200:
+        return options
+    credential = key.get(options.json()["publicKey"], origin=ORIGIN, rp_id=RP_ID)
+    return browser.api("POST", "/2fa/passkey/sign-in/complete", {"credential": json.dumps(credential)})
+
+
+def forged(credential_id: bytes) -> SoftAuthenticator:
+    """A stranger's authenticator that names `credential_id` but signs with a key of its own."""
+    stranger = SoftAuthenticator()
+    stranger.credential_id = credential_id
+    return stranger
 
 
 def _free_port() -> int:
@@ -147,3 +214,84 @@ def test_redis_stopped_mid_run_rate_limits_fall_back_to_the_database_and_return(
     assert "Traceback" not in log, log[-3000:]
     outage_lines = [line for line in log.splitlines() if "cannot be reached" in line]
     assert 1 <= len(outage_lines) <= WORKERS, outage_lines  # one line per outage and process, not per request
+
+
+# 2. No server state for strangers; passkey ceremonies throttled per client address
+
+
+def test_a_thousand_anonymous_passkey_begins_and_garbage_answers_add_no_session_row(live):
+    """Strangers with a CSRF cookie of their own choosing, from 20 addresses: begins, garbage answers to the API
+    and to the page. Not one session row may be stored for them."""
+    before = session_rows()
+    token = "a" * 32
+
+    def send(number: int) -> int:
+        headers = {"X-Forwarded-For": f"203.0.113.{number % 20 + 1}", "X-CSRFToken": token}
+        cookies = {"csrftoken": token}
+        if number < 1000:
+            answer = requests.post(
+                f"{live.url}/api/v1/2fa/passkey/sign-in/begin", json={}, headers=headers, cookies=cookies, timeout=60
+            )
+        elif number < 1100:
+            answer = requests.post(
+                f"{live.url}/api/v1/2fa/passkey/sign-in/complete",
+                json={"credential": json.dumps({"rawId": "AAAA", "response": {}})},
+                headers=headers,
+                cookies=cookies,
+                timeout=60,
+            )
+        else:
+            answer = requests.post(
+                f"{live.url}/2fa/passkey/sign-in/",
+                data={"credential": "garbage", "csrfmiddlewaretoken": token},
+                headers=headers,
+                cookies=cookies,
+                timeout=60,
+            )
+        return answer.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(send, range(1200)))
+    assert 500 not in statuses and statuses.count(200) > 0, sorted(set(statuses))
+    added = session_rows() - before
+    print(f"session rows added by 1,200 anonymous passkey requests: {added}")
+    assert added == 0
+
+
+def test_passkey_begin_and_answers_are_throttled_per_client_address(live):
+    make_user("owner")
+    stranger = Browser(live, "203.0.113.50")
+    begins = [stranger.api("POST", "/2fa/passkey/sign-in/begin", {}).status_code for _ in range(70)]
+    assert begins.count(200) == 60 and begins[-1] == 429, begins
+    answers = Browser(live, "203.0.113.51")
+    junk = {"credential": json.dumps({"rawId": "AAAA", "response": {}})}
+    statuses = [answers.api("POST", "/2fa/passkey/sign-in/complete", junk).status_code for _ in range(25)]
+    assert statuses.count(429) == 5 and set(statuses[:20]) == {400}, statuses
+    assert Browser(live, "198.51.100.9").api("POST", "/2fa/passkey/sign-in/begin", {}).status_code == 200
+
+
+# 20.5 Passkey failures cannot be spent by strangers
+
+
+def test_strangers_naming_the_owners_credential_neither_lock_it_nor_learn_it_is_registered(live):
+    owner_user = make_user("owner")
+    key = add_passkey(owner_user)
+    registered, unknown = [], []
+    for number in range(30):  # 30 bad signatures naming the owner's credential, from 3 addresses
+        attacker = Browser(live, f"203.0.113.{60 + number % 3}")
+        registered.append(passwordless(attacker, forged(key.credential_id)))
+    for number in range(3):
+        attacker = Browser(live, f"203.0.113.{70 + number}")
+        unknown.append(passwordless(attacker, SoftAuthenticator()))
+
+    assert {(answer.status_code, answer.text) for answer in registered[:3]} == {
+        (answer.status_code, answer.text) for answer in unknown
+    }, "a registered credential id is told apart from an unknown one"
+    assert {answer.status_code for answer in registered} <= {401, 429}
+    # The owner's real key still signs in, without a password and as the second step.
+    owner = Browser(live, "198.51.100.20")
+    answer = passwordless(owner, key)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["verified"] is True
+    device = PasskeyDevice.objects.get(user=owner_user)
+    assert device.throttling_failure_count == 0

@@ -74,7 +74,7 @@ def test_render_builds_static_files_and_wires_postgresql_and_key_value():
 
 def test_the_heroku_button_adds_postgresql_and_redis_and_generates_the_keys():
     app = app_json()
-    assert set(app["addons"]) == {"heroku-postgresql", "heroku-redis"}
+    assert set(app["addons"]) == {"heroku-postgresql", "heroku-redis", "scheduler"}
     assert app["buildpacks"] == [{"url": "heroku/python"}]
     assert app["env"]["SECRET_KEY"]["generator"] == "secret"
     assert app["env"]["TWOFACTOR_ENCRYPTION_KEYS"]["generator"] == "secret"

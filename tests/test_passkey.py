@@ -6,6 +6,7 @@ structures, so py_webauthn checks genuine signatures, origins, RP ids, challenge
 
 import json
 import logging
+import secrets
 import time
 
 import pytest
@@ -383,9 +384,45 @@ def test_a_passwordless_challenge_is_good_once(enrolled, key):
     assert api.post("/2fa/passkey/sign-in/complete", {"credential": credential}).status_code == 200
     other = ApiClient()
     error_of(other.post("/2fa/passkey/sign-in/complete", {"credential": credential}), 400, "challenge_expired")
-    other.post("/2fa/passkey/sign-in/begin")
-    error_of(other.post("/2fa/passkey/sign-in/complete", {"credential": credential}), 401, "invalid_credentials")
+    other.post("/2fa/passkey/sign-in/begin")  # a fresh challenge does not revive the answered one
+    error_of(other.post("/2fa/passkey/sign-in/complete", {"credential": credential}), 400, "challenge_expired")
     assert other.get("/session").json()["authenticated"] is False
+
+
+def test_a_passwordless_challenge_is_signed_by_this_site_for_this_purpose_and_expires(enrolled, key, settings):
+    api = ApiClient()
+    options = api.post("/2fa/passkey/sign-in/begin").json()["publicKey"]
+    forged = dict(
+        options, challenge=options["challenge"][:-4] + ("AAAA" if options["challenge"][-4:] != "AAAA" else "BBBB")
+    )
+    error_of(
+        api.post("/2fa/passkey/sign-in/complete", {"credential": json.dumps(key.get(forged))}), 400, "challenge_expired"
+    )
+    made_up = dict(options, challenge=b64(secrets.token_bytes(56)))
+    error_of(
+        api.post("/2fa/passkey/sign-in/complete", {"credential": json.dumps(key.get(made_up))}),
+        400,
+        "challenge_expired",
+    )
+    settings.TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS = 0
+    late = api.post("/2fa/passkey/sign-in/begin").json()["publicKey"]
+    time.sleep(1.1)
+    error_of(
+        api.post("/2fa/passkey/sign-in/complete", {"credential": json.dumps(key.get(late))}), 400, "challenge_expired"
+    )
+    settings.TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS = 300
+    assert sign_in_without_password(ApiClient(), key).status_code == 200
+
+
+def test_strangers_naming_a_passkey_never_lock_it_and_spend_their_own_address_budget(enrolled, key, settings):
+    settings.TWOFACTOR_WEBAUTHN_ASSERTIONS_PER_IP = 5
+    stranger = SoftAuthenticator()
+    stranger.credential_id = key.credential_id  # the owner's id, the stranger's own signing key
+    answers = [sign_in_without_password(ApiClient(REMOTE_ADDR="203.0.113.5"), stranger) for _ in range(7)]
+    assert [answer.status_code for answer in answers] == [401] * 5 + [429] * 2
+    assert PasskeyDevice.objects.get(pk=enrolled.pk).throttling_failure_count == 0
+    owner = ApiClient(REMOTE_ADDR="198.51.100.7")
+    assert sign_in_without_password(owner, key).status_code == 200
 
 
 def test_an_inactive_user_cannot_sign_in_with_a_passkey(enrolled, key, alice):

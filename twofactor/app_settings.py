@@ -216,6 +216,17 @@ class AppSettings:
         return int(self._get("WEBAUTHN_CHALLENGE_SECONDS", 300))
 
     @property
+    def WEBAUTHN_BEGINS_PER_IP(self) -> int:
+        """Passkeys: sign-in ceremonies one client address may begin per 15 minutes."""
+        return int(self._get("WEBAUTHN_BEGINS_PER_IP", 60))
+
+    @property
+    def WEBAUTHN_ASSERTIONS_PER_IP(self) -> int:
+        """Passkeys: answers (assertions) one client address may submit per 15 minutes; an accepted one is given
+        back. A refused answer is counted here, never against the credential, so strangers cannot lock it."""
+        return int(self._get("WEBAUTHN_ASSERTIONS_PER_IP", 20))
+
+    @property
     def WEBAUTHN_PASSWORDLESS(self) -> bool:
         """Passkeys: whether the sign-in page offers signing in with a passkey alone (no password)."""
         return bool(self._get("WEBAUTHN_PASSWORDLESS", True))
@@ -275,6 +286,11 @@ class AppSettings:
     def TWILIO_HTTP_CLIENT(self) -> str:
         """Dotted path of a twilio.http.HttpClient class; empty for Twilio's own (tests swap the transport)."""
         return self._get("TWILIO_HTTP_CLIENT", "")
+
+    @property
+    def IPV6_PREFIX(self) -> int:
+        """Rate limits count an IPv6 client by its network of this many bits (a subscriber holds a /64)."""
+        return int(self._get("IPV6_PREFIX", 64))
 
     @property
     def TRUSTED_PROXIES(self) -> int | list[str]:

@@ -36,6 +36,20 @@ def client_ip(request) -> str | None:
         return None
 
 
+def budget_address(request) -> str:
+    """The client address as rate limits count it: an IPv4 address, or the IPv6 network of
+    TWOFACTOR_IPV6_PREFIX bits (one subscriber usually holds a whole /64); "unknown" without one."""
+    address = client_ip(request)
+    if address is None:
+        return "unknown"
+    parsed = ipaddress.ip_address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/{app_settings.IPV6_PREFIX}", strict=False))
+    return address
+
+
 def user_agent(request) -> str:
     if request is None:
         return ""

@@ -2,8 +2,10 @@
 
 Nothing here parses CBOR, COSE or attestation statements: the library does. This module picks the
 relying party (TWOFACTOR_WEBAUTHN_RP_ID / _ORIGINS, or the request's host in development), keeps
-each challenge in the session until it is used once or expires, and checks an assertion against a
-stored credential with the row locked (`check_assertion`, called by twofactor.verification).
+each challenge of a signed-in user in the session until it is used once or expires, gives strangers
+(signing in without a password) a signed challenge that needs no server state until it is answered,
+and checks an assertion against a stored credential with the row locked (`check_assertion`, called by
+twofactor.verification).
 """
 
 import hashlib
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 import webauthn
 from django.http.request import split_domain_port
-from django.utils.crypto import constant_time_compare
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import WebAuthnException
@@ -28,6 +30,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from ... import ratelimit
 from ...app_settings import app_settings
 from ...flows.errors import TwoFactorError
 
@@ -71,16 +74,68 @@ def issue_challenge(request, purpose: str) -> bytes:
 
 def take_challenge(request, purpose: str) -> bytes:
     """The challenge issued for `purpose`, removed from the session; an error when none is left or it expired."""
-    records = dict(request.session.get(CHALLENGES_KEY, {}))
-    record = records.pop(purpose, None)
-    request.session[CHALLENGES_KEY] = records
+    records = request.session.get(CHALLENGES_KEY) or {}
+    record = None
+    if purpose in records:  # a session with nothing to take is left unwritten
+        records = dict(records)
+        record = records.pop(purpose)
+        request.session[CHALLENGES_KEY] = records
     if record is None or time.time() - record["issued_at"] > app_settings.WEBAUTHN_CHALLENGE_SECONDS:
-        raise TwoFactorError(
-            "challenge_expired",
-            _("The passkey request expired or was already answered. Please try again."),
-            status=400,
-        )
+        raise _expired()
     return base64url_to_bytes(record["challenge"])
+
+
+def _expired() -> TwoFactorError:
+    return TwoFactorError(
+        "challenge_expired",
+        _("The passkey request expired or was already answered. Please try again."),
+        status=400,
+    )
+
+
+# Signed challenges: no session, no row, for strangers. The challenge itself carries a random nonce, the
+# time it was issued and a MAC (SECRET_KEY) over both, its purpose and the relying party; the browser
+# echoes it in clientDataJSON. Single use needs one record: the first answer takes the nonce in the
+# rate-limit store (Redis or the database, shared by every server), which forgets it when the challenge
+# could no longer be answered anyway (stale rows are swept by the store and by twofactor_sweep).
+
+NONCE_BYTES, STAMP_BYTES, MAC_BYTES = 16, 8, 32
+CLOCK_SKEW_SECONDS = 60  # app servers' clocks may differ a little
+
+
+def issue_signed_challenge(request, purpose: str) -> bytes:
+    """A challenge for `purpose` that this site can recognise later without having stored anything."""
+    body = secrets.token_bytes(NONCE_BYTES) + int(time.time()).to_bytes(STAMP_BYTES, "big")
+    return body + _mac(request, purpose, body)
+
+
+def take_signed_challenge(request, purpose: str, credential: dict) -> bytes:
+    """The challenge `credential` answers, when this site issued it for `purpose`, it has not expired and it was
+    never answered before (this answer takes it); else the same "expired or already answered" error."""
+    try:
+        client_data = json.loads(base64url_to_bytes(credential["response"]["clientDataJSON"]))
+        challenge = base64url_to_bytes(client_data["challenge"])
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        raise _expired() from None
+    body, mac = challenge[: NONCE_BYTES + STAMP_BYTES], challenge[NONCE_BYTES + STAMP_BYTES :]
+    if len(challenge) != NONCE_BYTES + STAMP_BYTES + MAC_BYTES or not constant_time_compare(
+        mac, _mac(request, purpose, body)
+    ):
+        raise _expired()
+    age = time.time() - int.from_bytes(body[NONCE_BYTES:], "big")
+    lifetime = app_settings.WEBAUTHN_CHALLENGE_SECONDS
+    if not -CLOCK_SKEW_SECONDS <= age <= lifetime:
+        raise _expired()
+    # Taken once: a second answer within the challenge's lifetime (+ skew) finds the nonce spent.
+    nonce = body[:NONCE_BYTES].hex()
+    if not ratelimit.consume(f"passkey:challenge:{nonce}", 1, lifetime + CLOCK_SKEW_SECONDS).allowed:
+        raise _expired()
+    return challenge
+
+
+def _mac(request, purpose: str, body: bytes) -> bytes:
+    message = f"{purpose}|{relying_party(request).id}|".encode() + body
+    return salted_hmac("twofactor.passkey.challenge", message, algorithm="sha256").digest()
 
 
 def parse_credential(text: str) -> dict:

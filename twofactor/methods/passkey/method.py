@@ -10,7 +10,7 @@ from ...api.openapi.paths import CSRF_ONLY_SECURITY
 from ...app_settings import app_settings
 from ...flows.errors import TwoFactorError
 from ..base import Method
-from . import api, ceremony, views
+from . import api, ceremony, throttle, views
 from .forms import BeginForm, CredentialForm, EnrolmentForm, SecondStepForm
 from .models import KEY
 from .signin import SECOND_STEP
@@ -77,10 +77,14 @@ class PasskeyMethod(Method):
         return found
 
     def bind_code(self, request, code):
+        throttle.count_answer(request)  # per client address, never against the credential
         challenge = ceremony.take_challenge(request, SECOND_STEP)
         credential = ceremony.parse_credential(code)
         required = app_settings.WEBAUTHN_USER_VERIFICATION == "required"
         return ceremony.bind(request, credential, challenge, require_user_verification=required)
+
+    def on_code_accepted(self, request, user, device):
+        throttle.answer_accepted(request)
 
     def confirm_pending(self, request, record, code):
         from .setup import check_pending_passkey
@@ -178,9 +182,10 @@ class PasskeyMethod(Method):
             "/2fa/verify/passkey/begin": {
                 "post": openapi.operation(
                     "verifyPasskeyBegin",
-                    "Request options for the second step with one of the user's passkeys.",
+                    "Request options for the second step with one of the user's passkeys (429: the client "
+                    "address began too many, TWOFACTOR_WEBAUTHN_BEGINS_PER_IP per 15 minutes).",
                     "PasskeyOptions",
-                    openapi.BODY_ERRORS,
+                    [*openapi.BODY_ERRORS, 429],
                     form=BeginForm,
                     body_required=False,
                 )
@@ -197,9 +202,11 @@ class PasskeyMethod(Method):
             "/2fa/passkey/sign-in/begin": {
                 "post": openapi.operation(
                     "passkeySignInBegin",
-                    "Request options for signing in with a passkey alone (404 when turned off).",
+                    "Request options for signing in with a passkey alone (404 when turned off). Nothing is "
+                    "stored: the challenge is signed, good once, for TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS; 429 when "
+                    "the client address began too many (TWOFACTOR_WEBAUTHN_BEGINS_PER_IP per 15 minutes).",
                     "PasskeyOptions",
-                    [*openapi.BODY_ERRORS, 404],
+                    [*openapi.BODY_ERRORS, 404, 429],
                     form=BeginForm,
                     body_required=False,
                     security=public,
@@ -208,7 +215,10 @@ class PasskeyMethod(Method):
             "/2fa/passkey/sign-in/complete": {
                 "post": openapi.operation(
                     "passkeySignInComplete",
-                    "Sign in with a passkey alone: a fully verified session. " + credential,
+                    "Sign in with a passkey alone: a fully verified session; one 401 for any passkey that does "
+                    "not (unknown, or a signature that does not verify). Every answer counts against the client "
+                    "address (TWOFACTOR_WEBAUTHN_ASSERTIONS_PER_IP per 15 minutes, 429), never against the "
+                    "credential; an accepted one is given back. " + credential,
                     "Session",
                     [*openapi.BODY_ERRORS, 404, 429],
                     form=CredentialForm,

@@ -42,6 +42,15 @@ class PasskeyDevice(TwoFactorDevice):
     def already_stored(self) -> bool:
         return type(self).objects.filter(credential_id=self.credential_id).exists()
 
+    # A refused assertion is no guess at a secret: a signature cannot be guessed and credential ids are not
+    # secret. Counting it here would let strangers naming the id lock the owner's key, so refusals count
+    # against the client address instead (throttle.py), and the credential is never throttled.
+    def verify_is_allowed(self):
+        return True, None
+
+    def throttle_increment(self, commit: bool = True) -> None:
+        return None
+
     def check_code(self, code: str) -> bool:
         from .ceremony import check_assertion  # the library loads only when a passkey is used
 
