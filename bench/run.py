@@ -2,11 +2,12 @@
 """All the numbers in one table: `python3 bench/run.py` (PostgreSQL at 127.0.0.1:5432 by default).
 
 1. Overhead of a verified request: queries and time relative to a plain `login_required` page (in process).
-2. Sign-in under load: two gunicorn servers (the Procfile's web command, 2 workers each) on one PostgreSQL
-   database; locust (bench/locustfile.py, headless) runs complete sign-ins (password on one server, TOTP
+2. Sign-in under load, once per password hasher (PBKDF2-SHA256 as before, then Argon2id as now, side by side):
+   two gunicorn servers (the Procfile's web command, 2 workers each) on one PostgreSQL database; locust (bench/locustfile.py, headless) runs complete sign-ins (password on one server, TOTP
    code on the other) and verified page views from 127.0.0.1; then a checker reads the outcomes, the
    servers' access logs and the database: no 5xx, every accepted code accepted once, one security event
-   per action. Also: the share of a sign-in spent hashing the password.
+   per action. Also: the share of a sign-in spent hashing the password, the password and second steps one
+   at a time, and the peak resident memory of a worker.
 3. Bursts: every fifth account races the same code to both servers at once; exactly one may pass.
 4. Growth: page times and statements with 1,000 and then 100,000 users (and their devices, events and
    rescue requests): the verified page, /2fa/, and every admin list.
@@ -14,7 +15,8 @@
 It works in a throwaway database (`test_<name>` of DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
 twofa_bench; dropped at the end) and installs its tools (bench/requirements.txt) into .venv-bench/ on first
 use. Options: --accounts N (sign-ins, default 300), --users N (concurrent browsers, default 8),
---growth N (users at the end of the growth step, default 100000), --requests N (step 1, default 2000).
+--growth N (users at the end of the growth step, default 100000), --requests N (step 1, default 2000),
+--hashers pbkdf2 argon2id (which sign-in loads to run, default both).
 """
 
 import hashlib
@@ -74,7 +76,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/twofa_
 os.environ.setdefault("TWOFACTOR_ENCRYPTION_KEYS", secrets.token_urlsafe(32))
 import pyotp  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password  # noqa: E402
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password, get_hasher  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment  # noqa: E402
@@ -135,13 +137,38 @@ def serial_sign_ins(servers: list[str], accounts: list[dict]) -> list[tuple[floa
     return steps
 
 
-def load_test(args, work: Path) -> dict:
-    password_hash = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())  # the production hasher
-    serial = [_totp_account(f"serial{index}", password_hash) for index in range(8)]
-    accounts = [_totp_account(f"bench{index}", password_hash) for index in range(args.accounts)]
+#: The password hashers compared, "before" first: the servers' settings module and how the accounts are hashed.
+HASHERS = {
+    "pbkdf2": ("bench.settings_pbkdf2", lambda: PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())),
+    "argon2id": ("twofa_site.settings", lambda: get_hasher("default").encode(PASSWORD, get_hasher("default").salt())),
+}
+
+
+def peak_worker_rss(servers: list[str]) -> int:
+    """The largest peak resident set (VmHWM, bytes) of the gunicorn processes serving `servers`."""
+    ports = [url.rsplit(":", 1)[1] for url in servers]
+    peaks = [0]
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if "gunicorn" in command and any(f"127.0.0.1:{port}" in command for port in ports):
+                line = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM:"))
+                peaks.append(int(line.split()[1]) * 1024)
+        except (OSError, StopIteration):  # the process ended meanwhile
+            continue
+    return max(peaks)
+
+
+def load_test(args, work: Path, hasher: str) -> dict:
+    settings_module, make_hash = HASHERS[hasher]
+    password_hash = make_hash()
+    work = work / hasher
+    work.mkdir()
+    serial = [_totp_account(f"{hasher}-serial{index}", password_hash) for index in range(8)]
+    accounts = [_totp_account(f"{hasher}-bench{index}", password_hash) for index in range(args.accounts)]
     (work / "accounts.json").write_text(json.dumps(accounts))
     outcomes_path = work / "outcomes.jsonl"
-    env = server_env(_database_url(), WEB_CONCURRENCY="2")
+    env = server_env(_database_url(), WEB_CONCURRENCY="2", DJANGO_SETTINGS_MODULE=settings_module)
     with app_servers(2, env, work) as servers:
         steps = serial_sign_ins(servers, serial)
         hashing = password_hash_seconds(password_hash)  # right after: the machine as busy as it was then
@@ -177,9 +204,10 @@ def load_test(args, work: Path) -> dict:
             timeout=3600,
         )
         duration = time.time() - started
+        peak_rss = peak_worker_rss(servers)
     (work / "locust.log").write_text(locust.stdout + locust.stderr)
     outcomes = [json.loads(line) for line in outcomes_path.read_text().splitlines()]
-    return check(outcomes, accounts, work, duration, hashing, steps)
+    return {**check(outcomes, accounts, work, duration, hashing, steps, hasher), "peak_rss": peak_rss}
 
 
 def check(
@@ -189,6 +217,7 @@ def check(
     duration: float,
     hashing: float,
     steps: list[tuple[float, float]],
+    hasher: str,
 ) -> dict:
     """No 5xx anywhere, every accepted code accepted once, one security event per action."""
     statuses = [outcome["status"] for outcome in outcomes if "status" in outcome]
@@ -201,7 +230,7 @@ def check(
         race["statuses"].count(400) for race in races
     )
     codes = [(outcome["account"], outcome["code"]) for outcome in verifies if outcome["status"] == 200]
-    bench_events = SecurityEvent.objects.filter(user__username__regex=r"^bench[0-9]+$")
+    bench_events = SecurityEvent.objects.filter(user__username__regex=rf"^{hasher}-bench[0-9]+$")
     kinds = {kind: bench_events.filter(kind=kind).count() for kind in bench_events.values_list("kind", flat=True)}
     per_account = set(bench_events.filter(kind=SecurityEvent.Kind.SIGNED_IN).values_list("user_id", flat=True))
     sign_ins = [outcome["sign_in_seconds"] for outcome in verifies if outcome["status"] == 200]
@@ -227,6 +256,8 @@ def check(
         "p95": percentile(sign_ins, 0.95),
         "p99": percentile(sign_ins, 0.99),
         "serial_sign_in": statistics.median(serial_total),
+        "password_step": statistics.median(password for password, _code in steps),
+        "second_step": statistics.median(code for _password, code in steps),
         "hash_seconds": hashing,
         "hash_share": hashing / statistics.median(serial_total),
     }
@@ -289,6 +320,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--growth", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument(
+        "--hashers", nargs="+", choices=list(HASHERS), default=list(HASHERS), help="password hashers to load-test"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/run.py needs PostgreSQL (DATABASE_URL=postgres://…): the servers share one database.")
@@ -298,17 +332,58 @@ def main() -> None:
     try:
         print("1/3 verified request …", flush=True)
         overhead = verified_request.measure(args.requests, 100)
-        print(f"2/3 sign-in load ({args.accounts} accounts, {args.users} browsers) …", flush=True)
-        load = load_test(args, work)
+        loads = {}
+        for hasher in args.hashers:
+            print(f"2/3 sign-in load, {hasher} ({args.accounts} accounts, {args.users} browsers) …", flush=True)
+            loads[hasher] = load_test(args, work, hasher)
         print(f"3/3 growth to {args.growth:,} users …", flush=True)
         sizes = growth_test(args)
     finally:
         connection.close()
         connection.creation.destroy_test_db(test_database, verbosity=0)
-    print_table(overhead, load, sizes, work)
+    print_table(overhead, loads, sizes, work)
 
 
-def print_table(overhead: dict, load: dict, sizes: dict, work: Path) -> None:
+def load_rows(hasher: str, load: dict) -> list[tuple[str, str]]:
+    return [
+        (f"[{hasher}] sign-ins (password + TOTP) completed", f"{load['sign_ins']} of {load['accounts']} accounts"),
+        (f"[{hasher}] sign-ins per second (2 servers x 2 workers)", f"{load['sign_ins'] / load['duration']:.2f}"),
+        (
+            f"[{hasher}] sign-in latency p50 / p95 / p99",
+            f"{load['p50'] * 1000:.0f} / {load['p95'] * 1000:.0f} / {load['p99'] * 1000:.0f} ms",
+        ),
+        (
+            f"[{hasher}] password step / second step, one at a time",
+            f"{load['password_step'] * 1000:.0f} / {load['second_step'] * 1000:.0f} ms",
+        ),
+        (
+            f"[{hasher}] share of a sign-in spent hashing the password",
+            f"{load['hash_share'] * 100:.0f}% ({load['hash_seconds'] * 1000:.0f} ms of {load['serial_sign_in'] * 1000:.0f} ms)",
+        ),
+        (f"[{hasher}] peak RSS of a worker", f"{load['peak_rss'] / 2**20:.0f} MiB"),
+        (f"[{hasher}] verified page views", f"{load['page_views']}"),
+        (
+            f"[{hasher}] 5xx answers (client and access logs)",
+            f"{load['server_errors']} of {load['requests_logged']} requests logged",
+        ),
+        (
+            f"[{hasher}] burst: one code to both servers at once",
+            f"accepted once in {load['races_accepted_once']} of {load['races']}",
+        ),
+        (f"[{hasher}] codes accepted twice", f"{load['codes_accepted_twice']}"),
+        (f"[{hasher}] one security event per action", f"{'yes' if load['events_match'] else 'NO'} {load['events']}"),
+    ]
+
+
+def comparison_rows(before: dict, after: dict) -> list[tuple[str, str]]:
+    rate = (after["sign_ins"] / after["duration"]) / (before["sign_ins"] / before["duration"])
+    return [
+        ("argon2id vs pbkdf2: sign-ins per second", f"{rate:.2f}x"),
+        ("argon2id vs pbkdf2: p95 sign-in latency", f"{after['p95'] / before['p95'] * 100:.0f}% of before"),
+    ]
+
+
+def print_table(overhead: dict, loads: dict, sizes: dict, work: Path) -> None:
     rows = [
         (
             "verified request: queries (plain login_required page)",
@@ -318,28 +393,11 @@ def print_table(overhead: dict, load: dict, sizes: dict, work: Path) -> None:
             "verified request: time, verified / plain",
             f"{overhead['ratio']:.3f}x ({overhead['verified_seconds'] * 1000:.2f} ms / {overhead['plain_seconds'] * 1000:.2f} ms)",
         ),
-        ("sign-ins (password + TOTP) completed", f"{load['sign_ins']} of {load['accounts']} accounts"),
-        ("sign-ins per second (2 servers x 2 workers)", f"{load['sign_ins'] / load['duration']:.2f}"),
-        (
-            "sign-in latency p50 / p95 / p99",
-            f"{load['p50'] * 1000:.0f} / {load['p95'] * 1000:.0f} / {load['p99'] * 1000:.0f} ms",
-        ),
-        ("verified page views", f"{load['page_views']}"),
-        (
-            "share of a sign-in spent hashing the password",
-            f"{load['hash_share'] * 100:.0f}% ({load['hash_seconds'] * 1000:.0f} ms of {load['serial_sign_in'] * 1000:.0f} ms, one at a time)",
-        ),
-        (
-            "5xx answers (client and access logs)",
-            f"{load['server_errors']} of {load['requests_logged']} requests logged",
-        ),
-        (
-            "burst: one code to both servers at once",
-            f"accepted once in {load['races_accepted_once']} of {load['races']}",
-        ),
-        ("codes accepted twice", f"{load['codes_accepted_twice']}"),
-        ("one security event per action", f"{'yes' if load['events_match'] else 'NO'} {load['events']}"),
     ]
+    for hasher, load in loads.items():
+        rows += load_rows(hasher, load)
+    if {"pbkdf2", "argon2id"} <= loads.keys():
+        rows += comparison_rows(loads["pbkdf2"], loads["argon2id"])
     small, large = sorted(sizes)
     for name in sizes[small]:
         (small_time, small_queries, small_sql), (large_time, large_queries, large_sql) = (

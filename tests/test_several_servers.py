@@ -81,9 +81,14 @@ def _user(username: str):
 
 
 def _production_hash() -> str:
-    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from django.contrib.auth.hashers import get_hasher
+    from django.test import override_settings
 
-    return PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
+    from twofa_site.settings import PASSWORD_HASHERS
+
+    with override_settings(PASSWORD_HASHERS=PASSWORD_HASHERS):  # the servers' own hasher: no rehash at sign-in
+        hasher = get_hasher("default")
+        return hasher.encode(PASSWORD, hasher.salt())
 
 
 def _totp_user(username: str) -> tuple:

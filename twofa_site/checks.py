@@ -4,6 +4,8 @@ twofa_site.E001  the static files manifest is missing or incomplete: every page 
                  "Missing staticfiles manifest entry", so the release fails instead
 twofa_site.E002  on Heroku, ALLOWED_HOSTS does not name the app's host (Dyno Metadata is off)
 twofa_site.W001  several web processes but no REDIS_URL: the cache is per process
+twofa_site.E010  Argon2id parameters that cannot hash (PASSWORD_ARGON2_*)
+twofa_site.W010  Argon2id parameters below OWASP's minimum
 """
 
 from django.apps import apps
@@ -86,3 +88,36 @@ def check_shared_cache(app_configs, **kwargs):
             id="twofa_site.W001",
         )
     ]
+
+
+#: OWASP's Password Storage Cheat Sheet: equally strong Argon2id settings, (memory in KiB, passes).
+OWASP_ARGON2ID = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+
+
+@register(Tags.security)
+def check_password_hashing(app_configs, **kwargs):
+    memory, passes, lanes = (
+        settings.PASSWORD_ARGON2_MEMORY_KIB,
+        settings.PASSWORD_ARGON2_TIME_COST,
+        settings.PASSWORD_ARGON2_PARALLELISM,
+    )
+    if min(memory, passes, lanes) < 1 or memory < 8 * lanes:
+        return [
+            Error(
+                f"The Argon2id parameters (PASSWORD_ARGON2_MEMORY_KIB={memory}, PASSWORD_ARGON2_TIME_COST={passes}, "
+                f"PASSWORD_ARGON2_PARALLELISM={lanes}) cannot hash a password.",
+                hint="Use positive numbers, with at least 8 KiB of memory per lane; OWASP's minimum is 19456, 2 and 1.",
+                id="twofa_site.E010",
+            )
+        ]
+    if not any(memory >= least_memory and passes >= least_passes for least_memory, least_passes in OWASP_ARGON2ID):
+        return [
+            Warning(
+                f"Argon2id with {memory} KiB and {passes} passes is below OWASP's recommended minimum, so each "
+                "password guess costs an attacker less than it should.",
+                hint="Leave PASSWORD_ARGON2_MEMORY_KIB and PASSWORD_ARGON2_TIME_COST unset (19456 and 2), or pick a "
+                "row of OWASP's table: 47104/1, 19456/2, 12288/3, 9216/4, 7168/5.",
+                id="twofa_site.W010",
+            )
+        ]
+    return []

@@ -138,6 +138,17 @@ else:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+# Argon2id at OWASP's minimum (m = 19 MiB, t = 2, p = 1) first; Django's PBKDF2 after it, so older hashes still
+# verify and are rehashed with Argon2id at their owner's next sign-in (Django's must_update).
+PASSWORD_HASHERS = [
+    "accounts.hashers.OWASPArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PASSWORD_ARGON2_MEMORY_KIB = _read("PASSWORD_ARGON2_MEMORY_KIB", env.int, default=19 * 1024)
+PASSWORD_ARGON2_TIME_COST = _read("PASSWORD_ARGON2_TIME_COST", env.int, default=2)
+PASSWORD_ARGON2_PARALLELISM = _read("PASSWORD_ARGON2_PARALLELISM", env.int, default=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
