@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.generic import FormView, TemplateView
 
 from twofactor import flows, ratelimit
 from twofactor.client_info import client_ip
+from twofactor.links import site_url
 
 from .forms import SignInForm, SignUpForm
 
@@ -93,6 +95,9 @@ class PasswordResetView(auth_views.PasswordResetView):
             ),
         ]
         if ratelimit.consume_all(limits).allowed:
+            # The link's origin is the configured one, never the request's Host (the client writes it).
+            origin = urlsplit(site_url(self.request))
+            self.extra_email_context = {"protocol": origin.scheme, "domain": origin.netloc}
             return super().form_valid(form)
         logger.info("Password reset mail not sent: hourly limit reached")
         return HttpResponseRedirect(self.get_success_url())

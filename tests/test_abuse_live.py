@@ -4,7 +4,9 @@ Each test is one attack or one fault, and what the site must now do. The Redis t
 `redis-server` on a free port (never the machine's shared one) and stop it mid-run.
 """
 
+import base64
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -12,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pyotp
 import pytest
 import redis
 import requests
@@ -19,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from twofactor.methods.passkey.models import PasskeyDevice
+from twofactor.methods.totp.models import TOTPDevice
 from twofactor.models import RateCounter
 
 from .live_server import WORKERS, Browser, LiveServer
@@ -41,6 +45,8 @@ def make_user(username: str, **extra):
 
 # The passkeys' relying party on the live site: py_webauthn checks the origin the authenticator signs, not the port.
 RP_ID, ORIGIN = "localhost", "http://localhost"
+SITE_URL = "https://twofa.example.com"
+RESCUE_DESK = "desk@example.com"
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +58,8 @@ def site(tmp_path_factory, django_db_setup, django_db_blocker):
             TWOFACTOR_TRUSTED_PROXIES="1",
             TWOFACTOR_WEBAUTHN_RP_ID=RP_ID,
             TWOFACTOR_WEBAUTHN_ORIGINS=ORIGIN,
+            TWOFACTOR_SITE_URL=SITE_URL,
+            TWOFACTOR_RESCUE_EMAIL=RESCUE_DESK,
         )
     yield server
     server.stop()
@@ -67,6 +75,14 @@ def session_rows() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM django_session")
         return cursor.fetchone()[0]
+
+
+def add_totp(user) -> pyotp.TOTP:
+    key = b"0123456789abcdefghij"
+    device = TOTPDevice(user=user, name="Authenticator app", confirmed=True)
+    device.set_key(key)
+    device.save()
+    return pyotp.TOTP(base64.b32encode(key).decode())
 
 
 def add_passkey(user) -> SoftAuthenticator:
@@ -295,3 +311,23 @@ def test_strangers_naming_the_owners_credential_neither_lock_it_nor_learn_it_is_
     assert answer.json()["verified"] is True
     device = PasskeyDevice.objects.get(user=owner_user)
     assert device.throttling_failure_count == 0
+
+
+# 8. Links in mails carry the configured origin, whatever the Host header says
+
+
+def test_links_in_mails_carry_the_canonical_origin_whatever_the_host(live):
+    owner = make_user("owner")
+    add_totp(owner)
+    # A trusted proxy says https; the Host names a port of the attacker's choosing (ALLOWED_HOSTS ignores ports).
+    forger = Browser(live, "203.0.113.66")
+    forger.headers.update(
+        {"Host": "localhost:31337", "X-Forwarded-Proto": "https", "Origin": "https://localhost:31337"}
+    )
+    assert forger.post("/accounts/password/reset/", {"email": "owner@example.com"}).status_code == 302
+    assert forger.login("owner", PASSWORD).json()["two_factor"]["state"] == "verify"
+    assert forger.api("POST", "/2fa/rescue", {"option": "help", "message": "Lost my phone"}).status_code == 200
+    mails = live.mails_to("owner@example.com") + live.mails_to(RESCUE_DESK)
+    links = [link for body in mails for link in re.findall(r"https?://[^\s<>\"]+", body)]
+    assert len(mails) == 3 and links, mails
+    assert all(link.startswith(SITE_URL + "/") for link in links), links

@@ -209,6 +209,7 @@ def test_check_deploy_reports_no_issues_after_the_build_with_production_variable
         built,
         RENDER_EXTERNAL_HOSTNAME=None,
         ALLOWED_HOSTS="twofa.example.com",
+        TWOFACTOR_SITE_URL="https://twofa.example.com",
         TWOFACTOR_WEBAUTHN_RP_ID="twofa.example.com",
         TWOFACTOR_WEBAUTHN_ORIGINS="https://twofa.example.com",
         **PRODUCTION,

@@ -8,6 +8,7 @@ PRODUCTION_READY = {
     "TWOFACTOR_SMS_BACKEND": "locmem",
     "TWOFACTOR_ENCRYPTION_KEYS": ["a-separate-random-key"],
     "TWOFACTOR_RATE_LIMIT_STORE": "database",
+    "TWOFACTOR_SITE_URL": "https://twofa.example.com",
     "WEB_CONCURRENCY": 4,
     "REDIS_URL": "redis://127.0.0.1:6379/15",
 }
@@ -46,3 +47,18 @@ def test_development_has_none_of_them(settings):
         )
         == set()
     )
+
+
+def errors(settings, **changes) -> set[str]:
+    for name, value in {**PRODUCTION_READY, **changes}.items():
+        setattr(settings, name, value)
+    return {message.id for message in run_checks() if message.id in ("twofactor.E030", "twofactor.E031")}
+
+
+def test_links_in_mails_need_a_configured_origin_when_debug_is_off(settings):
+    assert errors(settings, TWOFACTOR_SITE_URL="") == {"twofactor.E030"}
+    assert errors(settings, TWOFACTOR_SITE_URL="https://example.com") == set()
+    assert errors(settings, TWOFACTOR_SITE_URL="", DEBUG=True) == set()
+    for wrong in ("example.com", "https://example.com/path", "http://example.com", "ftp://example.com"):
+        assert errors(settings, TWOFACTOR_SITE_URL=wrong) == {"twofactor.E031"}, wrong
+    assert errors(settings, TWOFACTOR_SITE_URL="http://localhost:8000") == set()

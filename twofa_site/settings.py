@@ -221,6 +221,11 @@ TWOFACTOR_WEBAUTHN_RP_ID = env.str("TWOFACTOR_WEBAUTHN_RP_ID", default=_PLATFORM
 TWOFACTOR_WEBAUTHN_ORIGINS = env.list(
     "TWOFACTOR_WEBAUTHN_ORIGINS", default=[f"https://{_PLATFORM_HOST}"] if _PLATFORM_HOST else []
 )
+# The origin of every link in a mail (never the request's Host): Render's and Heroku's own URL by default.
+TWOFACTOR_SITE_URL = env.str(
+    "TWOFACTOR_SITE_URL",
+    default=env.str("RENDER_EXTERNAL_URL", default="") or (f"https://{_PLATFORM_HOST}" if _PLATFORM_HOST else ""),
+)
 TWOFACTOR_WEBAUTHN_USER_VERIFICATION = env.str("TWOFACTOR_WEBAUTHN_USER_VERIFICATION", default="preferred")
 TWOFACTOR_WEBAUTHN_ATTESTATION = env.str("TWOFACTOR_WEBAUTHN_ATTESTATION", default="none")
 TWOFACTOR_WEBAUTHN_PASSWORDLESS = _read("TWOFACTOR_WEBAUTHN_PASSWORDLESS", env.bool, default=True)

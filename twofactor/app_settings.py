@@ -51,6 +51,12 @@ class AppSettings:
         return list(value) or [address for _name, address in settings.ADMINS]
 
     @property
+    def SITE_URL(self) -> str:
+        """The canonical origin ("https://example.com") of every link in a mail; required when DEBUG is off
+        (development falls back to the request's origin). Never taken from the request's Host."""
+        return str(self._get("SITE_URL", "") or "")
+
+    @property
     def RESCUE_BY_EMAIL(self) -> bool:
         """Whether the rescue page may mail a one-time code to the account's address."""
         return bool(self._get("RESCUE_BY_EMAIL", True))

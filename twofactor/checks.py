@@ -77,7 +77,35 @@ def check_settings(app_configs, **kwargs):
             )
         )
     errors.extend(_check_trusted_proxies())
+    errors.extend(_check_site_url())
     return errors
+
+
+def _check_site_url():
+    from .links import problem_with
+
+    if app_settings.SITE_URL:
+        problem = problem_with(app_settings.SITE_URL)
+        if problem:
+            return [
+                Error(
+                    f"TWOFACTOR_SITE_URL is {app_settings.SITE_URL!r}: {problem}.",
+                    hint="Give the origin only, e.g. https://example.com (http only for localhost).",
+                    id="twofactor.E031",
+                )
+            ]
+        return []
+    if settings.DEBUG:
+        return []
+    return [
+        Error(
+            "TWOFACTOR_SITE_URL is not set, so links in mails would follow the request's Host header, which the "
+            "client writes (its port is not checked by ALLOWED_HOSTS).",
+            hint="Set TWOFACTOR_SITE_URL to the site's origin, e.g. https://example.com (this project derives it on "
+            "Render and Heroku).",
+            id="twofactor.E030",
+        )
+    ]
 
 
 def _check_trusted_proxies() -> list[Error]:

@@ -12,12 +12,12 @@ from math import ceil
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from . import sms
 from .app_settings import app_settings
+from .links import site_host
 
 SIGN_IN, CONFIRM, RESCUE = "sign_in", "confirm", "rescue"
 PURPOSES = {
@@ -34,12 +34,10 @@ class DeliveryError(Exception):
 
 
 def origin_host(request) -> str:
-    """The host name the browser shows for this site (no port): what the WebOTP line binds a text message to."""
-    try:
-        host = request.get_host()
-    except Exception:  # DisallowedHost: no origin to bind to (the message still carries the code)
-        return ""
-    return split_domain_port(host)[0]
+    """The host name the browser shows for this site (no port): what the WebOTP line binds a text message to.
+
+    The configured TWOFACTOR_SITE_URL's host; only development without it reads the request's Host."""
+    return site_host(request)
 
 
 def code_context(code: str, purpose: str, user=None, host: str = "") -> dict:

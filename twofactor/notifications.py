@@ -13,7 +13,6 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
+from .links import absolute_url
 from .locations import describe_browser
 from .methods import registry
 from .models import RescueRequest, SecurityEvent
@@ -177,9 +177,4 @@ def _admin_url(rescue: RescueRequest) -> str:
 
 
 def _absolute(request, path: str) -> str:
-    if not path or request is None:
-        return ""
-    try:
-        return request.build_absolute_uri(path)
-    except DisallowedHost:  # a mail without a link is still useful
-        return ""
+    return absolute_url(path, request)  # the configured origin, never the request's Host
