@@ -5,6 +5,7 @@ the release command against a fresh database fails without collectstatic (instea
 staticfiles manifest entry"), passes after it, and fails again if the manifest lacks a file.
 """
 
+import base64
 import json
 import os
 import secrets
@@ -12,10 +13,15 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
+
+from tests.app_servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -233,29 +239,250 @@ def test_without_a_platform_host_the_release_demands_the_passkey_relying_party(b
     assert result.returncode != 0 and "twofactor.E020" in result.stderr
 
 
-def test_on_heroku_the_release_fails_until_dyno_metadata_names_the_host(built):
-    release = procfile()["release"]
-    without = _run(release, built, DYNO="release.1", RENDER_EXTERNAL_HOSTNAME=None)
-    assert without.returncode != 0 and "twofa_site.E002" in without.stderr and "runtime-dyno-metadata" in without.stderr
-    named = _run(
-        release,
-        built,
-        DYNO="release.1",
-        RENDER_EXTERNAL_HOSTNAME=None,
-        HEROKU_APP_DEFAULT_DOMAIN_NAME="twofa-1234.herokuapp.com",
-    )  # also the passkeys' relying party
-    assert named.returncode == 0, named.stderr
+def test_the_release_refuses_to_write_codes_to_the_log(built):
+    # Mail to the console (or to files) with DEBUG off: an error that stops the release, not a warning.
+    for email_url in ("consolemail://", f"filemail:///{built / 'mail'}"):
+        result = _run(procfile()["release"], built, EMAIL_URL=email_url)
+        assert result.returncode != 0 and "twofactor.E010" in result.stderr, result.stderr
+        assert "password-reset links" in result.stderr
+    # Text messages too, once a deployer turns SMS on with a backend that only writes them out.
+    result = _run(procfile()["release"], built, SMS_BACKEND="console")
+    assert result.returncode != 0 and "twofactor.E011" in result.stderr, result.stderr
 
 
 def test_the_release_prints_the_production_warnings(built):
-    result = _run(
-        procfile()["release"],
-        built,
-        EMAIL_URL="consolemail://",
-        SMS_BACKEND="console",
-        TWOFACTOR_ENCRYPTION_KEYS="",
-        WEB_CONCURRENCY="4",
-    )
+    result = _run(procfile()["release"], built, TWOFACTOR_ENCRYPTION_KEYS="", WEB_CONCURRENCY="4")
     assert result.returncode == 0, result.stderr  # warnings do not stop a release
-    for check in ("twofactor.W001", "twofactor.W002", "twofactor.W003", "twofa_site.W001"):
+    for check in ("twofactor.W001", "twofa_site.W001"):
         assert check in result.stderr, (check, result.stderr)
+
+
+# The first deploy of each platform, from its own file alone: app.json's and render.yaml's generated and default
+# values, the add-ons' URLs, and only the values their forms ask the deployer for.
+
+#: What a deployer types into the Heroku button's form and Render's Blueprint prompts.
+DEPLOYER_ANSWERS = {
+    "EMAIL_URL": "smtp+tls://codes:password@127.0.0.1:2525",
+    "DEFAULT_FROM_EMAIL": "security@example.com",
+}
+HEROKU_DOMAIN = "twofa-site-1234567890ab.herokuapp.com"  # new apps' default domains carry a random suffix
+RENDER_HOST = "twofa-site.onrender.com"
+ADDON_REDIS = "redis://127.0.0.1:6379/15"  # the tests' Redis database (Heroku's is rediss://, Render's redis://)
+
+
+def _first_deploy_env(checkout: Path, variables: dict) -> dict:
+    """The machine's environment without anything a platform would not set, plus the platform's `variables`."""
+    leaks = ("DATABASE_URL", "REDIS_URL", "TESTING", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "ALLOWED_HOSTS")
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in leaks
+        and not key.startswith(("TWOFACTOR_", "RENDER", "HEROKU_", "EMAIL_", "SMS_", "TWILIO_", "DYNO"))
+    }
+    return {**inherited, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{inherited.get('PATH', '')}", **variables}
+
+
+def heroku_button_values(checkout: Path) -> dict:
+    """What the button sets: app.json's generated secrets and default values, the form's required answers, the
+    add-ons' URLs, and the WEB_CONCURRENCY Heroku gives a basic dyno. No Dyno Metadata: no HEROKU_APP_* variable."""
+    values = {}
+    for name, spec in app_json()["env"].items():
+        if spec.get("generator") == "secret":
+            values[name] = secrets.token_hex(32)  # what Heroku's secret generator gives
+        elif "value" in spec:
+            values[name] = spec["value"]
+        elif spec.get("required", True):
+            values[name] = DEPLOYER_ANSWERS[name]
+    return {
+        **values,
+        "DATABASE_URL": f"sqlite:///{checkout / 'heroku.sqlite3'}",  # heroku-postgresql
+        "REDIS_URL": ADDON_REDIS,  # heroku-redis
+        "WEB_CONCURRENCY": "2",
+    }
+
+
+def render_blueprint_values(checkout: Path) -> dict:
+    """What the Blueprint sets: render.yaml's generated and literal values, the wired database and Key Value, the
+    prompted values a deployer must give (the optional ones left empty), and Render's own variables."""
+    services, _ = render_services()
+    values = {}
+    for variable in services["web"]["envVars"]:
+        name = variable["key"]
+        if variable.get("generateValue"):
+            values[name] = base64.b64encode(secrets.token_bytes(32)).decode()  # Render: 256 bits, base64
+        elif "value" in variable:
+            values[name] = str(variable["value"])
+        elif "fromDatabase" in variable:
+            values[name] = f"sqlite:///{checkout / 'render.sqlite3'}"
+        elif "fromService" in variable:
+            values[name] = ADDON_REDIS
+        elif name in DEPLOYER_ANSWERS:
+            values[name] = DEPLOYER_ANSWERS[name]
+    return {**values, "RENDER": "true", "RENDER_EXTERNAL_HOSTNAME": RENDER_HOST}
+
+
+def test_the_readme_links_to_both_deploys():
+    readme = (ROOT / "README.md").read_text()
+    assert "](https://www.heroku.com/deploy)" in readme and "](https://render.com/deploy)" in readme
+
+
+def test_the_heroku_button_asks_only_for_mail():
+    asked = {
+        name for name, spec in app_json()["env"].items() if spec.get("required", True) and set(spec) == {"description"}
+    }
+    assert asked == set(DEPLOYER_ANSWERS)  # every other value is generated, has a default, or is optional
+
+
+def _release(command: str, checkout: Path, variables: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=checkout,
+        env=_first_deploy_env(checkout, variables),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _no_check_messages(result: subprocess.CompletedProcess) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNINGS:" not in output and "ERRORS:" not in output and "identified some issues" not in output, output
+
+
+@contextmanager
+def _serving(command: str, checkout: Path, variables: dict):
+    """The platform's web command on a free loopback port; yields its base URL."""
+    port = free_port()
+    log = (checkout / f"web-{port}.log").open("w")
+    process = subprocess.Popen(
+        ["bash", "-c", f"exec {command.replace('0.0.0.0:$PORT', f'127.0.0.1:{port}')}"],
+        cwd=checkout,
+        env=_first_deploy_env(checkout, {**variables, "PORT": str(port)}),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (checkout / f"web-{port}.log").read_text()
+            try:
+                requests.get(url, timeout=5, allow_redirects=False)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(20)
+        log.close()
+
+
+def _as_the_router_sends(url: str, host: str, path: str, **kwargs) -> requests.Response:
+    """A request as the platform's proxy forwards it: the browser's Host, TLS ended at the proxy."""
+    headers = {
+        "Host": host,
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "203.0.113.9",
+        **kwargs.pop("headers", {}),
+    }
+    return requests.request(
+        kwargs.pop("method", "GET"), url + path, headers=headers, timeout=30, allow_redirects=False, **kwargs
+    )
+
+
+def _passkey_relying_party(url: str, host: str) -> str:
+    """The relying party the passkey sign-in offers a browser on `host` (cookies sent by hand: they are Secure)."""
+    session = _as_the_router_sends(url, host, "/api/v1/session")
+    token = session.cookies["csrftoken"]
+    begin = _as_the_router_sends(
+        url,
+        host,
+        "/api/v1/2fa/passkey/sign-in/begin",
+        method="POST",
+        json={},
+        headers={"Cookie": f"csrftoken={token}", "X-CSRFToken": token, "Origin": f"https://{host}"},
+    )
+    assert begin.status_code == 200, begin.text
+    return begin.json()["publicKey"]["rpId"]
+
+
+def test_the_heroku_button_first_release_passes_and_serves_sign_in_and_passkeys_on_the_app_domain(built):
+    values = heroku_button_values(built)
+    release = _release(procfile()["release"], built, {**values, "DYNO": "release.1"})
+    _no_check_messages(release)
+    _no_check_messages(
+        _release("python manage.py check --deploy --fail-level WARNING", built, {**values, "DYNO": "run.1"})
+    )
+
+    with _serving(procfile()["web"], built, {**values, "DYNO": "web.1"}) as url:
+        login = _as_the_router_sends(url, HEROKU_DOMAIN, "/accounts/login/")
+        assert login.status_code == 200 and 'name="password"' in login.text
+        assert _passkey_relying_party(url, HEROKU_DOMAIN) == HEROKU_DOMAIN
+        # Host-header safety is kept: a host that is not the app's is refused, and another Heroku app is no
+        # trusted origin for a form posted here.
+        assert _as_the_router_sends(url, "evil.example", "/accounts/login/").status_code == 400
+        token = login.cookies["csrftoken"]
+        forged = _as_the_router_sends(
+            url,
+            HEROKU_DOMAIN,
+            "/accounts/login/",
+            method="POST",
+            data={"csrfmiddlewaretoken": token, "username": "a", "password": "b"},
+            headers={"Cookie": f"csrftoken={token}", "Origin": "https://another-app-0123456789ab.herokuapp.com"},
+        )
+        assert forged.status_code == 403
+
+
+def test_a_custom_domain_on_heroku_is_one_variable(built):
+    values = {**heroku_button_values(built), "TWOFACTOR_SITE_URL": "https://www.example.com"}
+    _no_check_messages(_release(procfile()["release"], built, {**values, "DYNO": "release.1"}))
+    with _serving(procfile()["web"], built, {**values, "DYNO": "web.1"}) as url:
+        assert _as_the_router_sends(url, "www.example.com", "/accounts/login/").status_code == 200
+        # Passkeys belong to the custom domain, on whichever of the app's hosts they are made.
+        assert _passkey_relying_party(url, HEROKU_DOMAIN) == "www.example.com"
+
+
+def test_the_render_blueprint_pre_deploy_passes_without_a_warning_and_serves_sign_in_on_the_render_host(built):
+    values = render_blueprint_values(built)
+    assert len(values["SECRET_KEY"]) == 44  # what Django's security.W009 would call too short
+    services, _ = render_services()
+    web = services["web"]
+    _no_check_messages(_release(web["preDeployCommand"], built, values))
+    check = _release("python manage.py check --deploy --fail-level WARNING", built, values)
+    _no_check_messages(check)
+    assert "no issues" in check.stdout
+    with _serving(web["startCommand"], built, values) as url:
+        login = _as_the_router_sends(url, RENDER_HOST, web["healthCheckPath"])
+        assert login.status_code == 200 and 'name="password"' in login.text
+        assert _passkey_relying_party(url, RENDER_HOST) == RENDER_HOST
+        assert _as_the_router_sends(url, "evil.example", "/accounts/login/").status_code == 400
+
+
+def test_the_render_cron_job_runs_the_sweeps_with_its_own_variables(built):
+    # A cron job sees only its own envVars: no mail server, no Render host. The release checked the configuration.
+    services, _ = render_services()
+    web_values = render_blueprint_values(built)
+    _no_check_messages(_release(services["web"]["preDeployCommand"], built, web_values))
+    cron = next(service for service in render_services()[1]["services"] if service["type"] == "cron")
+    values = {}
+    for variable in cron["envVars"]:
+        if "value" in variable:
+            values[variable["key"]] = str(variable["value"])
+        elif "fromDatabase" in variable:
+            values[variable["key"]] = web_values["DATABASE_URL"]
+        elif "fromService" in variable:
+            values[variable["key"]] = web_values[variable["fromService"]["envVarKey"]]
+    result = _release(cron["startCommand"], built, values)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_short_or_plain_secret_key_is_not_lengthened():
+    from twofa_site.settings import _stretched
+
+    render_key = base64.b64encode(secrets.token_bytes(32)).decode()
+    assert len(_stretched(render_key)) == 128 and _stretched(render_key) == _stretched(render_key)
+    for weak in ("short-key", "a" * 44, base64.b64encode(b"\0" * 32).decode(), "x" * 60):
+        assert _stretched(weak) == weak

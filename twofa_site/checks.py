@@ -2,7 +2,6 @@
 
 twofa_site.E001  the static files manifest is missing or incomplete: every page would answer 500
                  "Missing staticfiles manifest entry", so the release fails instead
-twofa_site.E002  on Heroku, ALLOWED_HOSTS does not name the app's host (Dyno Metadata is off)
 twofa_site.W001  several web processes but no REDIS_URL: the cache is per process
 twofa_site.E010  Argon2id parameters that cannot hash (PASSWORD_ARGON2_*)
 twofa_site.W010  Argon2id parameters below OWASP's minimum
@@ -60,20 +59,6 @@ def check_static_manifest(app_configs, **kwargs):
             )
         ]
     return []
-
-
-@register(Tags.security, deploy=True)
-def check_heroku_host(app_configs, **kwargs):
-    if not settings.HEROKU_DYNO or any(host not in ("localhost", "127.0.0.1") for host in settings.ALLOWED_HOSTS):
-        return []
-    return [
-        Error(
-            "On Heroku, ALLOWED_HOSTS names no host of this app, so every request would be refused (400).",
-            hint="Turn on Heroku's Dyno Metadata feature (`heroku labs:enable runtime-dyno-metadata -a APP`), which sets "
-            "HEROKU_APP_DEFAULT_DOMAIN_NAME, then deploy again; or set ALLOWED_HOSTS to the app's domains.",
-            id="twofa_site.E002",
-        )
-    ]
 
 
 @register(Tags.caches)

@@ -3,12 +3,18 @@
 Every variable, its meaning and its default is listed in the README under "Settings".
 """
 
+import base64
+import binascii
+import hashlib
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from twofactor.app_settings import BUILTIN_METHODS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,22 +32,48 @@ def _read(name: str, reader, **kwargs):
 
 DEBUG = _read("DEBUG", env.bool, default=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
+
+def _stretched(key: str) -> str:
+    """Render's `generateValue` gives 256 random bits as 44 base64 characters, which Django's check security.W009
+    (at least 50 characters) takes for a weak key: such a key is hashed into 128 hex characters holding the same
+    256 bits. Any other key is used as given, so a short or plain one still gets W009."""
+    if len(key) >= 50:
+        return key
+    try:
+        raw = base64.b64decode(key.replace("-", "+").replace("_", "/") + "=" * (-len(key) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return key
+    if len(raw) < 32 or len(set(raw)) < 16:  # not a random 256-bit value
+        return key
+    return hashlib.sha512(b"twofa_site.SECRET_KEY:" + raw).hexdigest()
+
+
+SECRET_KEY = _stretched(env.str("SECRET_KEY", default=""))
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=on for local development).")
     SECRET_KEY = "django-insecure-development-key-only-for-debug-mode"
 
+# Set on every Heroku dyno (web, release, one-off).
+HEROKU_DYNO = env.str("DYNO", default="")
+# The site's canonical origin (https://www.example.com): links in mails, and a custom domain in one variable (its
+# host joins ALLOWED_HOSTS and becomes the passkeys' relying party).
+SITE_URL = env.str("TWOFACTOR_SITE_URL", default="").rstrip("/")
+_site = urlsplit(SITE_URL)  # a value that is no origin is system check twofactor.E031
+# The platform's own host: Render always names it; Heroku only with its Dyno Metadata feature.
+PLATFORM_HOST = env.str("RENDER_EXTERNAL_HOSTNAME", default="") or env.str("HEROKU_APP_DEFAULT_DOMAIN_NAME", default="")
+
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, default=["localhost", "127.0.0.1"])
-# Render and Heroku announce the public host name in their own variables.
-for platform_variable in ("RENDER_EXTERNAL_HOSTNAME", "HEROKU_APP_DEFAULT_DOMAIN_NAME"):
-    if env.str(platform_variable, default=""):
-        ALLOWED_HOSTS.append(env.str(platform_variable))
-if env.str("HEROKU_APP_NAME", default=""):
-    ALLOWED_HOSTS.append(f"{env.str('HEROKU_APP_NAME')}.herokuapp.com")
+ALLOWED_HOSTS += [host for host in (_site.hostname, PLATFORM_HOST) if host and host not in ALLOWED_HOSTS]
 CSRF_TRUSTED_ORIGINS = [
     f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS if host not in ("*", "localhost", "127.0.0.1")
 ]
+# Heroku's router forwards a request only to the app that owns the domain in its Host header, so on a dyno any
+# *.herokuapp.com host that arrives is this app's own (its default domain carries a random suffix no file can
+# know). The pattern is not a trusted CSRF origin: other apps live under it.
+HEROKU_ROUTED_HOSTS = bool(HEROKU_DYNO) and not PLATFORM_HOST
+if HEROKU_ROUTED_HOSTS:
+    ALLOWED_HOSTS.append(".herokuapp.com")
 
 INSTALLED_APPS = [
     "twofa_site.apps.SiteConfig",  # the project's own deployment checks
@@ -119,8 +151,6 @@ SESSION_ENGINE = "twofa_site.sessions"
 REDIS_URL = env.str("REDIS_URL", default="")
 # Web processes per server (gunicorn reads the same variable; Heroku sets it by dyno size).
 WEB_CONCURRENCY = _read("WEB_CONCURRENCY", env.int, default=1)
-# Set on every Heroku dyno; the app's host name then comes from the Dyno Metadata feature.
-HEROKU_DYNO = env.str("DYNO", default="")
 if REDIS_URL:
     # Short timeouts: a Redis that is down costs a request one second, then the database counts instead.
     CACHES = {
@@ -213,24 +243,30 @@ TWOFACTOR_REMEMBER_DAYS = _read("TWOFACTOR_REMEMBER_DAYS", env.int, default=30)
 TWOFACTOR_RESCUE_EMAIL = env.list("TWOFACTOR_RESCUE_EMAIL", default=[])
 TWOFACTOR_RESCUE_BY_EMAIL = _read("TWOFACTOR_RESCUE_BY_EMAIL", env.bool, default=True)
 TWOFACTOR_ISSUER = env.str("TWOFACTOR_ISSUER", default="twofa_site")
-# Passkeys: the relying party is the site's own host; on Render and Heroku their variables name it.
-_PLATFORM_HOST = env.str("RENDER_EXTERNAL_HOSTNAME", default="") or env.str(
-    "HEROKU_APP_DEFAULT_DOMAIN_NAME", default=""
-)
-TWOFACTOR_WEBAUTHN_RP_ID = env.str("TWOFACTOR_WEBAUTHN_RP_ID", default=_PLATFORM_HOST)
+# Passkeys: the relying party is the site's own host: TWOFACTOR_SITE_URL's, else the platform's; on Heroku without
+# Dyno Metadata, the request's (its router sends this app only its own hosts, see HEROKU_ROUTED_HOSTS).
+_RP_HOST = _site.hostname or PLATFORM_HOST
+TWOFACTOR_WEBAUTHN_RP_ID = env.str("TWOFACTOR_WEBAUTHN_RP_ID", default=_RP_HOST or "")
 TWOFACTOR_WEBAUTHN_ORIGINS = env.list(
-    "TWOFACTOR_WEBAUTHN_ORIGINS", default=[f"https://{_PLATFORM_HOST}"] if _PLATFORM_HOST else []
+    "TWOFACTOR_WEBAUTHN_ORIGINS",
+    default=[SITE_URL] if _site.hostname else [f"https://{_RP_HOST}"] if _RP_HOST else [],
 )
-# The origin of every link in a mail (never the request's Host): Render's and Heroku's own URL by default.
-TWOFACTOR_SITE_URL = env.str(
-    "TWOFACTOR_SITE_URL",
-    default=env.str("RENDER_EXTERNAL_URL", default="") or (f"https://{_PLATFORM_HOST}" if _PLATFORM_HOST else ""),
+# The origin of every link in a mail (never the request's Host): TWOFACTOR_SITE_URL, else Render's and Heroku's own
+# URL; on Heroku without Dyno Metadata, the request's own host on https (see HEROKU_ROUTED_HOSTS).
+TWOFACTOR_SITE_URL = (
+    SITE_URL or env.str("RENDER_EXTERNAL_URL", default="") or (f"https://{PLATFORM_HOST}" if PLATFORM_HOST else "")
 )
+TWOFACTOR_TRUST_HOST_HEADER = HEROKU_ROUTED_HOSTS
 TWOFACTOR_WEBAUTHN_USER_VERIFICATION = env.str("TWOFACTOR_WEBAUTHN_USER_VERIFICATION", default="preferred")
 TWOFACTOR_WEBAUTHN_ATTESTATION = env.str("TWOFACTOR_WEBAUTHN_ATTESTATION", default="none")
 TWOFACTOR_WEBAUTHN_PASSWORDLESS = _read("TWOFACTOR_WEBAUTHN_PASSWORDLESS", env.bool, default=True)
 TWOFACTOR_EVENT_RETENTION_DAYS = _read("TWOFACTOR_EVENT_RETENTION_DAYS", env.int, default=365)
-TWOFACTOR_SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+# Text messages: the console backend in development. With DEBUG off and no SMS_BACKEND, the SMS method is not
+# offered, so no code is ever written to the log (a console or file backend in production is twofactor.E011).
+SMS_BACKEND = env.str("SMS_BACKEND", default="")
+TWOFACTOR_SMS_BACKEND = SMS_BACKEND or "console"
+if not SMS_BACKEND and not DEBUG:
+    TWOFACTOR_METHODS = [path for path in BUILTIN_METHODS if not path.startswith("twofactor.methods.sms.")]
 TWOFACTOR_SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
 TWOFACTOR_TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWOFACTOR_TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")

@@ -195,6 +195,13 @@ class AppSettings:
         return self._get("WEBAUTHN_RP_ID", "")
 
     @property
+    def TRUST_HOST_HEADER(self) -> bool:
+        """The Host header is known to name this site even with DEBUG off, because the router in front forwards a
+        request only to the app that owns its host (Heroku's): passkeys may then take their relying party and
+        origin from the request when TWOFACTOR_WEBAUTHN_RP_ID / _ORIGINS are unset. Off: they must be set."""
+        return bool(self._get("TRUST_HOST_HEADER", False))
+
+    @property
     def WEBAUTHN_ORIGINS(self) -> list[str]:
         """Passkeys: the origins a browser may sign from ("https://example.com"); empty means the request's."""
         value = self._get("WEBAUTHN_ORIGINS", [])

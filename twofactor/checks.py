@@ -95,7 +95,7 @@ def _check_site_url():
                 )
             ]
         return []
-    if settings.DEBUG:
+    if settings.DEBUG or app_settings.TRUST_HOST_HEADER:  # the router vouches for the host; links drop its port
         return []
     return [
         Error(
@@ -188,7 +188,7 @@ PROCESS_LOCAL_CACHES = (
 
 @register(Tags.security)
 def check_production_settings(app_configs, **kwargs):
-    """With DEBUG off: codes that would land in the logs, keys tied to SECRET_KEY, counters per process."""
+    """With DEBUG off: keys tied to SECRET_KEY, counters per process."""
     if settings.DEBUG:
         return []
     warnings = []
@@ -203,23 +203,42 @@ def check_production_settings(app_configs, **kwargs):
                 id="twofactor.W001",
             )
         )
-    if settings.EMAIL_BACKEND == CONSOLE_EMAIL:
-        warnings.append(
-            Warning(
-                "Mail goes to the console backend: sign-in and rescue codes sent by email would be written to the log "
-                "and never reach anyone.",
-                hint="Set EMAIL_BACKEND to an SMTP or API backend (this project: EMAIL_URL=smtp+tls://user:pass@host:587).",
-                id="twofactor.W002",
-            )
+    warnings.extend(_check_shared_counters())
+    return warnings
+
+
+#: Mail backends that write messages out (to the process's output or to files) instead of sending them.
+WRITING_MAIL_BACKENDS = (CONSOLE_EMAIL, "django.core.mail.backends.filebased.EmailBackend")
+
+
+def mail_backend() -> str:
+    """The dotted path of the default mail backend (Django 6.1's MAILERS, else EMAIL_BACKEND)."""
+    mailers = getattr(settings, "MAILERS", None)
+    if mailers is not None:
+        return mailers.get("default", {}).get("BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    return settings.EMAIL_BACKEND
+
+
+@register(Tags.security)
+def check_codes_stay_out_of_logs(app_configs, **kwargs):
+    """twofactor.E010: with DEBUG off, mail must be sent, never written to the log or to files: sign-in and rescue
+    codes (and the project's password-reset links) would be readable there by anyone who reads the logs."""
+    if settings.DEBUG or mail_backend() not in WRITING_MAIL_BACKENDS:
+        return []
+    return [
+        Error(
+            f"With DEBUG off, mail goes to {mail_backend()}, which writes messages out instead of sending them: "
+            "sign-in codes, rescue codes and password-reset links would land in the log or in files, and reach no one.",
+            hint="Configure a mail server (this project: EMAIL_URL=smtp+tls://user:password@smtp.example.com:587), "
+            "or set DEBUG=on for development.",
+            id="twofactor.E010",
         )
-    if BACKENDS.get(app_settings.SMS_BACKEND, app_settings.SMS_BACKEND) == BACKENDS["console"]:
-        warnings.append(
-            Warning(
-                "Text messages go to the console SMS backend: codes would be written to the log and never sent.",
-                hint="Set TWOFACTOR_SMS_BACKEND to twilio (this project: SMS_BACKEND=twilio and the TWILIO_* variables).",
-                id="twofactor.W003",
-            )
-        )
+    ]
+
+
+def _check_shared_counters() -> list[Warning]:
+    """twofactor.W004: rate limits kept in a cache that belongs to one process."""
+    warnings = []
     cache_backend = settings.CACHES.get("default", {}).get("BACKEND", "")
     if app_settings.RATE_LIMIT_STORE == "cache" and cache_backend in PROCESS_LOCAL_CACHES:
         warnings.append(

@@ -8,6 +8,7 @@ without the setting falls back to the request (a system check demands the settin
 from urllib.parse import urlsplit
 
 from django.core.exceptions import DisallowedHost
+from django.http.request import split_domain_port
 
 from .app_settings import app_settings
 
@@ -20,9 +21,13 @@ def site_url(request=None) -> str:
     if request is None:
         return ""
     try:
-        return f"{request.scheme}://{request.get_host()}"
+        host = request.get_host()
     except DisallowedHost:  # a mail without a link is still useful
         return ""
+    if app_settings.TRUST_HOST_HEADER:
+        # The router forwards only this site's own hosts (Heroku): keep the host, never a port or plain http.
+        return f"https://{split_domain_port(host)[0]}"
+    return f"{request.scheme}://{host}"
 
 
 def absolute_url(path: str, request=None) -> str:

@@ -99,12 +99,14 @@ class PasskeyMethod(Method):
 
     def check(self):
         errors = []
-        if not settings.DEBUG and not (app_settings.WEBAUTHN_RP_ID and app_settings.WEBAUTHN_ORIGINS):
+        named = app_settings.WEBAUTHN_RP_ID and app_settings.WEBAUTHN_ORIGINS
+        if not settings.DEBUG and not named and not app_settings.TRUST_HOST_HEADER:
             errors.append(
                 Error(
                     "Passkeys need TWOFACTOR_WEBAUTHN_RP_ID and TWOFACTOR_WEBAUTHN_ORIGINS when DEBUG is off.",
                     hint="Set TWOFACTOR_WEBAUTHN_RP_ID to the site's domain (example.com) and TWOFACTOR_WEBAUTHN_ORIGINS "
-                    "to its origins (https://example.com), or leave the passkey method out of TWOFACTOR_METHODS.",
+                    "to its origins (https://example.com), or leave the passkey method out of TWOFACTOR_METHODS "
+                    "(TWOFACTOR_TRUST_HOST_HEADER only behind a router that forwards this site's hosts alone).",
                     id="twofactor.E020",
                 )
             )

@@ -2,6 +2,8 @@
 
 import logging
 
+from django.conf import settings
+from django.core.checks import Error
 from django.utils.translation import gettext_lazy as _
 
 from ... import delivery
@@ -11,6 +13,7 @@ from ...flows.challenge import SendCap, digest, too_many_codes
 from ...flows.errors import TwoFactorError
 from ...models.devices import masked_phone
 from ...phone import region_allowed
+from ...sms import BACKENDS
 from ..sent_code import SentCodeMethod
 from .forms import PhoneSetupForm
 from .models import SMSDevice
@@ -39,6 +42,21 @@ class SMSMethod(SentCodeMethod):
     setup_change_target = _("Use a different number")
     setup_note = _("Message and data rates may apply. Premium-rate and shared-cost numbers are not accepted.")
     api_summary = _("Send a confirmation code to a phone number.")
+
+    def check(self):
+        """twofactor.E011: with DEBUG off, texts must be sent, never written to the log or to files."""
+        backend = BACKENDS.get(app_settings.SMS_BACKEND, app_settings.SMS_BACKEND)
+        if settings.DEBUG or backend not in (BACKENDS["console"], BACKENDS["file"]):
+            return []
+        return [
+            Error(
+                f"With DEBUG off, text messages go to {backend}, which writes them out instead of sending them: "
+                "sign-in codes would land in the log or in files, and reach no one.",
+                hint="Set TWOFACTOR_SMS_BACKEND to twilio (this project: SMS_BACKEND=twilio and the TWILIO_* variables), "
+                "or leave the SMS method out of TWOFACTOR_METHODS.",
+                id="twofactor.E011",
+            )
+        ]
 
     def deliver(self, target, code, *, purpose, user, host=""):
         delivery.send_code_sms(target, code, purpose=purpose, user=user, host=host)
