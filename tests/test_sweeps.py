@@ -12,7 +12,7 @@ from django.core.management import call_command
 from twofactor.models import RateCounter
 
 ROOT = Path(__file__).resolve().parent.parent
-SWEEPS = "python manage.py clearsessions && python manage.py twofactor_sweep && python manage.py twofactor_prune_events"
+SWEEPS = "python manage.py clearsessions --skip-checks && python manage.py twofactor_sweep --skip-checks && python manage.py twofactor_prune_events --skip-checks"
 
 
 @pytest.mark.django_db
