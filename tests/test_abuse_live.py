@@ -331,3 +331,22 @@ def test_links_in_mails_carry_the_canonical_origin_whatever_the_host(live):
     links = [link for body in mails for link in re.findall(r"https?://[^\s<>\"]+", body)]
     assert len(mails) == 3 and links, mails
     assert all(link.startswith(SITE_URL + "/") for link in links), links
+
+
+# 4. A password-only session learns no more than the pages show
+
+
+def test_a_password_only_session_sees_the_address_masked_and_passkeys_by_kind(live):
+    owner = make_user("owner")
+    totp = add_totp(owner)
+    add_passkey(owner)
+    holder = Browser(live, "203.0.113.66")  # has the password, not the second factor
+    shapes = [holder.login("owner", PASSWORD).json(), holder.state()]
+    for shape in shapes:
+        assert shape["two_factor"]["state"] == "verify"
+        assert shape["user"]["email"] == "o••••@example.com", shape
+    page = holder.get("/2fa/verify/").text
+    assert "Alice Smith" not in page and "YubiKey" not in page and "Security key" in page
+    assert "owner@example.com" not in page
+    assert holder.api("POST", "/2fa/verify", {"code": totp.now(), "method": "totp"}).json()["verified"] is True
+    assert holder.state()["user"]["email"] == "owner@example.com"  # the verified owner sees it whole

@@ -34,7 +34,7 @@ def test_login_with_a_method_leaves_the_second_step_pending(api, totp_user):
     assert session == {
         "authenticated": True,
         "verified": False,
-        "user": {"id": user.pk, "username": "alice", "email": "alice@example.com"},
+        "user": {"id": user.pk, "username": "alice", "email": "a••••@example.com"},  # masked: only the password
         "two_factor": {"required": True, "state": "verify", "methods": ["totp"], "primary_method": "totp"},
     }
     assert api.get("/session").json() == session

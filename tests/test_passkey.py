@@ -559,3 +559,25 @@ def test_adding_a_passkey_to_an_account_with_a_method_needs_recent_reauthenticat
     assert api.post("/reauthenticate", {"password": PASSWORD, "code": totp.at(time.time() + 60)}).status_code == 200
     assert enrol(api, key).status_code == 200
     assert PasskeyDevice.objects.filter(user=alice).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("transports", "label"),
+    [(["usb"], "Security key"), (["nfc", "usb"], "Security key"), (["internal"], "Passkey on this device")]
+    + [(["hybrid"], "Passkey on a phone"), ([], "Passkey")],
+)
+def test_a_session_waiting_for_its_second_step_sees_passkeys_by_kind_not_by_name(alice, transports, label):
+    add_totp(alice)
+    PasskeyDevice.objects.create(
+        user=alice,
+        name="Alice Smith's YubiKey 5C (work)",
+        confirmed=True,
+        credential_id=b"id",
+        public_key=b"k",
+        user_handle=b"h",
+        transports=transports,
+    )
+    client = Client()
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    page = client.get("/2fa/verify/").content.decode()
+    assert "Alice Smith" not in page and f">{label}</button>" in page

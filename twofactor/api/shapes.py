@@ -4,14 +4,16 @@ from .. import state
 from ..flows import SentCode
 from ..methods import registry
 from ..models import TwoFactorDevice
+from ..models.devices import masked_email
 
 #: The session's two-factor state as the API names it: a verified session has nothing pending.
 API_STATES = {state.VERIFY: "verify", state.SETUP: "setup", state.VERIFIED: "none", state.NONE: "none"}
 
 
-def user_shape(user) -> dict:
+def user_shape(user, *, masked: bool = False) -> dict:
+    """The signed-in user; `masked`: the address as the second-step page shows it (a password is not enough)."""
     email = getattr(user, user.get_email_field_name(), "") or ""
-    return {"id": user.pk, "username": user.get_username(), "email": email}
+    return {"id": user.pk, "username": user.get_username(), "email": masked_email(email) if masked and email else email}
 
 
 def session_shape(request) -> dict:
@@ -34,7 +36,8 @@ def session_shape(request) -> dict:
     return {
         "authenticated": True,
         "verified": bool(current and current.verified),
-        "user": user_shape(user),
+        # A session that proved only the password learns no more than the second-step page shows it.
+        "user": user_shape(user, masked=current is not None and current.state == state.VERIFY),
         "two_factor": {
             "required": state.required_for(user),
             "state": API_STATES[current.state] if current else "none",

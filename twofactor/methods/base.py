@@ -152,6 +152,11 @@ class Method:
     def on_code_accepted(self, request, user, device: TwoFactorDevice) -> None:
         """After one of this method's codes was accepted (sign-in or re-authentication)."""
 
+    def pending_label(self, device: TwoFactorDevice) -> str:
+        """How the second step names `device` before the session is verified: never a name its owner chose (a
+        method whose devices the owner names, as passkeys, overrides this; the others' names are the app's)."""
+        return device.name
+
     def usable(self, device: TwoFactorDevice) -> bool:
         """Whether the device can still give a code (the rescue page offers recovery methods that can)."""
         return True

@@ -24,7 +24,11 @@ def _method_context(devices, current_method):
     return {
         "methods": devices,
         "current_method": current_method,
-        "other_methods": list(others.values()),
+        # Named by kind: the second step is not verified yet, so no name the owner chose ("Alice's YubiKey").
+        "other_methods": [
+            {"method": device.method, "label": registry.for_device(device).pending_label(device)}
+            for device in others.values()
+        ],
         "current_device": next((device for device in devices if device.method == current_method), None),
         "current": registry.get(current_method),
     }

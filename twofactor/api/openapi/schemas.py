@@ -44,7 +44,14 @@ SCHEMAS = {
         ["error"],
     ),
     "User": obj(
-        {"id": {"type": "integer"}, "username": {"type": "string"}, "email": {"type": "string"}},
+        {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "email": {
+                "type": "string",
+                "description": "Masked (first letter and domain) while the second step is pending.",
+            },
+        },
         ["id", "username", "email"],
     ),
     "Session": obj(

@@ -91,6 +91,9 @@ class PasskeyMethod(Method):
 
         return check_pending_passkey(request, record, code)
 
+    def pending_label(self, device):
+        return device.kind_label
+
     def summary(self, device):
         return device.authenticator_model
 

@@ -39,6 +39,18 @@ class PasskeyDevice(TwoFactorDevice):
         """The authenticator's make and model when its AAGUID is a well-known one, else ""."""
         return authenticator_model(self.aaguid)
 
+    @property
+    def kind_label(self) -> str:
+        """What kind of authenticator this is, from its transports: how it is named to a session not yet verified."""
+        transports = set(self.transports or [])
+        if transports & {"usb", "nfc", "ble", "smart-card"}:
+            return str(_("Security key"))
+        if "internal" in transports:
+            return str(_("Passkey on this device"))
+        if "hybrid" in transports:
+            return str(_("Passkey on a phone"))
+        return str(_("Passkey"))
+
     def already_stored(self) -> bool:
         return type(self).objects.filter(credential_id=self.credential_id).exists()
 
