@@ -6,7 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from twofactor import flows
-from twofactor.methods import registry
+from twofactor.core import registry
 from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.passkey.models import PasskeyDevice

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from tests.conftest import make_user
 from twofactor.app_settings import BUILTIN_METHODS
-from twofactor.methods import registry
+from twofactor.core import registry
 
 
 def test_the_methods_are_offered_in_the_order_of_the_setting(settings):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import delivery
-from .methods import registry
+from .core import registry
 from .models import RescueRequest, SecurityEvent
 
 Kind = SecurityEvent.Kind

@@ -185,7 +185,7 @@ class AppSettings:
 
     @property
     def METHODS(self) -> list[str]:
-        """Dotted paths of the methods users may use, in the order they are offered (twofactor.methods.base.Method)."""
+        """Dotted paths of the methods users may use, in the order they are offered (twofactor.core.method.Method)."""
         return list(self._get("METHODS", BUILTIN_METHODS))
 
     @property

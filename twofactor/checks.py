@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from .app_settings import REQUIRED_CHOICES, app_settings
-from .methods import registry
+from .core import registry
 from .sms import BACKENDS
 
 MIDDLEWARE_PATH = "twofactor.middleware.TwoFactorMiddleware"

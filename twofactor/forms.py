@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .codes import MAX_CODE_INPUT, normalize_backup_code, normalize_numeric_code
-from .methods import registry
+from .core import registry
 from .models import RescueRequest
 
 #: The active methods, read when a form is made (TWOFACTOR_METHODS may change in tests).

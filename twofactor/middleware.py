@@ -19,7 +19,7 @@ from django_otp.models import Device
 
 from . import device_cookie, state
 from .app_settings import app_settings
-from .methods import registry
+from .core import registry
 
 #: View names a session may reach while its second step is pending, by state (plus, while it must set
 #: a method up, each method's set-up steps: see `allowed_views`).

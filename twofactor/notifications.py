@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
+from .core import registry
 from .links import absolute_url
 from .locations import describe_browser
-from .methods import registry
 from .models import RescueRequest, SecurityEvent
 from .signals import Kind
 

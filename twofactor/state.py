@@ -27,7 +27,7 @@ from django.utils import timezone
 from . import device_cookie
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
-from .methods import registry
+from .core import registry
 from .models import TwoFactorDevice, UserSession
 
 SESSION_KEY = "twofactor"

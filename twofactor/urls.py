@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .methods import registry
+from .core import registry
 from .views import manage, rescue, setup, signin
 
 app_name = "twofactor"

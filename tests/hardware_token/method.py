@@ -1,7 +1,7 @@
 from django.urls import path
 
 from twofactor.api import openapi
-from twofactor.methods.base import Method
+from twofactor.core.method import Method
 
 from . import views
 from .forms import TokenSecretForm

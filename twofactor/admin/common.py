@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .. import state
-from ..methods import registry
+from ..core import registry
 from .paginator import EstimatedCountPaginator
 
 HANDLE_PERMISSION = "twofactor.handle_rescuerequest"

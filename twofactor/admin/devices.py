@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ..methods import registry
+from ..core import registry
 from .common import (
     DEVICE_FIELDS,
     HANDLE_PERMISSION,

@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..core import registry
 from ..forms import ReauthenticateForm, RescueCodeForm, RescueRequestForm
-from ..methods import registry
 
 
 def sent_code_choices() -> list[tuple[str, str]]:

@@ -1,8 +1,8 @@
 """The JSON shapes the API answers with: the session, a method (never its secret)."""
 
 from .. import state
+from ..core import registry
 from ..flows import SentCode
-from ..methods import registry
 from ..models import TwoFactorDevice
 from ..models.devices import masked_email
 

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from ..methods import registry
+from ..core import registry
 from .views import document, methods, session, signin
 
 app_name = "twofactor_api"

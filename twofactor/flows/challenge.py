@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 from .. import delivery, ratelimit
 from ..app_settings import app_settings
 from ..codes import generate_numeric_code, hash_code, matches_hash, normalize_numeric_code
-from ..methods import registry
+from ..core import registry
 from ..signals import Kind, emit
 from . import setup
 from .errors import TwoFactorError, invalid_code

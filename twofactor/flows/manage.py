@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .. import state
-from ..methods import registry
+from ..core import registry
 from ..models import RescueCodeDevice, UserSession
 from ..signals import Kind, emit
 from .errors import TwoFactorError

@@ -21,8 +21,8 @@ from django.utils.translation import ngettext
 from .. import delivery, ratelimit, state
 from ..app_settings import app_settings
 from ..client_info import client_ip, user_agent
-from ..methods import registry
-from ..methods.base import Method
+from ..core import registry
+from ..core.method import Method
 from ..models import RescueCodeDevice, RescueRequest, SecurityEvent
 from ..models.devices import masked_email
 from ..signals import Kind, emit

@@ -4,8 +4,8 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
 from .. import password_guard, remember, state
-from ..methods import registry
-from ..methods.base import Method
+from ..core import registry
+from ..core.method import Method
 from ..models import TwoFactorDevice
 from ..signals import Kind, emit
 from ..verification import VerifyResult, verify_code, verify_first

@@ -1,2 +1,2 @@
-"""Two-factor methods: the `Method` base class (base.py), the registry (registry.py) and the built-in methods,
-one package each (totp/, sms/, email/, backup/)."""
+"""The built-in two-factor methods, one package each (totp/, sms/, email/, passkey/, backup/); the contract they
+implement (`Method`) and the registry live in twofactor.core."""

@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ..api import openapi
 from ..api.views.methods import setup_sent_code
+from ..core.method import Method
 from ..flows import challenge
 from ..views.challenge import code_setup_page
-from .base import Method
 
 
 class SentCodeMethod(Method):

@@ -1,4 +1,4 @@
-from ..methods.loading import import_builtin_models
+from ..core.loading import import_builtin_models
 from .devices import SentCodeDevice, TwoFactorDevice
 from .records import KnownLocation, RateCounter, RescueCodeDevice, RescueRequest, SecurityEvent, UserSession
 

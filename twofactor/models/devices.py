@@ -19,7 +19,7 @@ from ..verification import verify_code
 class TwoFactorDevice(ThrottlingMixin, TimestampMixin, Device):
     """What every method shares: django-otp throttling, creation and last-use times."""
 
-    #: The key of the method (twofactor.methods.base.Method) this device belongs to.
+    #: The key of the method (twofactor.core.method.Method) this device belongs to.
     method: str = ""
     #: Fields holding a secret encrypted with twofactor.crypto (re-encrypted by twofactor_rotate_keys).
     encrypted_fields: tuple[str, ...] = ()

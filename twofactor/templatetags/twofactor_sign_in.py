@@ -4,7 +4,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from ..methods import registry
+from ..core import registry
 
 register = template.Library()
 

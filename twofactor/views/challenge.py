@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import flows
+from ..core import registry
 from ..flows import challenge
 from ..forms import SetupConfirmForm
-from ..methods import registry
 from .common import add_flow_error, enrolment_page, safe_next, status_for
 from .setup import render_stored
 

@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import activity, flows, state
-from ..methods import registry
+from ..core import registry
 from ..models import SecurityEvent
 from .common import redirect_to_reauthenticate
 

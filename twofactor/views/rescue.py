@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .. import flows, state
+from ..core import registry
 from ..forms import RescueCodeForm, RescueRequestForm
-from ..methods import registry
 from .common import add_flow_error, status_for
 
 #: The options posted with a form, by the value of the `action` button, and the field their errors go to;

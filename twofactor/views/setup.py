@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import flows, state
-from ..methods import registry
+from ..core import registry
 from .common import safe_next
 
 

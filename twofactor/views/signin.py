@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import flows, remember, state
+from ..core import registry
 from ..flows import challenge
 from ..forms import NUMERIC_CODE_ATTRS, ReauthenticateForm, VerifyForm
-from ..methods import registry
 from .common import add_flow_error, safe_next, status_for
 
 

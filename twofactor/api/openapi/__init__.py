@@ -10,7 +10,7 @@ from copy import deepcopy
 
 from django.conf import settings
 
-from ...methods import registry
+from ...core import registry
 from .errors import DESCRIPTION, ERROR_CODES
 from .paths import BODY_ERRORS, operation, shared_paths
 from .schemas import COMPONENTS, form_schema, obj

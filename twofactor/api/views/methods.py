@@ -4,8 +4,8 @@ Each method adds its own endpoints (Method.api_urls); these are the ones every m
 """
 
 from ... import flows, state
+from ...core import registry
 from ...forms import SetupConfirmForm
-from ...methods import registry
 from ..body import read_json
 from ..endpoint import endpoint
 from ..forms import EmptyForm

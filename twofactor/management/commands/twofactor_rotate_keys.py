@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from twofactor import crypto
-from twofactor.methods import registry
+from twofactor.core import registry
 
 
 class Command(BaseCommand):

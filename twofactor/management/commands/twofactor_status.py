@@ -6,8 +6,8 @@ from django.utils.text import capfirst
 
 from twofactor import state
 from twofactor.app_settings import app_settings
+from twofactor.core import registry
 from twofactor.management.users import find_user
-from twofactor.methods import registry
 from twofactor.models import RescueRequest, SecurityEvent
 
 

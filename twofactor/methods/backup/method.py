@@ -6,8 +6,8 @@ from django.utils.translation import ngettext
 
 from ...api import openapi
 from ...codes import looks_like_backup_code
+from ...core.method import Method
 from ...signals import Kind, emit
-from ..base import Method
 from . import api, views
 from .codes import replace_backup_codes
 from .forms import BackupCodeForm

@@ -5,11 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from ... import delivery, state
 from ...app_settings import app_settings
 from ...client_info import client_ip
+from ...core import registry
 from ...flows.challenge import SendCap, digest, too_many_codes
 from ...flows.errors import TwoFactorError
 from ...flows.rescue import recently_reset_by_email
 from ...models.devices import masked_email
-from .. import registry
 from ..sent_code import SentCodeMethod
 from .forms import EmailSetupForm
 from .models import EmailDevice

@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from ...core import registry
 from ...flows import challenge, setup
 from ...flows.errors import TwoFactorError
-from ...methods import registry
 
 KEY = "email"
 

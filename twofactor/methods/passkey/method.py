@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from ...api import openapi
 from ...api.openapi.paths import CSRF_ONLY_SECURITY
 from ...app_settings import app_settings
+from ...core.method import Method
 from ...flows.errors import TwoFactorError
-from ..base import Method
 from . import api, ceremony, throttle, views
 from .forms import BeginForm, CredentialForm, EnrolmentForm, SecondStepForm
 from .models import KEY

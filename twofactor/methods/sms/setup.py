@@ -2,9 +2,9 @@
 
 from django.core.exceptions import ValidationError
 
+from ...core import registry
 from ...flows import challenge, setup
 from ...flows.errors import TwoFactorError
-from ...methods import registry
 from ...phone import parse_phone
 
 KEY = "sms"

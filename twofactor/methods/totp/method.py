@@ -4,7 +4,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from ...api import openapi
-from ..base import Method
+from ...core.method import Method
 from . import api, views
 from .forms import TOTPSetupForm
 from .setup import KEY, check_pending_totp

@@ -2,7 +2,7 @@
 
 A method is a package (its device model, forms, set-up steps, templates) with one `Method`
 subclass that the rest of the app asks: the pages, flows, session state, admin, API and
-OpenAPI document iterate the registry (`twofactor.methods.registry`) and never name a method.
+OpenAPI document iterate the registry (`twofactor.core.registry`) and never name a method.
 Add one by writing a package like `twofactor/methods/totp/` anywhere (any installed app may
 hold its device model) and listing its class in TWOFACTOR_METHODS.
 """

@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from ..app_settings import app_settings
-from .base import Method
+from .method import Method
 
 
 @cache
