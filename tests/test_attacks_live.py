@@ -13,11 +13,12 @@ import time
 import pyotp
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.sms.models import SMSDevice
 from twofactor.methods.totp.models import TOTPDevice
-from twofactor.models import UserSession
+from twofactor.models import RescueRequest, SecurityEvent, UserSession
 
 from .live_server import Browser, LiveServer, six_digit_code
 
@@ -316,3 +317,72 @@ def test_behind_one_trusted_hop_only_the_proxys_entry_counts(site_all):
     forger = Browser(site_all, forwarded="203.0.113.9, 198.51.100.20")
     forger.login("owner", PASSWORD)
     assert list(UserSession.objects.values_list("ip", flat=True)) == ["198.51.100.20"]
+
+
+# Issue 20. Rank in the admin: one permission never reaches a superuser, nor the staff member themselves
+
+
+def grant(user, *perms: str) -> None:
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+def verified_browser(site: LiveServer, user, totp: pyotp.TOTP, address: str) -> Browser:
+    browser = Browser(site, address)
+    assert browser.login(user.get_username(), PASSWORD).json()["two_factor"]["state"] == "verify"
+    verified = browser.api("POST", "/2fa/verify", {"code": totp.now()})
+    assert verified.status_code == 200 and verified.json()["verified"] is True, verified.text
+    return browser
+
+
+def junior_resets_from_the_users_page(site, junior, root) -> None:
+    url = f"/admin/accounts/user/{root.pk}/two-factor-reset/"
+    junior.post(url, {"confirmed": "yes", "note": "Called the desk, lost the phone."})
+
+
+def junior_approves_a_rescue_request(site, junior, root) -> None:
+    password_holder = Browser(site, "203.0.113.66")  # someone who has the superuser's password, not the phone
+    password_holder.login("root", PASSWORD)
+    filed = password_holder.api("POST", "/2fa/rescue", {"option": "help", "message": "Lost my phone, please reset."})
+    assert filed.status_code == 200, filed.text
+    rescue = RescueRequest.objects.get(user__username="root")
+    action = {"action": "approve", "_selected_action": [rescue.pk], "index": 0}
+    junior.post("/admin/twofactor/rescuerequest/", action)
+    junior.post("/admin/twofactor/rescuerequest/", {**action, "confirmed": "yes", "note": "Looks genuine."})
+
+
+@pytest.mark.parametrize(
+    ("permission", "act"),
+    [
+        ("twofactor.reset_twofactor", junior_resets_from_the_users_page),
+        ("twofactor.handle_rescuerequest", junior_approves_a_rescue_request),
+    ],
+    ids=["reset-page", "rescue-approval"],
+)
+def test_a_staff_member_with_one_permission_cannot_strip_a_superusers_second_factor(site_all, permission, act):
+    root = make_user("root", is_staff=True, is_superuser=True)
+    add_totp(root)
+    junior_user = make_user("junior", is_staff=True)
+    grant(junior_user, permission)
+    junior = verified_browser(site_all, junior_user, add_totp(junior_user), "198.51.100.40")
+
+    act(site_all, junior, root)
+
+    # The superuser keeps the authenticator: whoever has their password still faces the second step.
+    attacker = Browser(site_all, "203.0.113.67")
+    assert attacker.login("root", PASSWORD).json()["two_factor"]["state"] == "verify"
+    assert attacker.get("/admin/auth/group/add/").status_code == 302
+    assert TOTPDevice.objects.filter(user=root).exists()
+    refused = SecurityEvent.objects.filter(user=root, kind="staff_action_refused").first()
+    assert refused.data["actor"] == junior_user.pk and refused.data["reason"] == "superuser"
+
+
+def test_a_staff_member_cannot_reset_their_own_second_factor(site_all):
+    junior_user = make_user("junior", is_staff=True)
+    grant(junior_user, "twofactor.reset_twofactor")
+    junior = verified_browser(site_all, junior_user, add_totp(junior_user), "198.51.100.40")
+    junior_resets_from_the_users_page(site_all, junior, junior_user)
+    assert TOTPDevice.objects.filter(user=junior_user).exists()
+    assert junior.get("/admin/").status_code == 200  # still signed in: nothing happened
+    assert SecurityEvent.objects.get(user=junior_user, kind="staff_action_refused").data["reason"] == "self"

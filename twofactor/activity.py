@@ -58,6 +58,9 @@ PLAIN = {
     Kind.RESET: lambda: _("Two-factor turned off by the administrators"),
     Kind.SESSION_ENDED: lambda: _("A session was signed out"),
     Kind.PASSWORD_CHANGED: lambda: _("Password changed"),
+    Kind.STAFF_ACTION_REFUSED: lambda: _(
+        "A staff member without the rank for it tried to act on this account: refused"
+    ),
 }
 
 
@@ -116,6 +119,8 @@ def _special(kind: str, data: dict) -> str:
         }
     if kind == Kind.PASSWORD_CHANGED and data.get("by_email"):
         return _("Password reset with a link sent by email")
+    if kind == Kind.STAFF_ACTION_REFUSED and data.get("action") in ("reset", "approve"):
+        return _("A staff member without the rank for it tried to reset two-factor on this account: refused")
     if kind == Kind.RESCUE_FILED and data.get("added_to_open"):
         return _("Added more to an open request for help")
     if kind == Kind.RESCUE_HANDLED:

@@ -30,6 +30,7 @@ rescue_handled = Signal()
 two_factor_reset = Signal()
 session_ended = Signal()
 password_changed = Signal()
+staff_action_refused = Signal()
 
 SIGNALS: dict[str, Signal] = {
     Kind.SIGNED_IN: signed_in,
@@ -49,6 +50,7 @@ SIGNALS: dict[str, Signal] = {
     Kind.RESET: two_factor_reset,
     Kind.SESSION_ENDED: session_ended,
     Kind.PASSWORD_CHANGED: password_changed,
+    Kind.STAFF_ACTION_REFUSED: staff_action_refused,
 }
 
 

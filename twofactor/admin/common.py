@@ -1,9 +1,9 @@
 """What the staff screens share: permissions, the note every action asks for, the methods summary."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .. import state
+from .. import flows, state
 from ..core import registry
 from .paginator import EstimatedCountPaginator
 
@@ -114,7 +114,14 @@ class FilterLookupsOnly:
         return super().lookup_allowed(lookup, value, request)
 
 
-def sign_out_if_reset_self(request, users) -> None:
-    """A staff member who reset their own account has no session left: finish signing them out."""
-    if any(user.pk == request.user.pk for user in users):
-        logout(request)
+def outranked_refused(modeladmin, request, users, *, action: str) -> list:
+    """The `users` the staff member may act on (flows.require_standing); each refusal is recorded and shown."""
+    allowed = []
+    for user in users:
+        try:
+            flows.require_standing(request.user, user, request=request, action=action)
+        except flows.TwoFactorError as refusal:
+            modeladmin.message_user(request, refusal.message, messages.ERROR)
+        else:
+            allowed.append(user)
+    return allowed

@@ -14,7 +14,7 @@ from .common import (
     LargeListAdmin,
     confirm_with_note,
     methods_summary,
-    sign_out_if_reset_self,
+    outranked_refused,
     user_email,
     user_search_fields,
 )
@@ -113,6 +113,11 @@ class RescueRequestAdmin(FilterLookupsOnly, LargeListAdmin):
         if not rescues:
             self.message_user(request, _("Only open requests can be approved or denied."), messages.WARNING)
             return None
+        # Requests of accounts the staff member does not outrank are refused (and recorded) before confirmation.
+        allowed = outranked_refused(self, request, [rescue.user for rescue in rescues], action=action)
+        rescues = [rescue for rescue in rescues if rescue.user in allowed]
+        if not rescues:
+            return None
         note, page = confirm_with_note(
             self,
             request,
@@ -141,6 +146,4 @@ class RescueRequestAdmin(FilterLookupsOnly, LargeListAdmin):
                 self.log_change(request, rescue, f"{handled[-1].get_status_display()}. Note: {note}")
         if handled:
             self.message_user(request, done(len(handled)) % {"count": len(handled)}, messages.SUCCESS)
-        if action == "approve":
-            sign_out_if_reset_self(request, [rescue.user for rescue in handled])
         return None

@@ -16,7 +16,7 @@ from .common import (
     FilterLookupsOnly,
     confirm_with_note,
     methods_summary,
-    sign_out_if_reset_self,
+    outranked_refused,
     user_email,
 )
 from .devices import method_inlines
@@ -96,8 +96,6 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
         response = self._reset_with_note(request, [user], action=None)
         if response is not None:
             return response
-        if not request.user.is_authenticated:  # they reset their own account
-            return redirect(reverse("admin:index", current_app=self.admin_site.name))
         opts = self.model._meta
         return redirect(
             reverse(
@@ -106,6 +104,10 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
         )
 
     def _reset_with_note(self, request, users, *, action: str | None):
+        # Accounts the staff member does not outrank are refused (and recorded) before the confirmation page.
+        users = outranked_refused(self, request, users, action="reset")
+        if not users:
+            return None
         note, page = confirm_with_note(
             self,
             request,
@@ -125,7 +127,6 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
         for user in users:
             flows.reset_two_factor(user, actor=request.user, request=request, note=note)
             self.log_change(request, user, f"Two-factor reset. Note: {note}")
-        sign_out_if_reset_self(request, users)
         self.message_user(
             request,
             ngettext(

@@ -6,6 +6,7 @@ from .errors import TwoFactorError
 from .manage import (
     password_changed,
     remove_method,
+    require_standing,
     reset_user,
     sign_out_other_sessions,
     sign_out_session,
@@ -45,6 +46,7 @@ __all__ = [
     "reauthenticate",
     "remove_method",
     "require_recent_authentication",
+    "require_standing",
     "reset_user",
     "approve_rescue_request",
     "deny_rescue_request",

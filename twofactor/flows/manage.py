@@ -107,12 +107,60 @@ def password_changed(request, user, *, by_email: bool = False) -> None:
     emit(Kind.PASSWORD_CHANGED, user=user, request=request, by_email=by_email)
 
 
+def require_standing(actor, user, *, request=None, action: str) -> None:
+    """Staff act only on accounts below them: never on their own, on a superuser's only as a superuser, never on
+    one holding a permission they lack. A refusal is recorded and raised (403 "outranked").
+
+    `actor` None is the operator's shell (manage.py twofactor_reset), which may act on anyone.
+    """
+    if actor is None:
+        return
+    reason = standing_refusal(actor, user)
+    if reason is None:
+        return
+    emit(
+        Kind.STAFF_ACTION_REFUSED,
+        user=user,
+        request=request,
+        action=action,
+        reason=reason,
+        actor=actor.pk,
+        actor_name=actor.get_username(),
+    )
+    raise TwoFactorError("outranked", OUTRANKED[reason]() % {"username": user.get_username()}, status=403)
+
+
+#: Why a staff member may not act on an account, in the words the admin shows them.
+OUTRANKED = {
+    "self": lambda: _("You cannot do this to your own account: ask another administrator."),
+    "superuser": lambda: _("%(username)s is a superuser: only a superuser can do this."),
+    "permission": lambda: _(
+        "%(username)s holds permissions you do not have: ask an administrator who has them to do this."
+    ),
+}
+
+
+def standing_refusal(actor, user) -> str | None:
+    """ "self", "superuser" or "permission" when `actor` may not act on `user`'s account, else None."""
+    if actor.pk == user.pk:
+        return "self"
+    if actor.is_superuser:
+        return None
+    if user.is_superuser:
+        return "superuser"
+    if user.get_all_permissions() - actor.get_all_permissions():
+        return "permission"
+    return None
+
+
 def reset_user(user, *, actor=None, request=None, note: str = "") -> int:
     """Remove every method of `user` and end all their sessions (staff action, shell command).
 
     Remembered browsers stop working because their fingerprint names the removed devices;
     at the next sign-in the user must enrol a method again. Returns the number of methods removed.
+    A staff `actor` must outrank `user` (`require_standing`).
     """
+    require_standing(actor, user, request=request, action="reset")
     with transaction.atomic():
         removed = 0
         for method in registry.methods():

@@ -28,7 +28,7 @@ from ..models.devices import masked_email
 from ..signals import Kind, emit
 from .challenge import DeliveryFailed, SentCode, account_cap, consume_caps, send_to_device
 from .errors import TwoFactorError
-from .manage import reset_user
+from .manage import require_standing, reset_user
 from .signin import check_device_code
 
 HOUR = 3600
@@ -212,7 +212,9 @@ def clean_message(message) -> str:
 
 
 def approve_rescue_request(rescue: RescueRequest, *, actor, request=None, note: str = "") -> RescueRequest:
-    """Approve an open request: reset the user's two-factor (every method and session goes)."""
+    """Approve an open request: reset the user's two-factor (every method and session goes). The actor must
+    outrank the user (flows.manage.require_standing), checked before anything changes."""
+    require_standing(actor, rescue.user, request=request, action="approve")
     with transaction.atomic():
         rescue = _lock_open(rescue)
         _mark_handled(rescue, RescueRequest.Status.APPROVED, actor, note)
@@ -222,7 +224,8 @@ def approve_rescue_request(rescue: RescueRequest, *, actor, request=None, note: 
 
 
 def deny_rescue_request(rescue: RescueRequest, *, actor, request=None, note: str = "") -> RescueRequest:
-    """Deny an open request; the user's methods stay as they are."""
+    """Deny an open request; the user's methods stay as they are (the actor must outrank the user too)."""
+    require_standing(actor, rescue.user, request=request, action="deny")
     with transaction.atomic():
         rescue = _lock_open(rescue)
         _mark_handled(rescue, RescueRequest.Status.DENIED, actor, note)
@@ -234,8 +237,10 @@ def reset_two_factor(user, *, actor=None, request=None, note: str = "") -> int:
     """Staff reset outside a rescue request (user admin, shell): `reset_user`, then close any open request.
 
     An open request left behind could later be approved by mistake and wipe the methods the
-    user enrolled after this reset. Returns the number of methods removed.
+    user enrolled after this reset. Returns the number of methods removed. A staff `actor` must outrank
+    `user` (flows.manage.require_standing); the shell (no actor) may reset anyone.
     """
+    require_standing(actor, user, request=request, action="reset")
     with transaction.atomic():
         removed = reset_user(user, actor=actor, request=request, note=note)
         RescueRequest.objects.filter(user=user, status=RescueRequest.Status.OPEN).update(

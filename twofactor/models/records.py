@@ -55,6 +55,7 @@ class SecurityEvent(models.Model):
         RESET = "reset", _("Two-factor reset by staff")
         SESSION_ENDED = "session_ended", _("Session signed out")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
+        STAFF_ACTION_REFUSED = "staff_action_refused", _("Staff action refused")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="security_events"
