@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
 from twofactor import flows, ratelimit
-from twofactor.client_info import client_ip
+from twofactor.client_info import budget_address
 from twofactor.links import site_url
 
 from .forms import SignInForm, SignUpForm
@@ -89,7 +89,7 @@ class PasswordResetView(auth_views.PasswordResetView):
                 HOUR,
             ),
             ratelimit.Limit(
-                f"password-reset:ip:{client_ip(self.request)}",
+                f"password-reset:ip:{budget_address(self.request)}",
                 getattr(settings, "PASSWORD_RESET_MAILS_PER_IP_HOUR", 10),
                 HOUR,
             ),

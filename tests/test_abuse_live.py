@@ -350,3 +350,14 @@ def test_a_password_only_session_sees_the_address_masked_and_passkeys_by_kind(li
     assert "owner@example.com" not in page
     assert holder.api("POST", "/2fa/verify", {"code": totp.now(), "method": "totp"}).json()["verified"] is True
     assert holder.state()["user"]["email"] == "owner@example.com"  # the verified owner sees it whole
+
+
+# 5. IPv6: every address of one /64 shares one budget
+
+
+def test_every_address_of_one_ipv6_64_shares_one_password_budget(live):
+    make_user("owner")
+    statuses = [Browser(live, f"2001:db8:1:2::{number:x}").login("owner", WRONG).status_code for number in range(1, 16)]
+    assert statuses == [401] * 10 + [429] * 5, statuses
+    # Another /64 (another subscriber) has a budget of its own.
+    assert Browser(live, "2001:db8:1:3::1").login("owner", WRONG).status_code == 401

@@ -56,3 +56,20 @@ def test_nonsense_trusted_proxies_is_a_system_check_error(settings, value):
 def test_no_proxy_is_trusted_unless_configured(settings):
     del settings.TWOFACTOR_TRUSTED_PROXIES
     assert client_ip(request_from("198.51.100.7", "203.0.113.66")) == "198.51.100.7"
+
+
+def test_rate_limits_count_an_ipv6_client_by_its_network_and_ipv4_by_its_address(settings):
+    from twofactor.client_info import budget_address
+
+    assert budget_address(request_from("198.51.100.7")) == "198.51.100.7"
+    assert budget_address(request_from("2001:db8:1:2:aaaa::1")) == "2001:db8:1:2::/64"
+    assert budget_address(request_from("2001:db8:1:2:ffff::9")) == "2001:db8:1:2::/64"
+    assert budget_address(request_from("::ffff:198.51.100.7")) == "198.51.100.7"
+    assert budget_address(request_from("not-an-address")) == "unknown"
+    settings.TWOFACTOR_IPV6_PREFIX = 48
+    assert budget_address(request_from("2001:db8:1:2::1")) == "2001:db8:1::/48"
+
+
+def test_an_ipv6_prefix_out_of_range_is_a_system_check_error(settings):
+    settings.TWOFACTOR_IPV6_PREFIX = 129
+    assert "twofactor.E032" in {message.id for message in run_checks()}

@@ -78,6 +78,14 @@ def check_settings(app_configs, **kwargs):
         )
     errors.extend(_check_trusted_proxies())
     errors.extend(_check_site_url())
+    if not 1 <= app_settings.IPV6_PREFIX <= 128:
+        errors.append(
+            Error(
+                f"TWOFACTOR_IPV6_PREFIX is {app_settings.IPV6_PREFIX}.",
+                hint="Give the bits of the network rate limits count an IPv6 client by (64, a subscriber's, by default).",
+                id="twofactor.E032",
+            )
+        )
     return errors
 
 

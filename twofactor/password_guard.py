@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from . import device_cookie, ratelimit
 from .app_settings import app_settings
-from .client_info import client_ip
+from .client_info import budget_address
 from .flows.errors import throttled
 
 WINDOW_SECONDS = 15 * 60
@@ -41,7 +41,7 @@ def admit(request, user_pk, identifier: str = "") -> list[ratelimit.Limit]:
     `user_pk` is the account tried (None for an unknown name, which is budgeted by the name).
     Returns the units counted, for `succeeded`.
     """
-    address = client_ip(request) or "unknown"
+    address = budget_address(request)  # an IPv6 client by its /64: every address of it shares one budget
     account = f"user:{user_pk}" if user_pk is not None else "name:" + _digest(identifier.strip().lower())
     limits = [ratelimit.Limit(f"password:ip:{address}", app_settings.PASSWORD_FAILURES_PER_IP, WINDOW_SECONDS)]
     nonce = device_cookie.known_device(request, user_pk)

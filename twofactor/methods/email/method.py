@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ... import delivery, state
 from ...app_settings import app_settings
-from ...client_info import client_ip
+from ...client_info import budget_address
 from ...core import registry
 from ...flows.challenge import SendCap, digest, too_many_codes
 from ...flows.errors import TwoFactorError
@@ -65,7 +65,7 @@ class EmailMethod(SentCodeMethod):
                 too_many_codes,
             ),
             SendCap(
-                f"twofactor:send:email-enrolment-ip:{client_ip(request)}",
+                f"twofactor:send:email-enrolment-ip:{budget_address(request)}",
                 app_settings.EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR,
                 too_many_codes,
             ),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ... import delivery
 from ...app_settings import app_settings
-from ...client_info import client_ip
+from ...client_info import budget_address
 from ...flows.challenge import SendCap, digest, too_many_codes
 from ...flows.errors import TwoFactorError
 from ...models.devices import masked_phone
@@ -84,7 +84,7 @@ class SMSMethod(SentCodeMethod):
                     too_many_codes,
                 ),
                 SendCap(
-                    f"twofactor:send:sms-enrolment-ip:{client_ip(request)}",
+                    f"twofactor:send:sms-enrolment-ip:{budget_address(request)}",
                     app_settings.SMS_ENROLMENT_LIMIT_PER_IP_HOUR,
                     too_many_codes,
                 ),
