@@ -25,7 +25,7 @@ from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.app_servers import BEHIND_PROXY, send_secure_cookies_over_http
+from tests.support.app_servers import BEHIND_PROXY, send_secure_cookies_over_http
 
 SERVERS = os.environ.get("BENCH_SERVERS", "http://127.0.0.1:8000").split(",")
 assert all(server.startswith("http://127.0.0.1:") for server in SERVERS), "load only 127.0.0.1"

@@ -82,8 +82,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment  # noqa: E402
 
 import bench.verified_request as verified_request  # noqa: E402  (sets up Django with TESTING=1)
-from tests import growth  # noqa: E402
-from tests.app_servers import api, app_servers, browser_session, server_env  # noqa: E402
+from tests.support import growth  # noqa: E402
+from tests.support.app_servers import api, app_servers, browser_session, server_env  # noqa: E402
 from twofactor.models import SecurityEvent  # noqa: E402
 
 PASSWORD = "bench-password-0123456789"

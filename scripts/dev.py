@@ -3,6 +3,7 @@
 
     python3 scripts/dev.py run     install, migrate, create the demo user, serve on http://127.0.0.1:8000 ($PORT)
     python3 scripts/dev.py test    install the test tools and run the whole test suite (extra args go to pytest)
+    python3 scripts/dev.py test -m "not live and not browser and not slow"    the fast tier only
     python3 scripts/dev.py mutate  mutation testing of the modules that guard the account (slow; see README)
 
 Each creates `.venv/` beside this repository and install the pinned requirements into it
@@ -87,8 +88,9 @@ def postgres_reachable() -> bool:
 
 
 def names_tests(pytest_args: list[str]) -> bool:
-    """Whether the arguments pick test files or tests (then the extra PostgreSQL pass is left out)."""
-    return any("::" in arg or (not arg.startswith("-") and (ROOT / arg).exists()) for arg in pytest_args)
+    """Whether the arguments pick test files, tests or a tier (-m, -k): then the extra PostgreSQL pass is left out."""
+    picks = any("::" in arg or (not arg.startswith("-") and (ROOT / arg).exists()) for arg in pytest_args)
+    return picks or any(arg in ("-m", "-k") or arg.startswith(("-m=", "-k=")) for arg in pytest_args)
 
 
 def test(pytest_args: list[str]) -> int:

@@ -38,7 +38,7 @@ def run_mutmut(names: list[str]) -> int:
     elif not names and MUTANTS.exists():
         shutil.rmtree(MUTANTS)  # a fresh run: results of old code or old tests must not count
     with tempfile.TemporaryDirectory(prefix="twofa-mutants-") as databases:
-        # Migrated once here; every test process works on its own copy (tests/mutation_support.py).
+        # Migrated once here; every test process works on its own copy (tests/support/mutation_support.py).
         template = Path(databases) / "template.sqlite3"
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{template}", "MUTATION_DB_TEMPLATE": str(template)}
         subprocess.run(

@@ -1,14 +1,17 @@
-"""Shared fixtures. Tests run against the real database named by DATABASE_URL (SQLite by default)."""
+"""Shared fixtures. Tests run against the real database named by DATABASE_URL (SQLite by default).
 
-import secrets
+Helpers (users, devices, clients, fakes) live in tests/support/ (its __init__ lists them).
+"""
 
-import pyotp
 import pytest
-from django.contrib.auth import get_user_model
 
-from twofactor.methods.totp.models import TOTPDevice
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user, sign_in
 
-PASSWORD = "correct-horse-battery-9"
+__all__ = ["PASSWORD", "add_totp", "make_user", "sign_in"]  # re-exported for tests not yet importing tests.support
+
+# Fixtures shared beyond this file come from plugin modules, never from imports in the test files.
+pytest_plugins = ["tests.support.delivery_fixtures", "tests.support.tiers"]
 
 
 @pytest.fixture(autouse=True)
@@ -38,30 +41,6 @@ def _empty_sms_outbox():
     sms.outbox.clear()
     yield
     sms.outbox.clear()
-
-
-def make_user(username: str = "alice", *, email: str | None = None, password: str = PASSWORD, **extra):
-    return get_user_model().objects.create_user(
-        username=username, email=email or f"{username}@example.com", password=password, **extra
-    )
-
-
-def add_totp(user, key: bytes | None = None) -> tuple[TOTPDevice, pyotp.TOTP]:
-    """Give `user` a confirmed authenticator device; returns it and an independent pyotp generator."""
-    key = key or secrets.token_bytes(20)
-    device = TOTPDevice(user=user, name="Authenticator app", confirmed=True)
-    device.set_key(key)
-    device.save()
-    import base64
-
-    return device, pyotp.TOTP(base64.b32encode(key).decode())
-
-
-def sign_in(client, username: str = "alice", password: str = PASSWORD):
-    """The password step only."""
-    response = client.post("/accounts/login/", {"username": username, "password": password})
-    assert response.status_code == 302, response.content
-    return response
 
 
 @pytest.fixture

@@ -21,12 +21,11 @@ import requests
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from tests.support.live_server import WORKERS, Browser, LiveServer
+from tests.support.soft_authenticator import SoftAuthenticator
 from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.methods.totp.models import TOTPDevice
 from twofactor.models import RateCounter
-
-from .live_server import WORKERS, Browser, LiveServer
-from .soft_authenticator import SoftAuthenticator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +35,7 @@ WRONG = "not-the-password-00"
 
 @pytest.fixture(autouse=True)
 def _live_hasher(settings):
-    settings.PASSWORD_HASHERS = ["tests.live_server.LiveServerHasher"]
+    settings.PASSWORD_HASHERS = ["tests.support.live_server.LiveServerHasher"]
 
 
 def make_user(username: str, **extra):

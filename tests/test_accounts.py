@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from tests.conftest import PASSWORD, make_user
+from tests.support.users import PASSWORD, make_user
 
 User = get_user_model()
 SIGNUP = {"username": "newbie", "email": "newbie@example.com", "password1": PASSWORD, "password2": PASSWORD}

@@ -15,10 +15,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.support import growth
+from tests.support.devices import add_totp
+from tests.support.users import make_user, sign_in
 from twofactor.models import SecurityEvent
 
-from . import growth
-from .conftest import add_totp, make_user, sign_in
+pytestmark = pytest.mark.slow
 
 SMALL = 100
 LARGE = 100_000 if connection.vendor == "postgresql" else 2_000

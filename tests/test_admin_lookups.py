@@ -2,7 +2,9 @@
 
 import pytest
 
-from .conftest import add_totp, make_user
+from tests.support.devices import add_totp
+from tests.support.users import make_user
+
 from .test_admin import staff_client
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,11 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 
+from tests.support.devices import add_totp
+from tests.support.users import make_user
 from twofactor import state
 from twofactor.models import RescueRequest, SecurityEvent
 
-from .conftest import add_totp, make_user
 from .test_admin import RESCUES, file_request, run_action, staff_client
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.api_client import ApiClient, error_of
-from tests.conftest import PASSWORD
+from tests.support.api_client import ApiClient, error_of
+from tests.support.users import PASSWORD
 from twofactor.api.body import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.django_db

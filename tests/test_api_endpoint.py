@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from tests.api_client import ApiClient, error_of
-from tests.conftest import PASSWORD
+from tests.support.api_client import ApiClient, error_of
+from tests.support.users import PASSWORD
 from twofactor.api.urls import urlpatterns
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,9 @@ import pyotp
 import pytest
 from django.core import mail
 
-from tests.api_client import ApiClient, error_of, last_emailed_code, last_texted_code
-from tests.conftest import PASSWORD, add_totp
+from tests.support.api_client import ApiClient, error_of, last_emailed_code, last_texted_code
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD
 from twofactor import sms
 from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.email.models import EmailDevice

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tests.api_client import ApiClient, error_of
-from tests.conftest import PASSWORD, add_totp, make_user
+from tests.support.api_client import ApiClient, error_of
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user
 from tests.test_api_endpoint import ENDPOINTS, endpoint_ids, url_of
 
 pytestmark = pytest.mark.django_db

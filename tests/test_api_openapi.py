@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 
-from tests.api_client import ApiClient
+from tests.support.api_client import ApiClient
 from tests.test_api_endpoint import ENDPOINTS
 from twofactor.api.openapi import ERROR_CODES, document
 

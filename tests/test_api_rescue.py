@@ -4,8 +4,8 @@ import pyotp
 import pytest
 from django.core import mail
 
-from tests.api_client import ApiClient, error_of, last_emailed_code
-from tests.conftest import PASSWORD, make_user
+from tests.support.api_client import ApiClient, error_of, last_emailed_code
+from tests.support.users import PASSWORD, make_user
 from twofactor.models import RescueRequest, SecurityEvent
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.api_client import ApiClient, error_of
-from tests.conftest import PASSWORD, make_user
+from tests.support.api_client import ApiClient, error_of
+from tests.support.users import PASSWORD, make_user
 from twofactor.app_settings import app_settings
 from twofactor.password_guard import WINDOW_SECONDS as PASSWORD_WINDOW_SECONDS
 

@@ -6,11 +6,11 @@ import time
 import pytest
 from django.core import mail
 
-from tests.api_client import ApiClient, error_of, last_emailed_code, last_texted_code
-from tests.conftest import PASSWORD
+from tests.support.api_client import ApiClient, error_of, last_emailed_code, last_texted_code
+from tests.support.devices import add_email, add_sms
+from tests.support.users import PASSWORD
 from twofactor import remember, sms
 from twofactor.methods.email.models import EmailDevice
-from twofactor.methods.sms.models import SMSDevice
 from twofactor.models import SecurityEvent, UserSession
 
 pytestmark = pytest.mark.django_db
@@ -25,14 +25,6 @@ def api():
 def _empty_outboxes():
     sms.outbox.clear()
     mail.outbox = []
-
-
-def add_email(user) -> EmailDevice:
-    return EmailDevice.objects.create(user=user, name="Code by email", email=user.email, confirmed=True)
-
-
-def add_sms(user, phone: str = "+14155550123") -> SMSDevice:
-    return SMSDevice.objects.create(user=user, name="Code by text message", phone_number=phone, confirmed=True)
 
 
 def test_verify_with_an_authenticator_code_completes_sign_in(api, totp_user):

@@ -15,12 +15,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
+from tests.support.live_server import Browser, LiveServer, six_digit_code
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.sms.models import SMSDevice
 from twofactor.methods.totp.models import TOTPDevice
 from twofactor.models import RescueRequest, SecurityEvent, UserSession
-
-from .live_server import Browser, LiveServer, six_digit_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,7 +59,7 @@ def site_optional(servers):
 
 @pytest.fixture(autouse=True)
 def _live_hasher(settings):
-    settings.PASSWORD_HASHERS = ["tests.live_server.LiveServerHasher"]
+    settings.PASSWORD_HASHERS = ["tests.support.live_server.LiveServerHasher"]
 
 
 def make_user(username: str, **extra):

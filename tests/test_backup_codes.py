@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.conftest import PASSWORD, sign_in
+from tests.support.users import PASSWORD, sign_in
 from twofactor.codes import normalize_backup_code
 from twofactor.methods.backup.models import BackupCode, BackupCodeDevice
 from twofactor.models import SecurityEvent

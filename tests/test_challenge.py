@@ -12,16 +12,10 @@ from django.db import close_old_connections, connection
 from django.test import RequestFactory
 from django.utils import timezone
 
-from tests.conftest import add_totp, make_user, sign_in
-from tests.delivery_fixtures import (  # noqa: F401 (fixtures)
-    TWILIO_FROM,
-    code_in,
-    smtp_down,
-    smtp_server,
-    twilio,
-    twofactor_logs,
-)
-from tests.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, twilio_error
+from tests.support.delivery_fixtures import TWILIO_FROM, code_in
+from tests.support.devices import add_email, add_sms, add_totp
+from tests.support.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, twilio_error
+from tests.support.users import make_user, sign_in
 from twofactor import flows, sms
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.sms.models import SMSDevice
@@ -43,14 +37,6 @@ CODE_FIELDS = [
 def _isolated(settings, monkeypatch):
     settings.TWOFACTOR_ISSUER = "Example Site"
     monkeypatch.setattr(sms, "outbox", [])
-
-
-def add_email(user, email: str | None = None) -> EmailDevice:
-    return EmailDevice.objects.create(user=user, name="Code by email", email=email or user.email, confirmed=True)
-
-
-def add_sms(user, phone: str = PHONE) -> SMSDevice:
-    return SMSDevice.objects.create(user=user, name="Code by text message", phone_number=phone, confirmed=True)
 
 
 def snapshot(device) -> dict:

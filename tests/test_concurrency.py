@@ -12,6 +12,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from tests.support.devices import add_totp
+from tests.support.users import make_user, sign_in
 from twofactor.codes import normalize_backup_code
 from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.methods.backup.models import BackupCodeDevice
@@ -19,12 +21,10 @@ from twofactor.methods.totp.models import TOTPDevice
 from twofactor.models import SecurityEvent
 from twofactor.verification import verify_code
 
-from .conftest import add_totp, make_user, sign_in
-
 THREADS = 16
 ROUNDS = 20
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def run_at_once(work, count: int = THREADS) -> list:

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.core import mail
 
-from tests.delivery_fixtures import smtp_down, smtp_server, use_smtp  # noqa: F401 (fixtures)
+from tests.support.delivery_fixtures import use_smtp
 from twofactor import delivery, sms
 from twofactor.sms.backends.base import BaseSMSBackend
 

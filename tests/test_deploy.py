@@ -21,7 +21,7 @@ import pytest
 import requests
 import yaml
 
-from tests.app_servers import free_port
+from tests.support.app_servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -175,6 +175,7 @@ def _tables(database: Path) -> set[str]:
         return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
+@pytest.mark.slow
 def test_the_release_fails_without_collected_static_files_and_passes_after_the_build(checkout):
     release = procfile()["release"]
     failed = _run(release, checkout)
@@ -208,6 +209,7 @@ PRODUCTION = {
 }
 
 
+@pytest.mark.slow
 def test_check_deploy_reports_no_issues_after_the_build_with_production_variables(built):
     # A custom domain, anywhere: the host and the passkeys' relying party are given explicitly.
     result = _run(
@@ -227,6 +229,7 @@ def test_check_deploy_reports_no_issues_after_the_build_with_production_variable
     )
 
 
+@pytest.mark.slow
 def test_passkey_relying_party_defaults_to_the_render_host(built):
     # Moved from tests/test_settings.py: `check --deploy` now also wants the build's static files manifest.
     result = _run("python manage.py check --deploy --fail-level WARNING", built, **PRODUCTION)
@@ -234,11 +237,13 @@ def test_passkey_relying_party_defaults_to_the_render_host(built):
     assert "WARNINGS" not in result.stderr and "twofactor.I001" in result.stderr
 
 
+@pytest.mark.slow
 def test_without_a_platform_host_the_release_demands_the_passkey_relying_party(built):
     result = _run(procfile()["release"], built, RENDER_EXTERNAL_HOSTNAME=None, ALLOWED_HOSTS="twofa.example.com")
     assert result.returncode != 0 and "twofactor.E020" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_release_refuses_to_write_codes_to_the_log(built):
     # Mail to the console (or to files) with DEBUG off: an error that stops the release, not a warning.
     for email_url in ("consolemail://", f"filemail:///{built / 'mail'}"):
@@ -250,6 +255,7 @@ def test_the_release_refuses_to_write_codes_to_the_log(built):
     assert result.returncode != 0 and "twofactor.E011" in result.stderr, result.stderr
 
 
+@pytest.mark.slow
 def test_the_release_prints_the_production_warnings(built):
     result = _run(procfile()["release"], built, TWOFACTOR_ENCRYPTION_KEYS="", WEB_CONCURRENCY="4")
     assert result.returncode == 0, result.stderr  # warnings do not stop a release
@@ -409,6 +415,7 @@ def _passkey_relying_party(url: str, host: str) -> str:
     return begin.json()["publicKey"]["rpId"]
 
 
+@pytest.mark.slow
 def test_the_heroku_button_first_release_passes_and_serves_sign_in_and_passkeys_on_the_app_domain(built):
     values = heroku_button_values(built)
     release = _release(procfile()["release"], built, {**values, "DYNO": "release.1"})
@@ -436,6 +443,7 @@ def test_the_heroku_button_first_release_passes_and_serves_sign_in_and_passkeys_
         assert forged.status_code == 403
 
 
+@pytest.mark.slow
 def test_a_custom_domain_on_heroku_is_one_variable(built):
     values = {**heroku_button_values(built), "TWOFACTOR_SITE_URL": "https://www.example.com"}
     _no_check_messages(_release(procfile()["release"], built, {**values, "DYNO": "release.1"}))
@@ -445,6 +453,7 @@ def test_a_custom_domain_on_heroku_is_one_variable(built):
         assert _passkey_relying_party(url, HEROKU_DOMAIN) == "www.example.com"
 
 
+@pytest.mark.slow
 def test_the_render_blueprint_pre_deploy_passes_without_a_warning_and_serves_sign_in_on_the_render_host(built):
     values = render_blueprint_values(built)
     assert len(values["SECRET_KEY"]) == 44  # what Django's security.W009 would call too short
@@ -460,6 +469,7 @@ def test_the_render_blueprint_pre_deploy_passes_without_a_warning_and_serves_sig
         assert _as_the_router_sends(url, "evil.example", "/accounts/login/").status_code == 400
 
 
+@pytest.mark.slow
 def test_the_render_cron_job_runs_the_sweeps_with_its_own_variables(built):
     # A cron job sees only its own envVars: no mail server, no Render host. The release checked the configuration.
     services, _ = render_services()

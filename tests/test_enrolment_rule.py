@@ -4,8 +4,9 @@ import time
 
 import pytest
 
-from tests.api_client import ApiClient, error_of, last_emailed_code
-from tests.conftest import PASSWORD, add_totp, make_user
+from tests.support.api_client import ApiClient, error_of, last_emailed_code
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user
 from twofactor.methods.email.models import EmailDevice
 from twofactor.models import UserSession
 

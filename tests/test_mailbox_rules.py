@@ -7,8 +7,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from tests.api_client import ApiClient, error_of, last_emailed_code
-from tests.conftest import PASSWORD, add_totp, make_user
+from tests.support.api_client import ApiClient, error_of, last_emailed_code
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user
 from twofactor.methods.email.models import EmailDevice
 from twofactor.models import SecurityEvent
 from twofactor.signals import Kind, emit

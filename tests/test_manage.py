@@ -7,8 +7,8 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from tests.api_client import last_emailed_code
-from tests.conftest import PASSWORD, sign_in
+from tests.support.api_client import last_emailed_code
+from tests.support.users import PASSWORD, sign_in
 from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.totp.models import TOTPDevice
@@ -184,7 +184,7 @@ def test_the_list_forgets_sessions_that_ended(verified_client, totp_user, client
 
 
 def test_a_user_cannot_end_someone_elses_session(verified_client, client_factory, db):
-    from tests.conftest import make_user
+    from tests.support.users import make_user
 
     make_user("mallory")
     victim = client_factory()
@@ -246,7 +246,8 @@ def test_turning_off_ends_the_other_sessions_its_methods_verified_and_records_ea
 
 
 def test_turning_off_is_refused_to_staff_where_staff_must_use_two_factor(client, settings, db):
-    from tests.conftest import add_totp, make_user
+    from tests.support.devices import add_totp
+    from tests.support.users import make_user
 
     settings.TWOFACTOR_REQUIRED = "staff"
     staff = make_user("alice", is_staff=True)
@@ -359,7 +360,7 @@ def test_listing_sessions_touches_only_this_users_rows_past_their_expiry_hint(
 ):
     """The list refreshes the expiry hint of this user's rows that passed it, and nothing else: not a row whose
     hint is still ahead, not another user's row (which its owner's own list will tidy)."""
-    from tests.conftest import make_user
+    from tests.support.users import make_user
 
     user, _device, _totp = totp_user
     make_user("mallory")

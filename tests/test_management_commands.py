@@ -8,11 +8,11 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from tests.support.devices import add_totp
+from tests.support.users import make_user, sign_in
 from twofactor import state
 from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.models import RescueCodeDevice, RescueRequest, SecurityEvent
-
-from .conftest import add_totp, make_user, sign_in
 
 Kind = SecurityEvent.Kind
 

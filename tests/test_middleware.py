@@ -14,9 +14,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import URLResolver, get_resolver, resolve
 
+from tests.support.devices import add_totp
+from tests.support.users import make_user, sign_in
 from twofactor import state
-
-from .conftest import add_totp, make_user, sign_in
 
 #: What the second step needs (spec: verify, rescue, logout; the API's session, challenge, verify, rescue).
 ALLOWED_WHILE_VERIFYING = {
@@ -439,11 +439,20 @@ def test_choosing_a_method_one_does_not_have_is_refused_with_a_plain_message(pen
 
 
 def test_a_sign_in_signalled_without_a_request_is_left_alone(user):
-    """A shell or a test may send user_logged_in with request=None: nothing to record, nothing to break."""
+    """A shell or a test may send user_logged_in with request=None (or a request without a session): the
+    two-factor receiver raises nothing and records nothing (no session row, no event, no known browser, no mail)."""
+    from django.apps import apps
     from django.contrib.auth.signals import user_logged_in
+    from django.core import mail
 
-    user_logged_in.send(sender=type(user), request=None, user=user)
-    user_logged_in.send(sender=type(user), request=types.SimpleNamespace(), user=user)
+    from twofactor.receivers import on_login
+
+    for request in (None, types.SimpleNamespace()):
+        answers = dict(user_logged_in.send(sender=type(user), request=request, user=user))
+        assert on_login in answers and answers[on_login] is None
+    for model in apps.get_app_config("twofactor").get_models():
+        assert not model.objects.exists(), f"{model.__name__} has a row"
+    assert mail.outbox == []
 
 
 @pytest.mark.parametrize("has_method", [True, False], ids=["verify", "setup"])

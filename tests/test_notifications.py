@@ -8,16 +8,11 @@ import pytest
 from django.core import mail
 from django.test import Client, RequestFactory
 
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user, sign_in
 from twofactor import flows, locations
 from twofactor.methods.totp.models import TOTPDevice
 from twofactor.models import KnownLocation, SecurityEvent
-
-from .conftest import PASSWORD, add_totp, make_user, sign_in
-
-try:  # the real SMTP server of the delivery tests (aiosmtpd)
-    from tests.delivery_fixtures import smtp_server
-except ImportError:  # pragma: no cover - aiosmtpd is in requirements-dev.txt
-    smtp_server = None
 
 Kind = SecurityEvent.Kind
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -154,7 +149,6 @@ def test_a_mail_server_that_is_down_does_not_undo_the_action(db, client, setting
     assert any("Could not send the method_added mail" in record.getMessage() for record in caplog.records)
 
 
-@pytest.mark.skipif(smtp_server is None, reason="aiosmtpd is not installed")
 def test_notifications_go_through_a_real_smtp_server(db, smtp_server):
     user = make_user()
     add_totp(user)

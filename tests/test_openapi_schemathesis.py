@@ -25,11 +25,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import PASSWORD, add_totp, make_user
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user
 from twofactor.api.openapi import document
 from twofactor.methods.sms.models import SMSDevice
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 MAX_EXAMPLES = 20
 CHECKS = [

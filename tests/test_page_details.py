@@ -10,7 +10,8 @@ from django.test import override_settings
 from django.urls import path
 from django.utils import translation
 
-from tests.conftest import add_totp, make_user
+from tests.support.devices import add_totp
+from tests.support.users import make_user
 from twofactor import activity
 from twofactor.flows.challenge import cooling_down
 from twofactor.flows.errors import throttled

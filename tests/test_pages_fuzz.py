@@ -11,8 +11,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from tests.conftest import add_totp, make_user, sign_in
+from tests.support.devices import add_totp
+from tests.support.users import make_user, sign_in
 from twofactor.methods.email.models import EmailDevice
+
+pytestmark = pytest.mark.slow
 
 PAGES = [
     "/",

@@ -1,6 +1,6 @@
 """Passkeys (WebAuthn) on the server: enrolment, the second step, sign-in without a password.
 
-Every response is made by tests/soft_authenticator.py: a real P-256 key signs real WebAuthn
+Every response is made by tests/support/soft_authenticator.py: a real P-256 key signs real WebAuthn
 structures, so py_webauthn checks genuine signatures, origins, RP ids, challenges and counters.
 """
 
@@ -12,13 +12,13 @@ import time
 import pytest
 from django.test import Client
 
+from tests.support.api_client import ApiClient, error_of
+from tests.support.devices import add_totp
+from tests.support.soft_authenticator import SoftAuthenticator, b64
+from tests.support.users import PASSWORD, make_user
 from twofactor import activity
 from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.models import SecurityEvent
-
-from .api_client import ApiClient, error_of
-from .conftest import PASSWORD, add_totp, make_user
-from .soft_authenticator import SoftAuthenticator, b64
 
 pytestmark = pytest.mark.django_db
 

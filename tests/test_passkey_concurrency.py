@@ -11,15 +11,15 @@ import secrets
 import pytest
 from django.test import Client
 
+from tests.support.soft_authenticator import ORIGIN, RP_ID, SoftAuthenticator, b64
+from tests.support.users import PASSWORD, make_user
 from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.models import SecurityEvent
 from twofactor.verification import verify_code
 
-from .conftest import PASSWORD, make_user
-from .soft_authenticator import ORIGIN, RP_ID, SoftAuthenticator, b64
 from .test_concurrency import run_at_once
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ROUNDS = 5
 
 

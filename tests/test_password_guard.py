@@ -2,8 +2,9 @@
 
 import pytest
 
-from tests.api_client import ApiClient, error_of
-from tests.conftest import PASSWORD, add_totp, make_user
+from tests.support.api_client import ApiClient, error_of
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user
 from twofactor.password_guard import account_for
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,8 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, identify_hasher
 
 from accounts.hashers import OWASPArgon2PasswordHasher
+from tests.support.users import PASSWORD, make_user
 from twofa_site import settings as site_settings
-
-from .conftest import PASSWORD, make_user
 
 SITE_HASHERS = site_settings.PASSWORD_HASHERS
 

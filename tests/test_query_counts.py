@@ -5,15 +5,15 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from tests.support.authenticator_clock import AuthenticatorClock
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user, sign_in
 from twofactor import flows
 from twofactor.core import registry
 from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.models import UserSession
-
-from .authenticator_clock import AuthenticatorClock
-from .conftest import PASSWORD, add_totp, make_user, sign_in
 
 TWO_FACTOR_MIDDLEWARE = "twofactor.middleware.TwoFactorMiddleware"
 
@@ -28,7 +28,7 @@ def _queries_of(client: Client, path: str) -> list[str]:
 
 @pytest.fixture
 def baseline_site(settings):
-    settings.ROOT_URLCONF = "tests.baseline_urls"
+    settings.ROOT_URLCONF = "tests.support.baseline_urls"
 
 
 def _plain_site_queries(settings) -> list[str]:

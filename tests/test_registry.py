@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
-from tests.conftest import make_user
+from tests.support.users import make_user
 from twofactor.app_settings import BUILTIN_METHODS
 from twofactor.core import registry
 

@@ -7,12 +7,12 @@ import pytest
 from django.core import signing
 from django.test import Client
 
+from tests.support.authenticator_clock import AuthenticatorClock
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user, sign_in
 from twofactor import flows, remember
 from twofactor.methods.email.models import EmailDevice
 from twofactor.models import SecurityEvent
-
-from .authenticator_clock import AuthenticatorClock
-from .conftest import PASSWORD, add_totp, make_user, sign_in
 
 COOKIE = remember.COOKIE_NAME
 

@@ -10,12 +10,12 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from tests.support.devices import add_totp
+from tests.support.users import make_user, sign_in
 from twofactor import flows, state
 from twofactor.flows.errors import TwoFactorError
 from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.models import RescueCodeDevice, RescueRequest, SecurityEvent
-
-from .conftest import add_totp, make_user, sign_in
 
 Kind = SecurityEvent.Kind
 RESCUE = "/2fa/rescue/"

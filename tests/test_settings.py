@@ -91,13 +91,12 @@ def test_sqlite_default_uses_immediate_transactions_and_wal():
         assert cursor.fetchone()[0] == "wal"
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_postgresql_uses_persistent_health_checked_connections():
     from django.conf import settings
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("this run uses SQLite")
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
     assert connection.Database.__name__ == "psycopg"

@@ -7,17 +7,9 @@ import requests
 from django.core import mail
 from django.test import RequestFactory
 
-from tests.conftest import make_user, sign_in
-from tests.delivery_fixtures import (  # noqa: F401 (fixtures)
-    TWILIO_FROM,
-    code_in,
-    free_port,
-    smtp_down,
-    smtp_server,
-    twilio,
-    use_smtp,
-)
-from tests.twilio_fake import ACCOUNT_SID, twilio_error
+from tests.support.delivery_fixtures import TWILIO_FROM, code_in, free_port, use_smtp
+from tests.support.twilio_fake import ACCOUNT_SID, twilio_error
+from tests.support.users import make_user, sign_in
 from twofactor import flows, sms
 from twofactor.flows.setup import PENDING_KEY
 from twofactor.methods.backup.models import BackupCodeDevice
@@ -355,8 +347,8 @@ def test_sms_send_and_confirm_events_carry_no_code(enrolling):
 def test_sign_up_spam_cannot_bomb_a_mailbox_with_enrolment_codes(db, settings):
     """Anyone may sign up and ask for an enrolment code to any address: across accounts, one address gets at most
     TWOFACTOR_EMAIL_ENROLMENT_LIMIT_PER_ADDRESS_HOUR of them, and its owner's sign-in codes still arrive."""
-    from tests.api_client import ApiClient, error_of, last_emailed_code
-    from tests.conftest import PASSWORD
+    from tests.support.api_client import ApiClient, error_of, last_emailed_code
+    from tests.support.users import PASSWORD
 
     settings.TWOFACTOR_COOLDOWN_SECONDS = 0  # what must hold across accounts is the cap, not the cooldown
     victim = "victim@example.org"
@@ -381,8 +373,8 @@ def test_sign_up_spam_cannot_bomb_a_mailbox_with_enrolment_codes(db, settings):
 def test_one_client_address_gets_at_most_its_enrolment_cap_of_codes_by_email(db, settings):
     """Mailing many addresses from one client address (spam through the site's mail server) stops at
     TWOFACTOR_EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR."""
-    from tests.api_client import ApiClient
-    from tests.conftest import PASSWORD
+    from tests.support.api_client import ApiClient
+    from tests.support.users import PASSWORD
 
     settings.TWOFACTOR_EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR = 4
     statuses = []

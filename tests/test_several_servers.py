@@ -16,14 +16,13 @@ import pytest
 import redis
 from django.db import connection
 
+from tests.support.app_servers import api, app_servers, browser_session, server_env
+from tests.support.users import make_user
 from twofactor.methods.sms.models import SMSDevice
 from twofactor.methods.totp.models import TOTPDevice
 from twofactor.models import SecurityEvent
 
-from .app_servers import api, app_servers, browser_session, server_env
-from .conftest import make_user
-
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 PASSWORD = "several-servers-password-42"
@@ -48,8 +47,6 @@ def _database_url() -> str:
 @pytest.fixture(scope="module", params=["database", "redis"])
 def servers(request, django_db_setup, django_db_blocker, tmp_path_factory):
     """(store, [url A, url B], SMS folder): two servers, each with its own process, on the test database."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     extra = {"SMS_BACKEND": "file", "SMS_FILE_PATH": str(tmp_path_factory.mktemp("sms"))}
     if request.param == "redis":
         _redis_or_skip().flushdb()

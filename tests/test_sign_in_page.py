@@ -7,21 +7,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tests.conftest import make_user, sign_in
-from tests.delivery_fixtures import code_in
+from tests.support.delivery_fixtures import code_in
+from tests.support.devices import add_email, add_sms
+from tests.support.users import make_user, sign_in
 from twofactor import sms
 from twofactor.methods.email.models import EmailDevice
-from twofactor.methods.sms.models import SMSDevice
-
-PHONE = "+14155550123"
-
-
-def add_email(user) -> EmailDevice:
-    return EmailDevice.objects.create(user=user, name="Code by email", email=user.email, confirmed=True)
-
-
-def add_sms(user) -> SMSDevice:
-    return SMSDevice.objects.create(user=user, name="Code by text message", phone_number=PHONE, confirmed=True)
 
 
 def text(response) -> str:
@@ -81,7 +71,7 @@ def test_switching_to_another_method_that_sends_codes_sends_once(client):
 
 @pytest.mark.django_db
 def test_nothing_is_sent_for_an_authenticator_app(client):
-    from tests.conftest import add_totp
+    from tests.support.devices import add_totp
 
     add_totp(make_user())
     sign_in(client)

@@ -12,7 +12,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
-from tests.twilio_fake import (
+from tests.support.twilio_fake import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     MESSAGING_SERVICE_SID,
@@ -308,7 +308,7 @@ def test_twilio_sends_a_batch_through_one_client(twilio_settings):
 
 
 def test_twilio_transport_from_the_setting(twilio_settings):
-    twilio_settings.TWOFACTOR_TWILIO_HTTP_CLIENT = "tests.twilio_fake.RecordingHttpClient"
+    twilio_settings.TWOFACTOR_TWILIO_HTTP_CLIENT = "tests.support.twilio_fake.RecordingHttpClient"
     send_sms(TO, BODY, connection=get_connection("twilio"))
     [transport] = RecordingHttpClient.instances
     assert transport.timeout == 4
@@ -321,7 +321,9 @@ def test_twilio_default_transport_is_twilios_with_the_timeout(twilio_settings):
     assert transport.timeout == 4
 
 
-@pytest.mark.parametrize("path", ["tests.twilio_fake.message_created", "tests.twilio_fake.Nowhere", "nodots"])
+@pytest.mark.parametrize(
+    "path", ["tests.support.twilio_fake.message_created", "tests.support.twilio_fake.Nowhere", "nodots"]
+)
 def test_twilio_transport_setting_must_name_an_http_client(twilio_settings, path):
     twilio_settings.TWOFACTOR_TWILIO_HTTP_CLIENT = path
     with pytest.raises(ImproperlyConfigured, match="TWOFACTOR_TWILIO_HTTP_CLIENT"):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.api_client import ApiClient, error_of
-from tests.conftest import PASSWORD, make_user
+from tests.support.api_client import ApiClient, error_of
+from tests.support.users import PASSWORD, make_user
 from twofactor import sms
 from twofactor.methods.sms.models import SMSDevice
 

@@ -10,9 +10,9 @@ import pytest
 from django.test import Client, override_settings
 from django_otp.oath import hotp
 
-from tests.api_client import ApiClient, error_of
-from tests.conftest import PASSWORD, make_user, sign_in
 from tests.hardware_token.models import HardwareTokenDevice
+from tests.support.api_client import ApiClient, error_of
+from tests.support.users import PASSWORD, make_user, sign_in
 from twofactor import crypto, state
 from twofactor.models import SecurityEvent
 

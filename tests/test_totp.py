@@ -15,13 +15,13 @@ import pytest
 import qrcode
 from django_otp.oath import TOTP
 
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user, sign_in
 from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.totp import models as devices_module
 from twofactor.methods.totp.models import TOTPDevice
 from twofactor.methods.totp.qr import qr_svg
 from twofactor.models import UserSession
-
-from .conftest import PASSWORD, add_totp, make_user, sign_in
 
 RFC6238_KEY = b"12345678901234567890"  # the SHA-1 seed of RFC 6238, appendix B
 RFC6238_VECTORS = [

@@ -16,7 +16,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import translation
 
-from tests.conftest import make_user, sign_in
+from tests.support.users import make_user, sign_in
 from twofactor import sms
 
 ROOT = Path(__file__).resolve().parent.parent

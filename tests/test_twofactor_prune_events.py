@@ -7,9 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from tests.support.users import make_user
 from twofactor.models import SecurityEvent
-
-from .conftest import make_user
 
 pytestmark = pytest.mark.django_db
 Kind = SecurityEvent.Kind

@@ -5,10 +5,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.support.devices import add_totp
+from tests.support.users import make_user
 from twofactor import crypto
 from twofactor.methods.totp.models import TOTPDevice
-
-from .conftest import add_totp, make_user
 
 
 def _run() -> str:

@@ -8,10 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.support.authenticator_clock import AuthenticatorClock
 from twofactor.methods.totp.models import TOTPDevice
 from twofactor.verification import verify_code
-
-from .authenticator_clock import AuthenticatorClock
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ import types
 
 import pytest
 
+from tests.support.browser_steps import enter_code, sign_in_with_password
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user
 from twofactor import state
 from twofactor.methods.backup.codes import replace_backup_codes
-
-from ..conftest import PASSWORD, add_totp, make_user
-from .conftest import enter_code, sign_in_with_password
 
 pytestmark = pytest.mark.browser
 

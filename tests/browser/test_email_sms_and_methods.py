@@ -12,14 +12,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.support.browser_steps import enter_code, sign_in_with_password, sign_out
+from tests.support.delivery_fixtures import code_in
+from tests.support.devices import add_email, add_sms, add_totp
+from tests.support.users import PASSWORD, make_user
 from twofactor import sms, state
 from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.sms.models import SMSDevice
-
-from ..conftest import PASSWORD, add_totp, make_user
-from ..delivery_fixtures import code_in, smtp_down, smtp_server  # noqa: F401 (fixtures)
-from .conftest import enter_code, sign_in_with_password, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -41,16 +41,6 @@ def mailed_code(smtp_server, subject_part: str, to: str) -> str:
     mails = [m for m in smtp_server.mails if subject_part in m.message["Subject"] and m.recipients == [to]]
     assert mails, f"no mail to {to} about {subject_part!r}: {[m.message['Subject'] for m in smtp_server.mails]}"
     return mails[-1].code
-
-
-def add_email(user, **extra) -> EmailDevice:
-    return EmailDevice.objects.create(user=user, name="Code by email", email=user.email, confirmed=True, **extra)
-
-
-def add_sms(user, **extra) -> SMSDevice:
-    return SMSDevice.objects.create(
-        user=user, name="Code by text message", phone_number=NUMBER, confirmed=True, **extra
-    )
 
 
 def expect_home(page, username: str) -> None:

@@ -8,11 +8,10 @@ import pyotp
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.support.browser_steps import decode_qr
+from tests.support.browser_steps import sign_up as sign_up_with
 from twofactor.methods.backup.models import BackupCodeDevice
 from twofactor.methods.totp.models import TOTPDevice
-
-from .conftest import decode_qr
-from .conftest import sign_up as sign_up_with
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,11 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD, add_totp, make_user
-from .conftest import enter_code, sign_in_with_password
-from .conftest import sign_up as sign_up_with
+from tests.support.browser_steps import enter_code, sign_in_with_password
+from tests.support.browser_steps import sign_up as sign_up_with
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user
+
 from .pages import DESKTOP, PHONE, check
 
 pytestmark = pytest.mark.browser

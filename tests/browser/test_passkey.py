@@ -8,11 +8,10 @@ import time
 import pytest
 from django.utils import timezone
 
+from tests.support.browser_steps import sign_in_with_password, sign_out
+from tests.support.users import PASSWORD, make_user
 from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.models import SecurityEvent
-
-from ..conftest import PASSWORD, make_user
-from .conftest import sign_in_with_password, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,7 @@
 """Lost devices and the staff side in real browsers: rescue requests approved in the admin, rescue codes by
 email, the admin behind the second step, staff resets, the admin's device list, and password reset by email.
 
-Mails go through a real SMTP server on localhost (tests/delivery_fixtures.py) and are read back as the
+Mails go through a real SMTP server on localhost (tests/support/delivery_fixtures.py) and are read back as the
 user and the help desk would read them. Each staff member and each user has their own browser context.
 """
 
@@ -13,13 +13,13 @@ import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
+from tests.support.browser_steps import enter_code, sign_in_with_password
+from tests.support.delivery_fixtures import code_in
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user
 from twofactor import state
 from twofactor.methods.totp.models import TOTPDevice
 from twofactor.models import RescueRequest
-
-from ..conftest import PASSWORD, add_totp, make_user
-from ..delivery_fixtures import code_in, smtp_server  # noqa: F401 (fixture)
-from .conftest import enter_code, sign_in_with_password
 
 pytestmark = pytest.mark.browser
 

@@ -4,10 +4,10 @@ import re
 
 import pytest
 
+from tests.support.browser_steps import enter_code, sign_in_with_password, sign_out
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user
 from twofactor.methods.backup.codes import replace_backup_codes
-
-from ..conftest import PASSWORD, add_totp, make_user
-from .conftest import enter_code, sign_in_with_password, sign_out
 
 pytestmark = pytest.mark.browser
 

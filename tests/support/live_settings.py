@@ -12,7 +12,7 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 # A cheaper PBKDF2, the same in the tests that create the users: still a real hash, so a password check
 # takes long enough for concurrent requests to overlap.
-PASSWORD_HASHERS = ["tests.live_server.LiveServerHasher"]
+PASSWORD_HASHERS = ["tests.support.live_server.LiveServerHasher"]
 # Short cooldown, small SMS budgets: the attacks reach them within a second.
 TWOFACTOR_COOLDOWN_SECONDS = 3
 TWOFACTOR_SMS_ENROLMENT_LIMIT_SITE_HOUR = 3

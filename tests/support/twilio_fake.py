@@ -37,7 +37,7 @@ class RecordingHttpClient(HttpClient):
     instances: list["RecordingHttpClient"] = []
 
     def __init__(self, timeout: float | None = None, answers=()) -> None:
-        super().__init__(logging.getLogger("tests.twilio_fake"), is_async=False, timeout=timeout)
+        super().__init__(logging.getLogger("tests.support.twilio_fake"), is_async=False, timeout=timeout)
         self.requests: list[RecordedRequest] = []
         self.answers = list(answers)
         RecordingHttpClient.instances.append(self)
@@ -50,6 +50,20 @@ class RecordingHttpClient(HttpClient):
         if isinstance(answer, BaseException):
             raise answer
         return answer
+
+
+class ScriptedTwilioClient(RecordingHttpClient):
+    """The recording transport, built from TWOFACTOR_TWILIO_HTTP_CLIENT, answering with `script` first."""
+
+    script: list = []
+
+    def __init__(self, timeout: float | None = None) -> None:
+        super().__init__(timeout, answers=ScriptedTwilioClient.script)
+        ScriptedTwilioClient.script = []
+
+    @classmethod
+    def all_requests(cls):
+        return [request for client in cls.instances for request in client.requests]
 
 
 def message_created(sid: str = "SM" + "3" * 32) -> Response:

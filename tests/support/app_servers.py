@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -53,6 +53,9 @@ def server_env(database_url: str, **extra: str) -> dict:
 @contextmanager
 def app_servers(count: int, env: dict, log_dir: Path):
     """Start `count` gunicorn instances; yield their base URLs; stop them. Access logs go to log_dir."""
+    from tests.support.tiers import require_marker  # here: bench/locustfile.py imports this module without pytest
+
+    require_marker("live", "starts gunicorn")
     processes, urls, logs = [], [], []
     try:
         for index in range(count):

@@ -19,7 +19,9 @@ from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.tiers import require_marker
+
+ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 4
 
 
@@ -41,6 +43,7 @@ def database_url() -> str:
 
 class LiveServer:
     def __init__(self, folder: Path, **variables: str):
+        require_marker("live", "starts gunicorn")
         self.mail_dir = folder / "mail"
         self.sms_dir = folder / "sms"
         self.mail_dir.mkdir(parents=True)
@@ -51,7 +54,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "TWOFACTOR_"))}
         env.update(
-            DJANGO_SETTINGS_MODULE="tests.live_settings",
+            DJANGO_SETTINGS_MODULE="tests.support.live_settings",
             DEBUG="off",
             TESTING="1",
             CONN_MAX_AGE="0",

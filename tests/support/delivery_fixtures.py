@@ -1,7 +1,8 @@
 """Fixtures for code delivery: a real SMTP server on localhost, one that is down, and Twilio behind the fake transport.
 
-Import the fixtures a test module needs:
-    from tests.delivery_fixtures import smtp_server, smtp_down, twilio  # noqa: F401
+A pytest plugin (tests/conftest.py lists it in pytest_plugins): a test names the fixture it needs as a parameter
+(smtp_server, smtp_down, twilio, twofactor_logs), nothing to import. The plain helpers (code_in, use_smtp,
+free_port, TWILIO_FROM) are imported by name.
 """
 
 import email
@@ -12,9 +13,6 @@ import socket
 from dataclasses import dataclass, field
 
 import pytest
-from aiosmtpd.controller import Controller
-
-from tests.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, RecordingHttpClient
 
 TWILIO_FROM = "+15005550006"
 CODE = re.compile(r"\b(\d{6})\b")
@@ -78,6 +76,8 @@ def use_smtp(settings, port: int) -> None:
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on a free localhost port, with Django's SMTP backend pointed at it."""
+    from aiosmtpd.controller import Controller  # here: the plugin loads wherever the tests run, aiosmtpd is dev-only
+
     sink = MailSink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
@@ -95,29 +95,17 @@ def smtp_down(settings):
     use_smtp(settings, free_port())
 
 
-class ScriptedTwilioClient(RecordingHttpClient):
-    """The recording transport, built from TWOFACTOR_TWILIO_HTTP_CLIENT, answering with `script` first."""
-
-    script: list = []
-
-    def __init__(self, timeout: float | None = None) -> None:
-        super().__init__(timeout, answers=ScriptedTwilioClient.script)
-        ScriptedTwilioClient.script = []
-
-    @classmethod
-    def all_requests(cls):
-        return [request for client in cls.instances for request in client.requests]
-
-
 @pytest.fixture
 def twilio(settings):
     """The twilio backend with the real client over the recording transport; returns the client class."""
+    from tests.support.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, RecordingHttpClient, ScriptedTwilioClient
+
     settings.TWOFACTOR_SMS_BACKEND = "twilio"
     settings.TWOFACTOR_TWILIO_ACCOUNT_SID = ACCOUNT_SID
     settings.TWOFACTOR_TWILIO_AUTH_TOKEN = AUTH_TOKEN
     settings.TWOFACTOR_TWILIO_FROM_NUMBER = TWILIO_FROM
     settings.TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID = ""
-    settings.TWOFACTOR_TWILIO_HTTP_CLIENT = "tests.delivery_fixtures.ScriptedTwilioClient"
+    settings.TWOFACTOR_TWILIO_HTTP_CLIENT = "tests.support.twilio_fake.ScriptedTwilioClient"
     RecordingHttpClient.instances.clear()
     ScriptedTwilioClient.script = []
     yield ScriptedTwilioClient
