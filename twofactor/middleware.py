@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 
-from . import device_cookie, state
+from . import device_cookie, remember, state
 from .app_settings import app_settings
 from .core import registry
 
@@ -84,7 +84,9 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         response = self._handle(request)
-        device_cookie.attach(request, response)  # issued by a sign-in that completed during this request
+        # Issued by a sign-in that completed during this request: the only place these cookies are set.
+        device_cookie.attach(request, response)
+        remember.attach(request, response)
         return response
 
     def _handle(self, request):

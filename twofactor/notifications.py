@@ -26,6 +26,7 @@ from .links import absolute_url
 from .locations import describe_browser
 from .models import RescueRequest, SecurityEvent
 from .signals import Kind
+from .users import account_address
 
 logger = logging.getLogger("twofactor.notifications")
 
@@ -73,7 +74,7 @@ def notify_user(sender, user, request, data, **kwargs) -> None:
     mailed = _mailed_in(request)
     if (COVERED_BY.get(kind), user.pk) in mailed:
         return
-    address = (getattr(user, user.get_email_field_name(), "") or "").strip()
+    address = account_address(user)
     if not address:
         return
     name, subject = USER_MAILS[kind]
@@ -121,7 +122,7 @@ def notify_rescue_desk(sender, user, request, data, **kwargs) -> None:
         "rescue": rescue,
         "user": rescue.user,
         "username": rescue.user.get_username(),
-        "user_email": getattr(rescue.user, rescue.user.get_email_field_name(), "") or "",
+        "user_email": account_address(rescue.user),
         "added_to_open": bool(data.get("added_to_open")),
         "admin_url": _absolute(request, _admin_url(rescue)),
     }

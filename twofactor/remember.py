@@ -16,6 +16,7 @@ from .state import devices_of
 
 COOKIE_NAME = "twofactor_remember"
 _SALT = "twofactor.remember"
+_PENDING_ATTRIBUTE = "_twofactor_remember_cookie"
 
 
 def _fingerprint(user, devices: list[TwoFactorDevice]) -> str:
@@ -30,6 +31,18 @@ def enabled() -> bool:
 def make_cookie_value(user, device: TwoFactorDevice) -> str:
     payload = {"u": user.pk, "d": device.persistent_id, "f": _fingerprint(user, devices_of(user))}
     return signing.dumps(payload, salt=_SALT, compress=True)
+
+
+def issue(request, value: str) -> None:
+    """Remember this browser with the cookie `value`; TwoFactorMiddleware sets it on the response."""
+    setattr(request, _PENDING_ATTRIBUTE, value)
+
+
+def attach(request, response) -> None:
+    """Set the cookie issued during this request, if any (called by TwoFactorMiddleware): the one place it is set."""
+    value = getattr(request, _PENDING_ATTRIBUTE, None)
+    if value:
+        set_cookie(response, value)
 
 
 def set_cookie(response, value: str) -> None:

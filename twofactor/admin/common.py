@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import flows, state
 from ..core import registry
+from ..users import account_address
 from .paginator import EstimatedCountPaginator
 
 HANDLE_PERMISSION = "twofactor.handle_rescuerequest"
@@ -57,7 +58,7 @@ def user_search_fields() -> tuple[str, ...]:
 
 
 def user_email(user) -> str:
-    return getattr(user, user.get_email_field_name(), "") or ""
+    return account_address(user)
 
 
 def when(moment) -> str:

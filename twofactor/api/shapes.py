@@ -5,6 +5,7 @@ from ..core import registry
 from ..flows import SentCode
 from ..models import TwoFactorDevice
 from ..models.devices import masked_email
+from ..users import account_address
 
 #: The session's two-factor state as the API names it: a verified session has nothing pending.
 API_STATES = {state.VERIFY: "verify", state.SETUP: "setup", state.VERIFIED: "none", state.NONE: "none"}
@@ -12,7 +13,7 @@ API_STATES = {state.VERIFY: "verify", state.SETUP: "setup", state.VERIFIED: "non
 
 def user_shape(user, *, masked: bool = False) -> dict:
     """The signed-in user; `masked`: the address as the second-step page shows it (a password is not enough)."""
-    email = getattr(user, user.get_email_field_name(), "") or ""
+    email = account_address(user)
     return {"id": user.pk, "username": user.get_username(), "email": masked_email(email) if masked and email else email}
 
 

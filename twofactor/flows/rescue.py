@@ -26,10 +26,11 @@ from ..core.method import Method
 from ..models import RescueCodeDevice, RescueRequest, SecurityEvent
 from ..models.devices import masked_email
 from ..signals import Kind, emit
+from ..users import account_address
 from .challenge import DeliveryFailed, SentCode, account_cap, consume_caps, send_to_device
 from .errors import TwoFactorError
 from .manage import require_standing, reset_user
-from .signin import check_device_code
+from .signin import check_device_code, pending_sign_in
 
 HOUR = 3600
 CODE_FIELDS = ["code_hash", "valid_until", "last_generated_timestamp"]
@@ -55,7 +56,7 @@ def rescue_options(request) -> RescueOptions:
     recovery = [
         method for method in registry.recovery() if any(method.usable(device) for device in method.devices(user))
     ]
-    address = _account_address(user)
+    address = account_address(user)
     device = RescueCodeDevice.objects.filter(user=user, confirmed=True).first()
     refused = email_rescue_refusal(user) if app_settings.RESCUE_BY_EMAIL and address else None
     return RescueOptions(
@@ -120,7 +121,7 @@ def send_rescue_code(request) -> SentCode:
     refused = email_rescue_refusal(user)
     if refused is not None:
         raise refused
-    address = _account_address(user)
+    address = account_address(user)
     if not address:
         raise TwoFactorError(
             "no_email", _("Your account has no email address. Ask the administrators for help instead."), status=409
@@ -261,14 +262,9 @@ def _pending_user(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         raise TwoFactorError("not_authenticated", _("Sign in with your password first."), status=401)
-    current = state.read(request)
-    if current is None or current.state != state.VERIFY or current.user_id != user.pk:
+    if pending_sign_in(request) is None:
         raise TwoFactorError("not_pending", _("There is no sign-in waiting for its second step."), status=409)
     return user
-
-
-def _account_address(user) -> str:
-    return (getattr(user, user.get_email_field_name(), "") or "").strip()
 
 
 def _count_rescue_code(user) -> None:

@@ -98,15 +98,31 @@ def _checked(request, user, result: VerifyResult, event_method: str) -> TwoFacto
     return result.device
 
 
-def verify(request, code: str, *, method: str | None = None, remember_browser: bool = False) -> str | None:
-    """Complete a pending sign-in with a code. Returns a remember-cookie value when one was asked for."""
+def pending_sign_in(request) -> state.SignInState | None:
+    """This session's sign-in when it waits for its second step (the signed-in user's), else None.
+
+    The one definition of "a second step is pending": every use case that needs one asks here."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    current = state.read(request)
+    if current is None or current.state != state.VERIFY or current.user_id != user.pk:
+        return None
+    return current
+
+
+def verify(request, code: str, *, method: str | None = None, remember_browser: bool = False) -> None:
+    """Complete the pending sign-in with a code (or another answer a method checks, such as a passkey's).
+
+    `remember_browser`: also remember this browser; TwoFactorMiddleware sets the cookie on the response."""
+    if pending_sign_in(request) is None:
+        raise TwoFactorError("conflict", _("No sign-in is waiting for its second step."), status=409)
     user = request.user
     device = check_code(request, user, code, method)
     state.mark_verified(request, device)
     emit(Kind.SIGNED_IN, user=user, request=request, method=device.method, remembered=False)
     if remember_browser and remember.enabled():
-        return remember.make_cookie_value(user, device)
-    return None
+        remember.issue(request, remember.make_cookie_value(user, device))
 
 
 def choose_method(request, method: str) -> None:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from .. import flows, state
+from .. import flows
 from ..core import registry
 from ..forms import RescueCodeForm, RescueRequestForm
 from .common import add_flow_error, status_for
@@ -33,8 +33,7 @@ SIGNED_IN = gettext_lazy("You are signed in. If you lost a device, remove that m
 @login_required
 @require_http_methods(["GET", "POST"])
 def rescue(request):
-    current = state.read(request)
-    if current is None or current.state != state.VERIFY:
+    if flows.pending_sign_in(request) is None:
         return redirect("twofactor:overview")  # nothing to rescue: signed in already, or no method to pass
     option_forms = _forms()
     forms = {action: form_class(auto_id=f"{action}_%s") for action, (form_class, _field) in option_forms.items()}

@@ -43,8 +43,8 @@ def _offered_method(request, current, devices) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify(request):
-    current = state.read(request)
-    if current is None or current.state != state.VERIFY:
+    current = flows.pending_sign_in(request)
+    if current is None:
         return redirect(safe_next(request))
     # The device list is loaded only to draw the page or send a code: a correct code costs no list.
     devices = None
@@ -80,7 +80,7 @@ def verify(request):
         status = 400
         if form.is_valid():
             try:
-                cookie = flows.verify(
+                flows.verify(
                     request,
                     form.cleaned_data["code"],
                     method=form.cleaned_data["method"] or None,
@@ -90,10 +90,7 @@ def verify(request):
                 status = status_for(failure)
                 add_flow_error(form, failure)
             else:
-                response = redirect(safe_next(request))
-                if cookie:
-                    remember.set_cookie(response, cookie)
-                return response
+                return redirect(safe_next(request))
     if devices is None:
         devices = state.devices_of(request.user)
     method = _offered_method(request, current, devices)

@@ -1,8 +1,6 @@
 """The second sign-in step, codes by email or SMS, re-authentication and the lost-device path."""
 
-from django.utils.translation import gettext_lazy as _
-
-from ... import flows, remember, state
+from ... import flows, state
 from ...app_settings import app_settings
 from ...forms import VerifyForm
 from ..body import read_json
@@ -23,14 +21,8 @@ def challenge(request):
 def verify(request):
     """Complete a pending sign-in with a code; `remember` also sets the remember-this-browser cookie."""
     data = read_json(request, VerifyForm)
-    current = state.read(request)
-    if current is None or current.state != state.VERIFY:
-        raise flows.TwoFactorError("conflict", _("No sign-in is waiting for a code."), status=409)
-    cookie = flows.verify(request, data["code"], method=data["method"] or None, remember_browser=data["remember"])
-    response = answer(session_shape(request))
-    if cookie:
-        remember.set_cookie(response, cookie)
-    return response
+    flows.verify(request, data["code"], method=data["method"] or None, remember_browser=data["remember"])
+    return answer(session_shape(request))
 
 
 @endpoint("POST")

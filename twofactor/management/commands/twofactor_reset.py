@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from twofactor import flows, state
 from twofactor.management.users import find_user
+from twofactor.users import account_address
 
 DEFAULT_NOTE = "Reset with manage.py twofactor_reset."
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, user: str, note: str, interactive: bool, **options):
         account = find_user(user)
         methods = [device.method for device in state.devices_of(account)]
-        label = f"{account.get_username()} <{getattr(account, account.get_email_field_name(), '')}>"
+        label = f"{account.get_username()} <{account_address(account)}>"
         if interactive:
             summary = ", ".join(methods) or "no methods"
             answer = input(f"Reset two-factor for {label} ({summary}) and sign them out everywhere? [y/N] ")

@@ -9,6 +9,7 @@ from twofactor.app_settings import app_settings
 from twofactor.core import registry
 from twofactor.management.users import find_user
 from twofactor.models import RescueRequest, SecurityEvent
+from twofactor.users import account_address
 
 
 def _when(moment) -> str:
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         methods = [device for device in devices if not registry.for_device(device).recovery]
         by_method = {device.method: device for device in devices}
         write = self.stdout.write
-        email = getattr(account, account.get_email_field_name(), "")
+        email = account_address(account)
         write(
             f"User: {account.get_username()} <{email}> (id {account.pk})"
             f"{'' if account.is_active else ', inactive'}{', staff' if account.is_staff else ''}"

@@ -10,10 +10,11 @@ from ...flows.challenge import SendCap, digest, too_many_codes
 from ...flows.errors import TwoFactorError
 from ...flows.rescue import recently_reset_by_email
 from ...models.devices import masked_email
+from ...users import account_address
 from ..sent_code import SentCodeMethod
 from .forms import EmailSetupForm
 from .models import EmailDevice
-from .setup import KEY, account_address, begin_email_setup
+from .setup import KEY, begin_email_setup
 
 
 class EmailMethod(SentCodeMethod):

@@ -7,12 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from ...core import registry
 from ...flows import challenge, setup
 from ...flows.errors import TwoFactorError
+from ...users import account_address
 
 KEY = "email"
-
-
-def account_address(user) -> str:
-    return getattr(user, user.get_email_field_name(), "") or ""
 
 
 def begin_email_setup(request, email: str | None = None) -> challenge.SentCode:

@@ -1,8 +1,6 @@
 """The passkey endpoints of the JSON API (also what the pages' script asks for its options)."""
 
-from django.utils.translation import gettext_lazy as _
-
-from ... import flows, remember, state
+from ... import flows, state
 from ...api.body import read_json
 from ...api.endpoint import endpoint
 from ...api.responses import answer
@@ -47,14 +45,8 @@ def verify_begin(request):
 def verify_complete(request):
     """The assertion completes the pending sign-in, as a code would (`remember` as on /2fa/verify)."""
     data = read_json(request, SecondStepForm)
-    current = state.read(request)
-    if current is None or current.state != state.VERIFY:
-        raise flows.TwoFactorError("conflict", _("No sign-in is waiting for a passkey."), status=409)
-    cookie = flows.verify(request, data["credential"], method=KEY, remember_browser=data["remember"])
-    response = answer(session_shape(request))
-    if cookie:
-        remember.set_cookie(response, cookie)
-    return response
+    flows.verify(request, data["credential"], method=KEY, remember_browser=data["remember"])
+    return answer(session_shape(request))
 
 
 @endpoint("POST", sign_in_required=False)

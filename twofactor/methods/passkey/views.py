@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ... import flows, remember, state
+from ... import flows
 from ...app_settings import app_settings
 from ...views.common import enrolment_page, safe_next
 from ...views.setup import render_stored
@@ -67,23 +67,19 @@ def rename_page(request, device_id: int):
 @require_POST
 def verify_page(request):
     """The second step answered with a passkey: the same flow as a typed code."""
-    current = state.read(request)
-    if current is None or current.state != state.VERIFY:
+    if flows.pending_sign_in(request) is None:
         return redirect(safe_next(request))
     back = reverse("twofactor:verify") + f"?method={KEY}"
     form = SecondStepForm(request.POST)
     if not form.is_valid():
         return _failed(request, _form_message(form), 400, back)
     try:
-        cookie = flows.verify(
+        flows.verify(
             request, form.cleaned_data["credential"], method=KEY, remember_browser=form.cleaned_data["remember"]
         )
     except flows.TwoFactorError as failure:
         return _failed(request, failure.message, failure.status, back)
-    response = redirect(safe_next(request))
-    if cookie:
-        remember.set_cookie(response, cookie)
-    return response
+    return redirect(safe_next(request))
 
 
 @require_POST
