@@ -300,7 +300,7 @@ def _request_of(client):
 
 def _clock_ahead(monkeypatch, seconds: float) -> None:
     real = time.time
-    monkeypatch.setattr(state, "time", types.SimpleNamespace(time=lambda: real() + seconds))
+    monkeypatch.setattr(state.sign_in, "time", types.SimpleNamespace(time=lambda: real() + seconds))
 
 
 def test_a_pending_sign_in_is_good_for_almost_ten_minutes(pending_client, monkeypatch):

@@ -36,7 +36,7 @@ def test_regenerating_backup_codes_requires_reauthentication(new_page, alice, cl
     page = signed_in_page(new_page, clock, totp)
     # Six minutes later the sign-in is no longer recent.
     real = time.time
-    monkeypatch.setattr(state, "time", types.SimpleNamespace(time=lambda: real() + 6 * 60))
+    monkeypatch.setattr(state.reauth, "time", types.SimpleNamespace(time=lambda: real() + 6 * 60))
 
     page.goto("/2fa/backup-codes/")
     page.get_by_role("button", name=re.compile("Make a new set")).click()

@@ -218,7 +218,7 @@ def test_removing_a_method_asks_for_password_and_code_first_and_it_is_no_longer_
     expect_home(page, "mia")
     # Six minutes later the sign-in is no longer recent.
     real = time.time
-    monkeypatch.setattr(state, "time", types.SimpleNamespace(time=lambda: real() + 6 * 60))
+    monkeypatch.setattr(state.reauth, "time", types.SimpleNamespace(time=lambda: real() + 6 * 60))
 
     page.goto("/2fa/")
     page.locator("tr[data-method=email]").get_by_role("button", name="Remove").click()

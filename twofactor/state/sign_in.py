@@ -1,0 +1,108 @@
+"""The sign-in record: the two-factor state of a session, kept as one small explicit record in the session.
+
+    request.session["twofactor"] = {
+        "user_id": 7, "state": "verify", "started_at": 1700000000.0,
+        "backend": "...", "method": "totp", "device_id": "", "verified_at": None,
+    }
+
+state is one of
+    "verify"    password given, second step pending (expires after PENDING_SIGN_IN_SECONDS)
+    "setup"     password given, no method yet, and the site requires one (expires after SETUP_SECONDS)
+    "verified"  second step done (device_id names the device)
+    "none"      no method and none required
+
+Reading it costs no query: a verified request needs nothing but the session Django already loads.
+"""
+
+import time
+from dataclasses import dataclass
+
+from .. import device_cookie
+from ..app_settings import app_settings
+from ..models import TwoFactorDevice
+from .policy import devices_of, primary_device, required_for
+from .reauth import mark_code_entered
+from .sessions import record_session
+
+SESSION_KEY = "twofactor"
+
+VERIFY, SETUP, VERIFIED, NONE = "verify", "setup", "verified", "none"
+
+
+@dataclass(frozen=True)
+class SignInState:
+    user_id: int
+    state: str
+    started_at: float
+    method: str | None = None
+    device_id: str = ""
+    verified_at: float | None = None
+
+    @property
+    def expired(self) -> bool:
+        if self.state == VERIFY:
+            return time.time() - self.started_at > app_settings.PENDING_SIGN_IN_SECONDS
+        # A password-only session parked on the set-up page must not wait for the owner to add a method.
+        return self.state == SETUP and time.time() - self.started_at > app_settings.SETUP_SECONDS
+
+    @property
+    def verified(self) -> bool:
+        return self.state == VERIFIED
+
+
+def read(request) -> SignInState | None:
+    record = request.session.get(SESSION_KEY)
+    if not record:
+        return None
+    return SignInState(**record)
+
+
+def _write(request, state: SignInState) -> None:
+    request.session[SESSION_KEY] = {
+        "user_id": state.user_id,
+        "state": state.state,
+        "started_at": state.started_at,
+        "method": state.method,
+        "device_id": state.device_id,
+        "verified_at": state.verified_at,
+    }
+
+
+def begin(request, user, *, remembered_device: TwoFactorDevice | None = None) -> SignInState:
+    """Start the two-factor part of a sign-in whose password step just succeeded."""
+    devices = devices_of(user)
+    if remembered_device is not None:
+        new = SignInState(
+            user.pk, VERIFIED, time.time(), remembered_device.method, remembered_device.persistent_id, time.time()
+        )
+    elif devices:
+        primary = primary_device(devices) or devices[0]
+        new = SignInState(user.pk, VERIFY, time.time(), primary.method)
+    elif required_for(user):
+        new = SignInState(user.pk, SETUP, time.time())
+    else:
+        new = SignInState(user.pk, NONE, time.time())
+    _write(request, new)
+    return new
+
+
+def set_method(request, method: str) -> None:
+    current = read(request)
+    if current is not None:
+        _write(request, SignInState(**{**current.__dict__, "method": method}))
+
+
+def mark_verified(request, device: TwoFactorDevice) -> SignInState:
+    """The second step is done: rotate the session key and record which device did it."""
+    old_key = request.session.session_key
+    current = read(request)
+    started_at = current.started_at if current else time.time()
+    new = SignInState(device.user_id, VERIFIED, started_at, device.method, device.persistent_id, time.time())
+    _write(request, new)
+    request.session.cycle_key()
+    mark_code_entered(request)
+    record_session(request, device.user_id, old_key=old_key, device_id=device.persistent_id, verified=True)
+    device_cookie.issue(request, request.user)
+    request.user.is_verified = lambda: True
+    request.user.otp_device = device
+    return new
