@@ -17,6 +17,7 @@ from django.views.generic import FormView, TemplateView
 from twofactor import flows, ratelimit
 from twofactor.client_info import budget_address
 from twofactor.links import site_url
+from twofactor.views import password
 
 from .forms import SignInForm, SignUpForm
 
@@ -56,14 +57,15 @@ class SignOutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(password.PasswordChangeView):
+    """The current password is checked by the sign-in page's password guard; the change is announced."""
+
     template_name = "accounts/password_form.html"
     extra_context = {"heading": _("Change your password")}
     success_url = reverse_lazy("twofactor:overview")
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        flows.password_changed(self.request, form.user)
         messages.success(self.request, _("Your password was changed. Your other sessions were signed out."))
         return response
 

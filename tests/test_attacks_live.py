@@ -9,14 +9,17 @@ import base64
 import re
 import threading
 import time
+from importlib import import_module
 
 import pyotp
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from tests.support.live_server import Browser, LiveServer, six_digit_code
 from twofactor.methods.email.models import EmailDevice
+from twofactor.methods.passkey.models import PasskeyDevice
 from twofactor.methods.sms.models import SMSDevice
 from twofactor.methods.totp.models import TOTPDevice
 from twofactor.models import RescueRequest, SecurityEvent, UserSession
@@ -385,3 +388,100 @@ def test_a_staff_member_cannot_reset_their_own_second_factor(site_all):
     assert TOTPDevice.objects.filter(user=junior_user).exists()
     assert junior.get("/admin/").status_code == 200  # still signed in: nothing happened
     assert SecurityEvent.objects.get(user=junior_user, kind="staff_action_refused").data["reason"] == "self"
+
+
+# Issue 20. Changing the password: no oracle, announced everywhere; sensitive changes need a fresh proof
+
+NEW_PASSWORD = "brand-new-password-77"
+OWNER_PHONE = "+14155550100"
+
+
+def sms_verified_browser(site: LiveServer, user, address: str) -> Browser:
+    """A session that passed the second step with a code by text message (the account's SMS device)."""
+    browser = Browser(site, address)
+    assert browser.login(user.get_username(), PASSWORD).json()["two_factor"]["state"] == "verify"
+    assert browser.api("POST", "/2fa/challenge", {"method": "sms"}).status_code == 200
+    text = next(text for text in reversed(site.texts()) if OWNER_PHONE in text)
+    verified = browser.api("POST", "/2fa/verify", {"code": six_digit_code(text.split("\n", 2)[-1]), "method": "sms"})
+    assert verified.json()["verified"] is True, verified.text
+    return browser
+
+
+def owner_with_phone(username: str = "owner"):
+    owner = make_user(username)
+    totp = add_totp(owner)
+    SMSDevice.objects.create(user=owner, name="Code by text message", phone_number=OWNER_PHONE, confirmed=True)
+    return owner, totp
+
+
+def age_the_proofs(browser: Browser, seconds: int = 3600) -> None:
+    """Make the session's last password and code proofs `seconds` old, as a session left open for a while."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=browser.http.cookies["sessionid"])
+    stamps = store["twofactor_reauth"]
+    store["twofactor_reauth"] = {name: moment - seconds for name, moment in stamps.items()}
+    store.save()
+
+
+def test_the_password_change_form_is_no_oracle_and_tells_the_owner(site_all):
+    owner, totp = owner_with_phone()
+    owner_browser = verified_browser(site_all, owner, totp, "198.51.100.20")
+    thief = sms_verified_browser(site_all, owner, "203.0.113.70")  # a session taken over (a shared computer)
+    site_all.clear_outboxes()
+    change = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+
+    statuses = [
+        thief.post("/accounts/password/change/", {"old_password": f"guess-number-{n}", **change}).status_code
+        for n in range(30)
+    ]
+    # Counted before checking, in the sign-in page's budgets: at most the known browser's 10 were checked.
+    assert statuses.count(200) <= 10 and statuses.count(429) == 30 - statuses.count(200), statuses
+    assert thief.post("/accounts/password/change/", {"old_password": PASSWORD, **change}).status_code == 429
+    assert SecurityEvent.objects.filter(user=owner, kind="password_failed").count() == statuses.count(200)
+
+    # The owner's own browser has budgets of its own; the change is recorded, mailed and texted.
+    answer = owner_browser.post("/accounts/password/change/", {"old_password": PASSWORD, **change})
+    assert answer.status_code == 302, answer.text
+    assert SecurityEvent.objects.filter(user=owner, kind="password_changed").count() == 1
+    [mail_notice] = site_all.mails_to("owner@example.com")
+    assert "password of your account was changed" in mail_notice and "not you" in mail_notice.lower()
+    [text_notice] = [text for text in site_all.texts() if OWNER_PHONE in text]
+    assert "password" in text_notice and "Not you?" in text_notice
+    assert thief.state()["authenticated"] is False
+
+
+def reset_by_email(site: LiveServer, browser: Browser, address: str, new_password: str) -> None:
+    """Ask for a reset link at `address`, follow the newest one mailed there and set `new_password`."""
+    assert browser.post("/accounts/password/reset/", {"email": address}).status_code == 302
+    link = re.search(r"/accounts/password/reset/[^/\s]+/[^/\s]+/", site.mails_to(address)[-1])
+    form_page = browser.http.get(site.url + link.group(0), headers=browser.headers, timeout=30)
+    done = browser.post(
+        form_page.url.removeprefix(site.url), {"new_password1": new_password, "new_password2": new_password}
+    )
+    assert done.status_code == 302, done.text
+
+
+def test_a_password_reset_is_announced_to_the_mailbox_and_the_phone(site_all):
+    owner, _totp = owner_with_phone()
+    reset_by_email(site_all, Browser(site_all, "203.0.113.66"), "owner@example.com", NEW_PASSWORD)
+    notice = site_all.mails_to("owner@example.com")[-1]
+    assert "reset with a link sent to this address" in notice and "not you" in notice.lower()
+    [text_notice] = [text for text in site_all.texts() if OWNER_PHONE in text]
+    assert "reset" in text_notice and "Not you?" in text_notice
+    assert SecurityEvent.objects.get(user=owner, kind="password_changed").data["by_email"] is True
+
+
+def test_a_session_left_open_can_neither_rename_a_passkey_nor_sign_the_owner_out(site_all):
+    owner, totp = owner_with_phone()
+    key = PasskeyDevice.objects.create(
+        user=owner, name="Work laptop", confirmed=True, credential_id=b"\x01" * 16, public_key=b"k", user_handle=b"u"
+    )
+    owner_browser = verified_browser(site_all, owner, totp, "198.51.100.20")
+    thief = sms_verified_browser(site_all, owner, "203.0.113.70")
+    age_the_proofs(thief)
+
+    renamed = thief.post(f"/2fa/passkeys/{key.pk}/rename/", {"name": "OLD key - safe to remove"})
+    assert renamed.status_code == 302 and renamed.headers["Location"].startswith("/2fa/reauthenticate/")
+    ended = thief.post("/2fa/sessions/end-others/", {})
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/2fa/reauthenticate/")
+    assert PasskeyDevice.objects.get(pk=key.pk).name == "Work laptop"
+    assert owner_browser.state()["verified"] is True

@@ -423,3 +423,17 @@ def test_the_list_of_sessions_records_each_sessions_address_and_browser(client, 
     )
     record = UserSession.objects.get(user=user)
     assert (record.ip, record.user_agent) == ("127.0.0.1", "Mozilla/5.0 (X11) Firefox/140.0")
+
+
+@pytest.mark.parametrize("what", ["one", "others"])
+def test_signing_out_other_sessions_needs_a_fresh_password_and_code(verified_client, totp_user, client_factory, what):
+    other = client_factory()
+    sign_in(other)
+    record = UserSession.objects.get(session_key=other.session.session_key)
+    make_stale(verified_client)
+    path = f"/2fa/sessions/{record.pk}/end/" if what == "one" else "/2fa/sessions/end-others/"
+    response = verified_client.post(path)
+    assert response.status_code == 302 and response.url.startswith("/2fa/reauthenticate/")
+    assert UserSession.objects.filter(pk=record.pk).exists()
+    assert other.get("/2fa/verify/").status_code == 200  # still signed in, its second step still pending
+    assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SESSION_ENDED).exists()

@@ -479,6 +479,8 @@ def test_rename_and_remove_after_reauthentication(enrolled, key, alice):
     )
     assert renamed.status_code == 302
     assert PasskeyDevice.objects.get(pk=enrolled.pk).name == "Work laptop"
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.METHOD_RENAMED)
+    assert event.data == {"method": "passkey", "old_name": "Laptop", "name": "Work laptop"}
     # Someone else's passkey cannot be renamed.
     other = PasskeyDevice.objects.create(
         user=make_user("bob"), name="Bob's", confirmed=True, credential_id=b"b" * 16, public_key=b"k", user_handle=b"h"
@@ -581,3 +583,17 @@ def test_a_session_waiting_for_its_second_step_sees_passkeys_by_kind_not_by_name
     client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     page = client.get("/2fa/verify/").content.decode()
     assert "Alice Smith" not in page and f">{label}</button>" in page
+
+
+def test_renaming_a_passkey_needs_a_fresh_password_and_code(enrolled, alice, client):
+    """A name is what the owner reads before removing a key: a session left open must not relabel one "old"."""
+    from tests.test_manage import make_stale
+
+    _device, totp = add_totp(alice)
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert client.post("/2fa/verify/", {"code": totp.now(), "method": "totp"}).status_code == 302
+    make_stale(client)
+    renamed = client.post(f"/2fa/passkeys/{enrolled.pk}/rename/", {"name": "OLD key - safe to remove"})
+    assert renamed.status_code == 302 and renamed.url == "/2fa/reauthenticate/?next=%2F2fa%2Fsetup%2Fpasskey%2F"
+    assert PasskeyDevice.objects.get(pk=enrolled.pk).name == "Laptop"
+    assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.METHOD_RENAMED).exists()

@@ -58,6 +58,8 @@ PLAIN = {
     Kind.RESET: lambda: _("Two-factor turned off by the administrators"),
     Kind.SESSION_ENDED: lambda: _("A session was signed out"),
     Kind.PASSWORD_CHANGED: lambda: _("Password changed"),
+    Kind.PASSWORD_FAILED: lambda: _("A wrong password was entered in a signed-in session"),
+    Kind.METHOD_RENAMED: lambda: _("A two-factor method was renamed"),
     Kind.STAFF_ACTION_REFUSED: lambda: _(
         "A staff member without the rank for it tried to act on this account: refused"
     ),
@@ -119,6 +121,13 @@ def _special(kind: str, data: dict) -> str:
         }
     if kind == Kind.PASSWORD_CHANGED and data.get("by_email"):
         return _("Password reset with a link sent by email")
+    if kind == Kind.PASSWORD_CHANGED and data.get("by_staff"):
+        return _("An administrator set a new password")
+    if kind == Kind.METHOD_RENAMED and method is not None and data.get("old_name") and data.get("name"):
+        return capfirst_sentence(
+            _("%(method)s “%(old_name)s” renamed “%(name)s”")
+            % {"method": method.title, "old_name": data["old_name"], "name": data["name"]}
+        )
     if kind == Kind.STAFF_ACTION_REFUSED and data.get("action") in ("reset", "approve"):
         return _("A staff member without the rank for it tried to reset two-factor on this account: refused")
     if kind == Kind.RESCUE_FILED and data.get("added_to_open"):

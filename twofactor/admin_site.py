@@ -11,12 +11,24 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from .app_settings import app_settings
+from .views import password
 from .views.common import safe_next
 
 
 class TwoFactorAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         return super().has_permission(request) and getattr(request.user, "is_verified", lambda: False)()
+
+    def password_change(self, request, extra_context=None):
+        """The admin's own password page, through the site's password guard and announcements (views.password)."""
+        view = password.PasswordChangeView.as_view(
+            form_class=password.AdminPasswordChangeForm,
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+            **({"template_name": self.password_change_template} if self.password_change_template else {}),
+        )
+        request.current_app = self.name
+        return view(request)
 
     def login(self, request, extra_context=None):
         """One sign-in for the whole site: the password page, then the second step.

@@ -1,12 +1,13 @@
 """Mails about security events: receivers of the signals in twofactor.signals.
 
 The user is mailed when a method is added or removed, backup codes are made or used, a
-rescue request is filed or handled, staff reset two-factor, and on a sign-in from a new
-browser and network. Rescue requests also go to TWOFACTOR_RESCUE_EMAIL (else ADMINS).
+rescue request is filed or handled, staff reset two-factor, the password is changed or reset, and on
+a sign-in from a new browser and network; a password change or reset is texted to the account's
+phones as well. Rescue requests also go to TWOFACTOR_RESCUE_EMAIL (else ADMINS).
 Each mail says what happened, when, from where, and what to do if it was not the user;
 none carries a secret or a code. Templates (override them in a project):
     twofactor/email/notify_<name>.txt and .html, extending notify_base.txt and .html
-A project that wants none of these mails disconnects `notify_user` and `notify_rescue_desk`.
+A project that wants none of these mails disconnects `notify_user`, `notify_phones` and `notify_rescue_desk`.
 """
 
 import logging
@@ -42,6 +43,7 @@ USER_MAILS = {
     Kind.RESCUE_HANDLED: ("rescue_handled", _("Your request for help with %(site_name)s was answered")),
     Kind.RESET: ("reset", _("Two-factor authentication was reset on your %(site_name)s account")),
     Kind.NEW_LOCATION: ("new_location", _("New sign-in to your %(site_name)s account")),
+    Kind.PASSWORD_CHANGED: ("password_changed", _("The password of your %(site_name)s account was changed")),
 }
 
 #: Within one request, the first mail of these pairs already tells the user about the second event.
@@ -52,6 +54,14 @@ COVERED_BY = {
 
 #: Events done by staff: the mail names no address (it would be the staff member's).
 STAFF_ACTIONS = {Kind.RESCUE_HANDLED, Kind.RESET}
+
+#: Events whose request may be someone else's (a reset link opened by whoever holds the mailbox): the notice speaks
+#: the user's language, as for staff actions, not the request's.
+IN_USERS_LANGUAGE = {*STAFF_ACTIONS, Kind.PASSWORD_CHANGED}
+
+#: Events texted to every phone of the account as well (`Method.send_notice`, see `phone_notice`): a mail alone
+#: would only tell whoever holds the mailbox, which is what a password reset by email needs.
+PHONE_NOTICES = {Kind.PASSWORD_CHANGED}
 
 RESCUE_CODE = _("Rescue code by email")
 
@@ -78,22 +88,56 @@ def notify_user(sender, user, request, data, **kwargs) -> None:
     if not address:
         return
     name, subject = USER_MAILS[kind]
+    by_staff = kind in STAFF_ACTIONS or bool(data.get("by_staff"))
     context = {
         **_common_context(request),
         "user": user,
         "username": user.get_username(),
         "data": data,
         "method_name": _method_name(data.get("method", "")),
-        "by_staff": kind in STAFF_ACTIONS,
+        "by_staff": by_staff,
     }
-    if kind in STAFF_ACTIONS:
+    if by_staff:
         context.update(ip="", browser="")
     # The user's own request speaks the user's language; a staff member's does not: use the user's last one.
-    with translation.override(users_language(user) if kind in STAFF_ACTIONS else translation.get_language()):
+    with translation.override(users_language(user) if kind in IN_USERS_LANGUAGE else translation.get_language()):
         subject = subject % {"site_name": app_settings.ISSUER}
         sent = send_templated_mail(name, subject, context, [address])
     if sent:
         mailed.add((kind, user.pk))
+
+
+def notify_phones(sender, user, request, data, **kwargs) -> None:
+    """Text the event `sender` (a Kind of PHONE_NOTICES) to every device of the account that has a channel of its
+    own (a phone), in the user's language; never a code or a secret."""
+    if sender not in PHONE_NOTICES or not getattr(user, "pk", None):
+        return
+    with translation.override(users_language(user)):
+        text = phone_notice(sender, data) % {
+            "site_name": app_settings.ISSUER,
+            "url": _absolute(request, reverse("twofactor:overview")),
+        }
+        for method in registry.methods():
+            for device in method.devices(user):
+                method.send_notice(device, text.strip())
+
+
+def phone_notice(kind: str, data: dict) -> str:
+    """The text of a notice (%(site_name)s, %(url)s: the account's security page), in the active language."""
+    if data.get("by_email"):
+        return _(
+            "%(site_name)s: the password of your account was reset with a link sent by email. Not you? Someone can "
+            "read your mail: secure it, then reset your password and check your account: %(url)s"
+        )
+    if data.get("by_staff"):
+        return _(
+            "%(site_name)s: an administrator set a new password for your account. If you did not ask for it, "
+            "contact the site's administrators: %(url)s"
+        )
+    return _(
+        "%(site_name)s: the password of your account was changed. Not you? Reset your password now and check your "
+        "account: %(url)s"
+    )
 
 
 def users_language(user) -> str:

@@ -57,3 +57,5 @@ def connect() -> None:
     for kind in notifications.USER_MAILS:
         SIGNALS[kind].connect(notifications.notify_user, dispatch_uid=f"twofactor.notifications.notify_user.{kind}")
     rescue_filed.connect(notifications.notify_rescue_desk, dispatch_uid="twofactor.notifications.notify_rescue_desk")
+    for kind in notifications.PHONE_NOTICES:
+        SIGNALS[kind].connect(notifications.notify_phones, dispatch_uid=f"twofactor.notifications.notify_phones.{kind}")

@@ -31,6 +31,8 @@ two_factor_reset = Signal()
 session_ended = Signal()
 password_changed = Signal()
 staff_action_refused = Signal()
+password_failed = Signal()
+method_renamed = Signal()
 
 SIGNALS: dict[str, Signal] = {
     Kind.SIGNED_IN: signed_in,
@@ -51,6 +53,8 @@ SIGNALS: dict[str, Signal] = {
     Kind.SESSION_ENDED: session_ended,
     Kind.PASSWORD_CHANGED: password_changed,
     Kind.STAFF_ACTION_REFUSED: staff_action_refused,
+    Kind.PASSWORD_FAILED: password_failed,
+    Kind.METHOD_RENAMED: method_renamed,
 }
 
 

@@ -86,6 +86,18 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
             raise PermissionDenied
         return self._reset_with_note(request, list(queryset), action="reset_two_factor")
 
+    def user_change_password(self, request, id, form_url=""):
+        """UserAdmin's "set password" page: a password set by staff is recorded and announced to the user, and ends
+        the user's sessions, as any password change does (flows.password_changed)."""
+        user = self.get_object(request, unquote(id))
+        before = getattr(user, "password", None)
+        response = super().user_change_password(request, id, form_url)
+        if user is not None and request.method == "POST":
+            user.refresh_from_db(fields=["password"])
+            if user.password != before:
+                flows.password_changed(request, user, actor=request.user)
+        return response
+
     def two_factor_reset_view(self, request, object_id):
         """The "reset two-factor" page of one user, linked from the user's page."""
         if not self.has_reset_two_factor_permission(request):

@@ -161,6 +161,11 @@ class Method:
         """Whether the device can still give a code (the rescue page offers recovery methods that can)."""
         return True
 
+    def send_notice(self, device: TwoFactorDevice, text: str) -> bool:
+        """Tell the device's owner of a security event (a password change) through the device's own channel, if it
+        has one (a phone): the account's mailbox is told anyway, and may be the attacker's. False when not sent."""
+        return False
+
     # Enrolment
 
     def confirm_pending(self, request, record: dict, code: str) -> TwoFactorDevice:

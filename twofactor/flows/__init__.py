@@ -25,6 +25,7 @@ from .setup import clear_pending, confirm, pending
 from .signin import (
     authenticate_password,
     check_code,
+    check_password,
     choose_method,
     pending_sign_in,
     reauthenticate,
@@ -39,6 +40,7 @@ __all__ = [
     "setup",
     "TwoFactorError",
     "check_code",
+    "check_password",
     "choose_method",
     "clear_pending",
     "confirm",

@@ -72,7 +72,8 @@ def turn_off(request) -> None:
 
 
 def sign_out_session(request, session_id: int) -> None:
-    """End one of the user's other sessions."""
+    """End one of the user's other sessions (recent re-authentication required)."""
+    require_recent_authentication(request)
     sessions = UserSession.objects.filter(user=request.user, pk=session_id).exclude(session_key=_current_key(request))
     if not state.end_sessions(sessions):
         raise TwoFactorError("not_found", _("That session is already signed out."), status=404)
@@ -80,17 +81,21 @@ def sign_out_session(request, session_id: int) -> None:
 
 
 def sign_out_other_sessions(request) -> int:
-    """End every session of the user but this one."""
+    """End every session of the user but this one (recent re-authentication required: a session left open
+    somewhere must not sign its owner out everywhere else)."""
+    require_recent_authentication(request)
     ended = state.end_sessions(UserSession.objects.filter(user=request.user).exclude(session_key=_current_key(request)))
     emit(Kind.SESSION_ENDED, user=request.user, request=request, count=ended)
     return ended
 
 
-def password_changed(request, user, *, by_email: bool = False) -> None:
-    """After a password change or reset: every other session of the user ends now.
+def password_changed(request, user, *, by_email: bool = False, actor=None) -> None:
+    """After a password change or reset: every other session of the user ends now, and the change is recorded and
+    announced (a mail to the account's address and a text to its phones, see twofactor.notifications).
 
     `by_email`: the password was reset through a link mailed to the user, which pauses rescue by
     email for TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS (see flows.rescue.email_rescue_refusal).
+    `actor`: a staff member set it (the user admin's password form).
     """
     keep = _current_key(request) if getattr(request, "user", None) == user else None
     state.end_sessions(UserSession.objects.filter(user=user).exclude(session_key=keep))
@@ -104,7 +109,8 @@ def password_changed(request, user, *, by_email: bool = False) -> None:
             device_id=current.device_id if current else "",
             verified=bool(current and current.verified),
         )
-    emit(Kind.PASSWORD_CHANGED, user=user, request=request, by_email=by_email)
+    staff = {"by_staff": True, "actor": actor.pk, "actor_name": actor.get_username()} if actor is not None else {}
+    emit(Kind.PASSWORD_CHANGED, user=user, request=request, by_email=by_email, **staff)
 
 
 def require_standing(actor, user, *, request=None, action: str) -> None:

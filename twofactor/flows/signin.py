@@ -146,13 +146,23 @@ def authenticate_password(request, identifier: str, password: str):
     return user
 
 
+def check_password(request, user, password: str) -> None:
+    """The current password of a signed-in user (re-authentication, password change), through the sign-in page's
+    password guard: counted before it is checked, given back when right; a wrong one is recorded.
+
+    Raises TwoFactorError "invalid_credentials" or "throttled" (429, nothing checked).
+    """
+    counted = password_guard.admit(request, user.pk)
+    if not user.check_password(password):
+        emit(Kind.PASSWORD_FAILED, user=user, request=request)
+        raise TwoFactorError("invalid_credentials", _("That password is not correct."), fields={"password": "invalid"})
+    password_guard.succeeded(counted)
+
+
 def reauthenticate(request, password: str, code: str = "", method: str | None = None) -> None:
     """Prove the password (and a code, when the user has methods) again before a sensitive change."""
     user = request.user
-    counted = password_guard.admit(request, user.pk)
-    if not user.check_password(password):
-        raise TwoFactorError("invalid_credentials", _("That password is not correct."), fields={"password": "invalid"})
-    password_guard.succeeded(counted)
+    check_password(request, user, password)
     if state.devices_of(user):
         check_code(request, user, code, method)
         state.mark_code_entered(request)

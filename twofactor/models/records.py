@@ -56,6 +56,8 @@ class SecurityEvent(models.Model):
         SESSION_ENDED = "session_ended", _("Session signed out")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         STAFF_ACTION_REFUSED = "staff_action_refused", _("Staff action refused")
+        PASSWORD_FAILED = "password_failed", _("Wrong password entered")
+        METHOD_RENAMED = "method_renamed", _("Method renamed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="security_events"

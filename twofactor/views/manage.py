@@ -37,17 +37,19 @@ def overview(request):
     return render(request, "twofactor/overview.html", context)
 
 
-def _sensitive_action(request, action, success_message: str):
-    """Run a change that weakens the account: re-authenticate first if the last proof is stale."""
+def _sensitive_action(request, action, success_message):
+    """Run a change that weakens the account: re-authenticate first if the last proof is stale.
+
+    `success_message` is a sentence, or a function of what the action returned."""
     try:
-        action()
+        result = action()
     except flows.TwoFactorError as failure:
         if failure.code == "reauthentication_required":
             messages.info(request, failure.message)
             return redirect_to_reauthenticate(request, reverse("twofactor:overview"))
         messages.error(request, failure.message)
     else:
-        messages.success(request, success_message)
+        messages.success(request, success_message(result) if callable(success_message) else success_message)
     return redirect("twofactor:overview")
 
 
@@ -71,22 +73,19 @@ def turn_off(request):
 @login_required
 @require_POST
 def end_session(request, session_id: int):
-    try:
-        flows.sign_out_session(request, session_id)
-    except flows.TwoFactorError as failure:
-        messages.error(request, failure.message)
-    else:
-        messages.success(request, _("That session was signed out."))
-    return redirect("twofactor:overview")
+    return _sensitive_action(
+        request, lambda: flows.sign_out_session(request, session_id), _("That session was signed out.")
+    )
 
 
 @login_required
 @require_POST
 def end_other_sessions(request):
-    count = flows.sign_out_other_sessions(request)
-    messages.success(
+    return _sensitive_action(
         request,
-        ngettext("Signed out %(count)d other session.", "Signed out %(count)d other sessions.", count)
-        % {"count": count},
+        lambda: flows.sign_out_other_sessions(request),
+        lambda count: (
+            ngettext("Signed out %(count)d other session.", "Signed out %(count)d other sessions.", count)
+            % {"count": count}
+        ),
     )
-    return redirect("twofactor:overview")

@@ -10,6 +10,8 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from ...app_settings import app_settings
 from ...flows.errors import TwoFactorError
 from ...flows.setup import PENDING_KEY, clear_pending, require_enrolment_allowed
+from ...flows.signin import require_recent_authentication
+from ...signals import Kind, emit
 from . import ceremony
 from .models import KEY, PasskeyDevice
 
@@ -77,12 +79,15 @@ def check_pending_passkey(request, record: dict, code: str) -> PasskeyDevice:
 
 
 def rename(request, device_id: int, name: str) -> PasskeyDevice:
+    """A new name (recent re-authentication required: a name is what the owner reads before removing a key)."""
+    require_recent_authentication(request)
     with transaction.atomic():
         device = (
             PasskeyDevice.objects.select_for_update().filter(user=request.user, pk=device_id, confirmed=True).first()
         )
         if device is None:
             raise TwoFactorError("not_found", _("You have no such passkey."), status=404)
-        device.name = name
+        old_name, device.name = device.name, name
         device.save(update_fields=["name"])
+    emit(Kind.METHOD_RENAMED, user=request.user, request=request, method=KEY, old_name=old_name, name=name)
     return device

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ... import flows
 from ...app_settings import app_settings
-from ...views.common import enrolment_page, safe_next
+from ...views.common import enrolment_page, redirect_to_reauthenticate, safe_next
 from ...views.setup import render_stored
 from .forms import CredentialForm, EnrolmentForm, RenameForm, SecondStepForm
 from .models import KEY
@@ -57,6 +57,9 @@ def rename_page(request, device_id: int):
         try:
             rename(request, device_id, form.cleaned_data["name"])
         except flows.TwoFactorError as failure:
+            if failure.code == "reauthentication_required":
+                messages.info(request, failure.message)
+                return redirect_to_reauthenticate(request, reverse("twofactor:setup_passkey"))
             messages.error(request, failure.message)
         else:
             messages.success(request, _("The passkey was renamed."))

@@ -4,9 +4,10 @@ import logging
 
 from django.conf import settings
 from django.core.checks import Error
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from ... import delivery
+from ... import delivery, sms
 from ...app_settings import app_settings
 from ...client_info import budget_address
 from ...flows.challenge import SendCap, digest, too_many_codes
@@ -18,6 +19,8 @@ from ..sent_code import SentCodeMethod
 from .forms import PhoneSetupForm
 from .models import SMSDevice
 from .setup import KEY, begin_sms_setup
+
+logger = logging.getLogger("twofactor.sms")
 
 
 def sms_unavailable(retry_after: int) -> TwoFactorError:
@@ -60,6 +63,13 @@ class SMSMethod(SentCodeMethod):
 
     def deliver(self, target, code, *, purpose, user, host=""):
         delivery.send_code_sms(target, code, purpose=purpose, user=user, host=host)
+
+    def send_notice(self, device, text):
+        try:
+            return bool(sms.send_sms(device.phone_number, text))
+        except (sms.SMSDeliveryError, ImproperlyConfigured) as error:  # the event itself is done and recorded
+            logger.warning("Could not text a notice to %s: %s", device.masked_target, error)
+            return False
 
     def mask(self, target):
         return masked_phone(target)
