@@ -23,6 +23,7 @@ ALLOWED_WHILE_VERIFYING = {
     "twofactor:verify",
     "twofactor:rescue",
     "logout",
+    "twofactor:logout",  # the app's own sign-out (projects without one)
     "twofactor_api:session",
     "twofactor_api:logout",
     "twofactor_api:challenge",
@@ -46,6 +47,7 @@ ALLOWED_WHILE_SETTING_UP = {
     "twofactor:backup_codes",
     "twofactor:reauthenticate",
     "logout",
+    "twofactor:logout",
     "twofactor_api:session",
     "twofactor_api:logout",
     "twofactor_api:reauthenticate",
@@ -144,7 +146,7 @@ def _json_401(response) -> bool:
 
 
 #: Allowed, but they end the session; tested on their own below.
-SIGN_OUT_VIEWS = {"logout", "twofactor_api:logout"}
+SIGN_OUT_VIEWS = {"logout", "twofactor:logout", "twofactor_api:logout"}
 
 
 def _check_every_url(client, allowed: set[str], target: str) -> None:

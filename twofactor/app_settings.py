@@ -173,6 +173,12 @@ class AppSettings:
         return int(self._get("DEVICE_COOKIE_DAYS", 365))
 
     @property
+    def BASE_TEMPLATE(self) -> str:
+        """The template the app's pages extend (blocks `title` and `content`): the project's own frame, e.g.
+        "base.html"; by default the app's standalone "twofactor/standalone.html"."""
+        return self._get("BASE_TEMPLATE", "twofactor/standalone.html")
+
+    @property
     def LOGIN_URL(self) -> str:
         """Where an expired sign-in is sent (a URL name or path): Django's LOGIN_URL unless set."""
         return self._get("LOGIN_URL", settings.LOGIN_URL)

@@ -1,6 +1,8 @@
 """Configuration mistakes become system-check errors (twofactor.E001 …) with a hint; settings that are
 fine for development but wrong in production (DEBUG off) become warnings (twofactor.W001 …)."""
 
+import warnings
+
 from django.conf import settings
 from django.core.checks import Error, Info, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
@@ -224,7 +226,9 @@ def mail_backend() -> str:
     mailers = getattr(settings, "MAILERS", None)
     if mailers is not None:
         return mailers.get("default", {}).get("BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-    return settings.EMAIL_BACKEND
+    with warnings.catch_warnings():  # Django 6.1 warns on reading EMAIL_BACKEND: the project's to migrate, not ours
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return settings.EMAIL_BACKEND
 
 
 @register(Tags.security)

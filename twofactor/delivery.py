@@ -10,8 +10,9 @@ import smtplib
 from math import ceil
 
 from django.conf import settings
+from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,16 @@ PURPOSES = {
 }
 # Without EMAIL_TIMEOUT Django's SMTP backend waits forever on a server that accepts and hangs.
 DEFAULT_EMAIL_TIMEOUT_SECONDS = 15
+
+
+def mail_connection():
+    """The project's default mail backend: Django 6.1's `mailers.default` (get_connection() is deprecated there),
+    else `get_connection()`; an SMTP connection without a timeout gets one."""
+    mailers = getattr(mail, "mailers", None)
+    connection = mailers.default if mailers is not None else mail.get_connection()
+    if getattr(connection, "timeout", 0) is None:
+        connection.timeout = DEFAULT_EMAIL_TIMEOUT_SECONDS
+    return connection
 
 
 class DeliveryError(Exception):
@@ -70,9 +81,7 @@ def send_code_email(address: str, code: str, *, purpose: str, user=None, host: s
     )
     message.attach_alternative(render_to_string("twofactor/email/code.html", context), "text/html")
     try:
-        connection = get_connection()
-        if getattr(connection, "timeout", 0) is None:
-            connection.timeout = DEFAULT_EMAIL_TIMEOUT_SECONDS
+        connection = mail_connection()
         sent = connection.send_messages([message])
     except (TimeoutError, smtplib.SMTPException, OSError) as error:
         raise DeliveryError(_safe_reason(error, code)) from None

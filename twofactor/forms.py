@@ -1,10 +1,12 @@
 """Forms validate every input, for the pages and the JSON API alike."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .codes import MAX_CODE_INPUT, normalize_backup_code, normalize_numeric_code
 from .core import registry
+from .flows import TwoFactorError, authenticate_password
 from .models import RescueRequest
 
 #: The active methods, read when a form is made (TWOFACTOR_METHODS may change in tests).
@@ -89,3 +91,17 @@ class RescueRequestForm(forms.Form):
             "max_length": _("Keep your message under %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
+
+
+class PasswordSignInForm(AuthenticationForm):
+    """Django's sign-in form through the app's password step: guesses counted before the check, one generic error."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = authenticate_password(self.request, username, password)
+            except TwoFactorError as error:
+                raise forms.ValidationError(error.message, code=error.code) from None
+        return self.cleaned_data

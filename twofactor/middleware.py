@@ -27,6 +27,7 @@ API_NAMESPACE = "twofactor_api"
 ALLOWED_VIEWS = {
     state.VERIFY: {
         "twofactor:verify",
+        "twofactor:logout",
         "twofactor:rescue",
         "twofactor_api:session",
         "twofactor_api:logout",
@@ -38,6 +39,7 @@ ALLOWED_VIEWS = {
     },
     state.SETUP: {
         "twofactor:setup",
+        "twofactor:logout",
         "twofactor:reauthenticate",
         "twofactor_api:session",
         "twofactor_api:reauthenticate",
@@ -90,6 +92,7 @@ class TwoFactorMiddleware:
         return response
 
     def _handle(self, request):
+        request.twofactor_base_template = app_settings.BASE_TEMPLATE  # what twofactor/base.html extends
         user = request.user
         if not user.is_authenticated:
             return self.get_response(request)

@@ -14,7 +14,7 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
 from .core import registry
+from .delivery import mail_connection
 from .links import absolute_url
 from .locations import describe_browser
 from .models import RescueRequest, SecurityEvent
@@ -31,7 +32,6 @@ from .users import account_address
 
 logger = logging.getLogger("twofactor.notifications")
 
-EMAIL_TIMEOUT_SECONDS = 15
 
 #: Events mailed to the user: template name and subject.
 USER_MAILS = {
@@ -185,10 +185,7 @@ def send_templated_mail(name: str, subject: str, context: dict, to: list[str]) -
     )
     message.attach_alternative(render_to_string(f"twofactor/email/notify_{name}.html", context), "text/html")
     try:
-        connection = get_connection()
-        if getattr(connection, "timeout", 0) is None:
-            connection.timeout = EMAIL_TIMEOUT_SECONDS
-        connection.send_messages([message])
+        mail_connection().send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
         # The security action itself is done; a mail server that is down must not undo or hide it.
         logger.warning("Could not send the %s mail to %d recipient(s): %s", name, len(to), error)

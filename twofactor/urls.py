@@ -3,11 +3,13 @@
 from django.urls import path
 
 from .core import registry
-from .views import manage, rescue, setup, signin
+from .views import account, manage, rescue, setup, signin
 
 app_name = "twofactor"
 urlpatterns = [
     path("", manage.overview, name="overview"),
+    path("login/", account.SignInView.as_view(), name="login"),
+    path("logout/", account.SignOutView.as_view(), name="logout"),
     path("verify/", signin.verify, name="verify"),
     path("reauthenticate/", signin.reauthenticate, name="reauthenticate"),
     path("setup/", setup.choose, name="setup"),
