@@ -205,10 +205,13 @@ def _concurrent_wrong_passwords(site, count: int) -> list[int]:
 
 
 def test_thirty_concurrent_wrong_passwords_check_at_most_the_limit(site_all):
+    """Count before check: an attempt the budget refuses costs no password hash, even thirty at once (the
+    servers' hasher counts every hash its workers compute)."""
     make_user("owner")
     statuses = _concurrent_wrong_passwords(site_all, 30)
     assert len(statuses) == 30
     assert statuses.count(401) <= 10 and statuses.count(401) + statuses.count(429) == 30, statuses
+    assert site_all.hashes() == statuses.count(401), (site_all.hashes(), statuses)
 
 
 def test_a_clock_boundary_lets_no_second_code_through_the_cooldown(site_all):

@@ -98,3 +98,22 @@ def test_reset_mails_are_limited_per_client_address(db, settings):
     other = Client(REMOTE_ADDR="192.0.2.99")
     other.post("/accounts/password/reset/", {"email": "user3@example.com"})
     assert len(mail.outbox) == 3
+
+
+def test_reset_mails_are_limited_per_mailbox_whatever_the_client_address(db):
+    """Ten requests for one mailbox, each from another client address (no per-client budget runs out): three mails
+    an hour reach it, however the address is typed, and every request gets the same page. Another mailbox still
+    gets its mail."""
+    make_user("victim")
+    make_user("bystander")
+    spellings = ["victim@example.com", "VICTIM@example.com", " Victim@Example.COM "]
+    answers = [
+        Client(REMOTE_ADDR=f"198.51.100.{number + 1}").post(
+            "/accounts/password/reset/", {"email": spellings[number % len(spellings)]}
+        )
+        for number in range(10)
+    ]
+    assert {(answer.status_code, answer.url) for answer in answers} == {(302, "/accounts/password/reset/sent/")}
+    assert [message.to for message in mail.outbox] == [["victim@example.com"]] * 3
+    Client(REMOTE_ADDR="198.51.100.99").post("/accounts/password/reset/", {"email": "bystander@example.com"})
+    assert mail.outbox[-1].to == ["bystander@example.com"] and len(mail.outbox) == 4

@@ -597,3 +597,154 @@ def test_renaming_a_passkey_needs_a_fresh_password_and_code(enrolled, alice, cli
     assert renamed.status_code == 302 and renamed.url == "/2fa/reauthenticate/?next=%2F2fa%2Fsetup%2Fpasskey%2F"
     assert PasskeyDevice.objects.get(pk=enrolled.pk).name == "Laptop"
     assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.METHOD_RENAMED).exists()
+
+
+# A configured relying party (production): TWOFACTOR_WEBAUTHN_RP_ID and _ORIGINS are what is checked, never the
+# request's Host. The test client's requests come to http://testserver; the site's passkeys belong to
+# https://login.example.com. A response signed for the request's origin (a page served under another host name,
+# say a proxy's or an attacker's domain pointed at this server) is refused; one signed for the configured origin
+# and relying party is accepted.
+
+CONFIGURED_ORIGIN, CONFIGURED_RP_ID = "https://login.example.com", "example.com"
+REQUEST_ORIGIN = "http://testserver"
+
+
+@pytest.fixture
+def configured_rp(settings):
+    settings.DEBUG = False
+    settings.TWOFACTOR_TRUST_HOST_HEADER = False
+    settings.TWOFACTOR_WEBAUTHN_RP_ID = CONFIGURED_RP_ID
+    settings.TWOFACTOR_WEBAUTHN_ORIGINS = [CONFIGURED_ORIGIN]
+
+
+@pytest.fixture
+def enrolled_configured(alice, key, configured_rp):
+    """Alice's passkey, stored directly (so these tests do not depend on the enrolment's origin check)."""
+    return key.registered_for(alice)
+
+
+def test_configured_origin_enrolment_takes_the_configured_origin_not_the_requests(alice, key, configured_rp):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    options = api.post("/2fa/setup/passkey/begin", {}).json()["publicKey"]
+    assert options["rp"]["id"] == CONFIGURED_RP_ID
+    from_request = key.create(options, origin=REQUEST_ORIGIN, rp_id=CONFIGURED_RP_ID)
+    error_of(api.post("/2fa/setup/passkey/complete", {"credential": json.dumps(from_request)}), 400, "invalid_response")
+    assert not PasskeyDevice.objects.exists()
+    assert enrol(api, key, origin=CONFIGURED_ORIGIN, rp_id=CONFIGURED_RP_ID).status_code == 200
+    assert PasskeyDevice.objects.filter(user=alice).count() == 1
+
+
+def test_configured_origin_enrolment_signed_for_the_requests_host_as_rp_id_is_refused(alice, key, configured_rp):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    error_of(enrol(api, key, origin=CONFIGURED_ORIGIN, rp_id="testserver"), 400, "invalid_response")
+    assert not PasskeyDevice.objects.exists()
+
+
+def test_configured_origin_second_step_takes_the_configured_origin_not_the_requests(enrolled_configured, key):
+    api = ApiClient()
+    assert api.login("alice", PASSWORD)["two_factor"]["state"] == "verify"
+    options = begin_second_step(api)
+    assert options["rpId"] == CONFIGURED_RP_ID
+    error_of(complete_second_step(api, key.get(options, origin=REQUEST_ORIGIN)), 400, "invalid_code")
+    nothing_changed(enrolled_configured, api)
+    options = begin_second_step(api)
+    response = complete_second_step(api, key.get(options, origin=CONFIGURED_ORIGIN, rp_id=CONFIGURED_RP_ID))
+    assert response.status_code == 200 and response.json()["verified"] is True
+
+
+def test_configured_origin_sign_in_without_password_takes_the_configured_origin_not_the_requests(
+    enrolled_configured, key
+):
+    stranger = ApiClient()
+    error_of(sign_in_without_password(stranger, key, origin=REQUEST_ORIGIN), 401, "invalid_credentials")
+    assert stranger.get("/session").json()["authenticated"] is False
+    owner = ApiClient()
+    response = sign_in_without_password(owner, key, origin=CONFIGURED_ORIGIN, rp_id=CONFIGURED_RP_ID)
+    assert response.status_code == 200 and response.json()["verified"] is True
+
+
+# A challenge is good once, and each ceremony has its own guard for it (tested here at that layer):
+#   second step        ceremony.take_challenge pops the challenge from the session
+#                      (and test_a_second_step_challenge_is_good_once over the API)
+#   enrolment          setup.check_pending_passkey clears the pending set-up record, which holds the challenge,
+#                      before checking anything
+#   without password   ceremony.take_signed_challenge spends the challenge's nonce in the rate-limit store (shared by
+#                      every server); check_assertion's last_challenge only stops the replay of the last answer it
+#                      accepted, so a challenge answered wrongly first is the case that isolates the nonce
+
+
+def request_with_session(rf, user=None):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+
+    request = rf.post("/")  # http://testserver: the development relying party, what SoftAuthenticator signs for
+    request.session = SessionStore()
+    request.user = user or AnonymousUser()
+    return request
+
+
+def test_a_session_challenge_is_taken_once_and_only_for_its_purpose(rf):
+    from twofactor.flows.errors import TwoFactorError
+    from twofactor.methods.passkey import ceremony
+
+    request = request_with_session(rf)
+    issued = ceremony.issue_challenge(request, "second_step")
+    other = ceremony.issue_challenge(request, "another purpose")
+    assert ceremony.take_challenge(request, "second_step") == issued
+    with pytest.raises(TwoFactorError) as refused:
+        ceremony.take_challenge(request, "second_step")
+    assert refused.value.code == "challenge_expired"
+    assert ceremony.take_challenge(request, "another purpose") == other
+
+
+def test_a_signed_challenge_is_taken_once(rf, db):
+    from twofactor.flows.errors import TwoFactorError
+    from twofactor.methods.passkey import ceremony
+
+    request = request_with_session(rf)
+    challenge = ceremony.issue_signed_challenge(request, "passwordless")
+    answer = {"response": {"clientDataJSON": b64(json.dumps({"challenge": b64(challenge)}).encode())}}
+    assert ceremony.take_signed_challenge(request, "passwordless", answer) == challenge
+    with pytest.raises(TwoFactorError) as refused:
+        ceremony.take_signed_challenge(request_with_session(rf), "passwordless", answer)
+    assert refused.value.code == "challenge_expired"
+
+
+@pytest.mark.parametrize("outcome", ["accepted", "wrong origin", "malformed", "expired"])
+def test_checking_an_enrolment_answer_spends_the_pending_enrolment_whatever_the_outcome(rf, alice, outcome):
+    from twofactor.flows.errors import TwoFactorError
+    from twofactor.flows.setup import PENDING_KEY
+    from twofactor.methods.passkey.setup import check_pending_passkey
+
+    challenge, handle = secrets.token_bytes(32), secrets.token_bytes(32)
+    record = {
+        "method": "passkey",
+        "started_at": time.time() - (3600 if outcome == "expired" else 0),
+        "failures": 0,
+        "challenge": b64(challenge),
+        "user_handle": b64(handle),
+        "name": "Laptop",
+    }
+    request = request_with_session(rf, alice)
+    request.session[PENDING_KEY] = record
+    options = {"challenge": b64(challenge), "rp": {"id": "testserver"}, "user": {"id": b64(handle)}}
+    origin = "https://evil.example" if outcome == "wrong origin" else "http://testserver"
+    answer = "{not json" if outcome == "malformed" else json.dumps(SoftAuthenticator().create(options, origin=origin))
+    if outcome == "accepted":
+        assert check_pending_passkey(request, record, answer).user == alice
+    else:
+        with pytest.raises(TwoFactorError):
+            check_pending_passkey(request, record, answer)
+    assert PENDING_KEY not in request.session
+
+
+def test_a_passwordless_challenge_answered_wrongly_is_spent(enrolled, key):
+    api = ApiClient()
+    options = api.post("/2fa/passkey/sign-in/begin").json()["publicKey"]
+    wrong = key.get(options, origin="https://evil.example")
+    error_of(api.post("/2fa/passkey/sign-in/complete", {"credential": json.dumps(wrong)}), 401, "invalid_credentials")
+    right = key.get(options)
+    error_of(api.post("/2fa/passkey/sign-in/complete", {"credential": json.dumps(right)}), 400, "challenge_expired")
+    assert api.get("/session").json()["authenticated"] is False

@@ -7,12 +7,12 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
 
+from tests.support.devices import add_totp
+from tests.support.users import PASSWORD, make_user, sign_in
 from twofactor import sms
 from twofactor.methods.sms.models import SMSDevice
 from twofactor.models import SecurityEvent, UserSession
 from twofactor.signals import Kind, emit
-
-from .conftest import PASSWORD, add_totp, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 

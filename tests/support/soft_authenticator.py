@@ -36,6 +36,21 @@ class SoftAuthenticator:
         self.sign_count = 0
         self.user_handle = b""
 
+    def registered_for(self, user):
+        """This credential stored for `user` as an enrolment would store it (no ceremony, so no origin involved)."""
+        from twofactor.methods.passkey.models import PasskeyDevice
+
+        self.user_handle = self.user_handle or os.urandom(32)
+        return PasskeyDevice.objects.create(
+            user=user,
+            name="Laptop",
+            confirmed=True,
+            credential_id=self.credential_id,
+            public_key=self._cose_key(),
+            user_handle=self.user_handle,
+            sign_count=self.sign_count,
+        )
+
     def _cose_key(self) -> bytes:
         numbers = self.key.public_key().public_numbers()
         return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
