@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import math
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView
 
 from twofactor import flows, ratelimit
@@ -30,15 +32,47 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
 
 class SignUpView(FormView):
+    """Sign-up, budgeted per client address: every submission (SIGNUP_ATTEMPTS_PER_IP_HOUR, so the form is no
+    free oracle of taken names) and every account made (SIGNUP_ACCOUNTS_PER_IP_HOUR, so no flood of them)."""
+
     template_name = "accounts/signup.html"
     form_class = SignUpForm
     success_url = reverse_lazy("home")
 
+    def post(self, request, *args, **kwargs):
+        limit = ratelimit.Limit(
+            f"signup:attempt:{budget_address(request)}", getattr(settings, "SIGNUP_ATTEMPTS_PER_IP_HOUR", 20), HOUR
+        )
+        decision = ratelimit.consume(limit.key, limit.limit, limit.window_seconds)
+        if not decision.allowed:
+            return self._throttled(self.get_form(), decision.retry_after)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
+        decision = ratelimit.consume(
+            f"signup:account:{budget_address(self.request)}", getattr(settings, "SIGNUP_ACCOUNTS_PER_IP_HOUR", 5), HOUR
+        )
+        if not decision.allowed:
+            return self._throttled(form, decision.retry_after)
         user = form.save()
         login(self.request, user, backend="accounts.backends.UsernameOrEmailBackend")
         messages.success(self.request, _("Welcome! Your account is ready."))
         return super().form_valid(form)
+
+    def _throttled(self, form, retry_after: int):
+        minutes = max(1, math.ceil(retry_after / 60))
+        form.add_error(
+            None,
+            ngettext(
+                "Too many sign-ups from your network. Try again in %(minutes)d minute.",
+                "Too many sign-ups from your network. Try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
 
 
 class SignInView(auth_views.LoginView):

@@ -360,3 +360,62 @@ def test_every_address_of_one_ipv6_64_shares_one_password_budget(live):
     assert statuses == [401] * 10 + [429] * 5, statuses
     # Another /64 (another subscriber) has a budget of its own.
     assert Browser(live, "2001:db8:1:3::1").login("owner", WRONG).status_code == 401
+
+
+# 3. Floods: sign-up and the rescue desk
+
+
+def sign_up(browser: Browser, username: str):
+    return browser.post(
+        "/accounts/signup/",
+        {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password1": "spam-password-9876",
+            "password2": "spam-password-9876",
+        },
+    )
+
+
+def test_sign_up_from_one_address_is_capped(live):
+    # A fresh browser each time (a new account is signed in at once), all from one address.
+    statuses = [sign_up(Browser(live, "203.0.113.90"), f"throwaway{number}").status_code for number in range(8)]
+    assert statuses.count(302) == 5 and statuses[5:] == [429] * 3, statuses
+    assert get_user_model().objects.filter(username__startswith="throwaway").count() == 5
+    assert sign_up(Browser(live, "198.51.100.90"), "someone").status_code == 302  # another address is not held up
+
+
+BAIT = "Approve or deny: https://evil.example/approve?request=1\nor visit www.evil.example now"
+
+
+def test_rescue_floods_are_capped_batched_and_quoted_defanged(live):
+    accounts = []
+    for number in range(6):
+        user = make_user(f"holder{number}")
+        add_totp(user)
+        accounts.append(user)
+    flooder_answers = []
+    for user in accounts:  # six accounts from one address, each filing and adding five times
+        browser = Browser(live, "203.0.113.91")
+        assert browser.login(user.username, PASSWORD).json()["two_factor"]["state"] == "verify"
+        for _attempt in range(5):
+            flooder_answers.append(browser.api("POST", "/2fa/rescue", {"option": "help", "message": BAIT}).status_code)
+    assert flooder_answers.count(200) == 3 and set(flooder_answers) == {200, 429}, flooder_answers
+
+    # One account from five addresses: one request, follow-ups added to it, one staff mail.
+    live.clear_outboxes()
+    owner = make_user("owner")
+    add_totp(owner)
+    for number in range(5):
+        browser = Browser(live, f"198.51.100.{100 + number}")
+        browser.login("owner", PASSWORD)
+        answer = browser.api("POST", "/2fa/rescue", {"option": "help", "message": f"Text {number}. {BAIT}"})
+        assert answer.status_code == 200, answer.text
+    desk = live.mails_to(RESCUE_DESK)
+    assert len(desk) == 1, desk
+    body = desk[0]
+    assert "evil.example" not in body and "hxxps://evil[.]example/approve" in body
+    assert "came from the requester" in body
+    own_lines = [line for line in body.splitlines() if not line.startswith(">")]
+    assert not any("evil" in line or "Text 0" in line for line in own_lines), own_lines
+    assert any(line.startswith(f"{SITE_URL}/admin/") or f" {SITE_URL}/admin/" in line for line in own_lines)

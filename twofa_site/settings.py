@@ -188,6 +188,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Password-reset mails per hour, per address asked for and per client address (the same answer page either way).
 PASSWORD_RESET_MAILS_PER_ADDRESS_HOUR = _read("PASSWORD_RESET_MAILS_PER_ADDRESS_HOUR", env.int, default=3)
 PASSWORD_RESET_MAILS_PER_IP_HOUR = _read("PASSWORD_RESET_MAILS_PER_IP_HOUR", env.int, default=10)
+# Sign-ups per hour per client address: submissions (the form tells taken names apart), and accounts made.
+SIGNUP_ATTEMPTS_PER_IP_HOUR = _read("SIGNUP_ATTEMPTS_PER_IP_HOUR", env.int, default=20)
+SIGNUP_ACCOUNTS_PER_IP_HOUR = _read("SIGNUP_ACCOUNTS_PER_IP_HOUR", env.int, default=5)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

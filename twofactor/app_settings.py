@@ -152,6 +152,17 @@ class AppSettings:
         return int(self._get("RESCUE_LIMIT_PER_ACCOUNT_HOUR", 5))
 
     @property
+    def RESCUE_REQUESTS_PER_IP_HOUR(self) -> int:
+        """Rescue requests to the staff (new or added to) per client address per hour."""
+        return int(self._get("RESCUE_REQUESTS_PER_IP_HOUR", 3))
+
+    @property
+    def RESCUE_DESK_MAIL_SECONDS(self) -> int:
+        """Text added to an open rescue request is mailed to the staff at most once in this many seconds (the
+        mail quotes everything added so far; the admin shows it all)."""
+        return int(self._get("RESCUE_DESK_MAIL_SECONDS", 3600))
+
+    @property
     def PASSWORD_FAILURES_PER_ACCOUNT_IP(self) -> int:
         """Password attempts for one account from one address (or one known browser) per 15 minutes."""
         return int(self._get("PASSWORD_FAILURES_PER_ACCOUNT_IP", 10))

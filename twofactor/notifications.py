@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from . import ratelimit
 from .app_settings import app_settings
 from .client_info import client_ip, user_agent
 from .core import registry
@@ -27,6 +28,7 @@ from .delivery import mail_connection
 from .links import absolute_url
 from .locations import describe_browser
 from .models import RescueRequest, SecurityEvent
+from .quoting import defang, quoted
 from .signals import Kind
 from .users import account_address
 
@@ -161,13 +163,21 @@ def notify_rescue_desk(sender, user, request, data, **kwargs) -> None:
     if not recipients:
         logger.warning("Rescue request #%s was not mailed: set TWOFACTOR_RESCUE_EMAIL or ADMINS.", rescue.pk)
         return
+    # Batched: text added to an open request is mailed at most once per RESCUE_DESK_MAIL_SECONDS (the filing's
+    # mail counts), each mail quoting all of it; the admin shows every addition at once.
+    window = max(1, min(app_settings.RESCUE_DESK_MAIL_SECONDS, ratelimit.MAX_WINDOW_SECONDS))
+    if not ratelimit.consume(f"twofactor:rescue-desk-mail:{rescue.pk}", 1, window).allowed:
+        return
     context = {
         **_common_context(request),
         "rescue": rescue,
         "user": rescue.user,
-        "username": rescue.user.get_username(),
+        "username": defang(rescue.user.get_username()),  # chosen by whoever signed up: no link in it either
         "user_email": account_address(rescue.user),
         "added_to_open": bool(data.get("added_to_open")),
+        # The requester's words, not the site's: quoted, every link disabled (twofactor.quoting).
+        "quoted_message": quoted(rescue.message),
+        "defanged_message": defang(rescue.message),
         "admin_url": _absolute(request, _admin_url(rescue)),
     }
     subject = _("Rescue request #%(id)s from %(username)s") % {"id": rescue.pk, "username": context["username"]}

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from .. import delivery, ratelimit, state
 from ..app_settings import app_settings
-from ..client_info import client_ip, user_agent
+from ..client_info import budget_address, client_ip, user_agent
 from ..core import registry
 from ..core.method import Method
 from ..models import RescueCodeDevice, RescueRequest, SecurityEvent
@@ -174,7 +174,7 @@ def file_rescue_request(request, message: str) -> RescueRequest:
     """Ask the administrators for help; a second submission adds to the user's open request."""
     user = _pending_user(request)
     message = clean_message(message)
-    _count_submission(user)
+    _count_submission(user, request)
     with transaction.atomic():
         rescue, created = _open_request_for_update(user, message, request)
         if not created:
@@ -273,8 +273,17 @@ def _count_rescue_code(user) -> None:
     _count_submission(user)
 
 
-def _count_submission(user) -> None:
-    decision = ratelimit.consume(f"twofactor:rescue:{user.pk}", app_settings.RESCUE_LIMIT_PER_ACCOUNT_HOUR, HOUR)
+def _count_submission(user, request=None) -> None:
+    """One rescue submission for the account; a request for the staff also counts against the client address
+    (TWOFACTOR_RESCUE_REQUESTS_PER_IP_HOUR), so throw-away accounts cannot flood the rescue desk."""
+    limits = [ratelimit.Limit(f"twofactor:rescue:{user.pk}", app_settings.RESCUE_LIMIT_PER_ACCOUNT_HOUR, HOUR)]
+    if request is not None:
+        limits.append(
+            ratelimit.Limit(
+                f"twofactor:rescue-ip:{budget_address(request)}", app_settings.RESCUE_REQUESTS_PER_IP_HOUR, HOUR
+            )
+        )
+    decision = ratelimit.consume_all(limits)
     if not decision.allowed:
         minutes = max(1, math.ceil(decision.retry_after / 60))
         raise TwoFactorError(
