@@ -4,7 +4,7 @@
     python3 scripts/dev.py run     install, migrate, create the demo user, serve on http://127.0.0.1:8000 ($PORT)
     python3 scripts/dev.py test    install the test tools and run the whole test suite (extra args go to pytest)
     python3 scripts/dev.py test -m "not live and not browser and not slow"    the fast tier only
-    python3 scripts/dev.py mutate  mutation testing of the modules that guard the account (slow; see README)
+    python3 scripts/dev.py mutate  mutation testing of the modules that guard the account (slow; see docs/testing.md)
 
 Each creates `.venv/` beside this repository and install the pinned requirements into it
 (again only when a requirements file changed).

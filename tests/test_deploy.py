@@ -327,9 +327,10 @@ def render_blueprint_values(checkout: Path) -> dict:
     return {**values, "RENDER": "true", "RENDER_EXTERNAL_HOSTNAME": RENDER_HOST}
 
 
-def test_the_readme_links_to_both_deploys():
-    readme = (ROOT / "README.md").read_text()
-    assert "](https://www.heroku.com/deploy)" in readme and "](https://render.com/deploy)" in readme
+def test_the_readme_and_the_deployment_page_link_to_both_deploys():
+    for page in (ROOT / "README.md", ROOT / "docs" / "deployment.md"):
+        text = page.read_text()
+        assert "](https://www.heroku.com/deploy)" in text and "](https://render.com/deploy)" in text, page
 
 
 def test_the_heroku_button_asks_only_for_mail():

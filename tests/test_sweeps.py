@@ -36,7 +36,7 @@ def test_render_runs_the_sweeps_hourly_with_the_web_services_secret_and_database
     assert env["DATABASE_URL"]["fromDatabase"]["name"] == blueprint["databases"][0]["name"]
 
 
-def test_heroku_gets_the_scheduler_and_the_readme_names_its_job():
+def test_heroku_gets_the_scheduler_and_the_docs_name_its_job():
     assert "scheduler" in json.loads((ROOT / "app.json").read_text())["addons"]
-    readme = " ".join((ROOT / "README.md").read_text().split())
-    assert SWEEPS in readme
+    for page in ("deployment.md", "operations.md"):
+        assert SWEEPS in " ".join((ROOT / "docs" / page).read_text().split()), page

@@ -1,6 +1,6 @@
 """Settings for twofa_site, read from environment variables (and an optional `.env` file).
 
-Every variable, its meaning and its default is listed in the README under "Settings".
+Every variable, its meaning and its default is listed in docs/settings.md, "The demo site's environment variables".
 """
 
 import base64

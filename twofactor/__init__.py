@@ -1,1 +1,1 @@
-"""Two-factor authentication for Django: a pluggable app (see README.md, "Architecture")."""
+"""Two-factor authentication for Django: a pluggable app (docs: docs/architecture.md, docs/methods.md)."""

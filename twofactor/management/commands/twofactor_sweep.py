@@ -3,7 +3,7 @@
 Each counter row (TWOFACTOR_RATE_LIMIT_STORE "database", or while the cache is down) holds one key's
 arrival time; once that time is past, the row says nothing a missing row would not, so it goes. This
 includes the records of answered passkey challenges, which strangers signing in without a password
-leave behind. Scheduled with Django's `clearsessions` and `twofactor_prune_events` (README, Deployment).
+leave behind. Scheduled with Django's `clearsessions` and `twofactor_prune_events` (docs/operations.md, "Scheduling").
 """
 
 import time
