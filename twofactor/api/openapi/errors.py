@@ -23,6 +23,8 @@ ERROR_CODES = {
     "sign_in_expired": "401: the pending sign-in waited too long for its second step; sign in again.",
     "csrf_failed": "403: the CSRF check failed (missing or wrong X-CSRFToken header or csrftoken cookie, "
     "or a foreign Origin/Referer).",
+    "outranked": "403: a staff action (a two-factor reset, a rescue request approved or denied) on the actor's own "
+    "account, on a superuser by a non-superuser, or on an account holding a permission the actor lacks; recorded.",
     "reauthentication_required": "403: POST /reauthenticate first (password, and a code when the user has methods).",
     "rescue_by_email_disabled": "403: this site does not mail rescue codes (TWOFACTOR_RESCUE_BY_EMAIL is off).",
     "rescue_by_email_refused": "403: a code by email may not replace this account's second step (staff and "
