@@ -15,6 +15,8 @@ ENDPOINTS = [pattern for pattern in urlpatterns if hasattr(pattern.callback, "ap
 
 def url_of(pattern: URLPattern) -> str:
     kwargs = {"device_id": "totp"} if "device_id" in str(pattern.pattern) else {}
+    if "browser_id" in str(pattern.pattern):
+        kwargs = {"browser_id": 1}
     return reverse(f"twofactor_api:{pattern.name}", kwargs=kwargs)
 
 
@@ -51,6 +53,8 @@ def test_every_endpoint_is_listed():
         "verify_passkey_complete",
         "passkey_sign_in_begin",
         "passkey_sign_in_complete",
+        "trusted_browsers",
+        "trusted_browser",
     }
 
 
@@ -72,7 +76,7 @@ def test_anonymous_requests_get_not_authenticated(api, pattern):
     ids=endpoint_ids,
 )
 def test_unsafe_requests_without_the_csrf_header_are_refused_as_json(api, pattern, verified_api):
-    method = pattern.callback.api_methods[0].lower()
+    method = next(method for method in pattern.callback.api_methods if method in ("POST", "DELETE")).lower()
     response = getattr(verified_api.django, method)(url_of(pattern), "{}", content_type="application/json")
     error = error_of(response, 403, "csrf_failed")
     assert "CSRF token" in error["message"]

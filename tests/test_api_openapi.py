@@ -34,7 +34,7 @@ def test_the_document_names_where_the_api_is_mounted(served):
 def test_every_route_is_described_and_nothing_else(served):
     routes = set()
     for pattern in ENDPOINTS:
-        path = "/" + str(pattern.pattern).replace("<str:device_id>", "{id}")
+        path = "/" + re.sub(r"<(?:\w+:)?\w+>", "{id}", str(pattern.pattern))
         routes |= {(path, method.lower()) for method in pattern.callback.api_methods}
     described = {(path, method) for path, item in served["paths"].items() for method in item}
     assert described == routes

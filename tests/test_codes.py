@@ -118,7 +118,7 @@ def test_stored_codes_are_compared_in_constant_time(monkeypatch):
     assert [expected for _actual, expected in calls] == [stored.split("$")[2]] * 2
 
 
-def test_the_remember_cookie_fingerprint_is_compared_in_constant_time(monkeypatch, totp_user, rf):
+def test_the_trusted_browsers_password_fingerprint_is_compared_in_constant_time(monkeypatch, totp_user, rf):
     from django.contrib.sessions.backends.db import SessionStore
 
     calls = []
@@ -131,6 +131,7 @@ def test_the_remember_cookie_fingerprint_is_compared_in_constant_time(monkeypatc
     user, device, _totp = totp_user
     request = rf.get("/")
     request.session = SessionStore()
-    request.COOKIES[remember.COOKIE_NAME] = remember.make_cookie_value(user, device)
-    assert remember.device_from_cookie(request, user) == device
+    request.session.save()
+    request.COOKIES[remember.COOKIE_NAME] = remember.trust_browser(request, user, device)
+    assert remember.trusted_browser(request, user).device_id == device.persistent_id
     assert len(calls) == 1

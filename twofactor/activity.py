@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import delivery
+from .browsers import describe_family
 from .core import registry
 from .models import RescueRequest, SecurityEvent
 
@@ -63,6 +64,67 @@ PLAIN = {
     Kind.STAFF_ACTION_REFUSED: lambda: _(
         "A staff member without the rank for it tried to act on this account: refused"
     ),
+    Kind.BROWSER_TRUSTED: lambda: _("A browser was remembered: it skips the second step"),
+    Kind.TRUSTED_BROWSERS_REVOKED: lambda: _("Remembered browsers forgotten"),
+}
+
+#: Why remembered browsers were forgotten (twofactor.remember.Reason), %(count)d of them, as one sentence.
+REVOKED_BECAUSE = {
+    "revoked": lambda count: ngettext(
+        "You stopped remembering %(count)d browser", "You stopped remembering %(count)d browsers", count
+    ),
+    "not_you": lambda count: ngettext(
+        "%(count)d remembered browser forgotten from a “Not you?” link",
+        "%(count)d remembered browsers forgotten from a “Not you?” link",
+        count,
+    ),
+    "staff": lambda count: ngettext(
+        "The administrators forgot %(count)d remembered browser",
+        "The administrators forgot %(count)d remembered browsers",
+        count,
+    ),
+    "password_changed": lambda count: ngettext(
+        "%(count)d remembered browser forgotten because the password changed",
+        "%(count)d remembered browsers forgotten because the password changed",
+        count,
+    ),
+    "password_reset": lambda count: ngettext(
+        "%(count)d remembered browser forgotten because the password was reset",
+        "%(count)d remembered browsers forgotten because the password was reset",
+        count,
+    ),
+    "method_removed": lambda count: ngettext(
+        "%(count)d remembered browser forgotten because a two-factor method was removed",
+        "%(count)d remembered browsers forgotten because a two-factor method was removed",
+        count,
+    ),
+    "reset": lambda count: ngettext(
+        "%(count)d remembered browser forgotten because the administrators reset two-factor",
+        "%(count)d remembered browsers forgotten because the administrators reset two-factor",
+        count,
+    ),
+    "rescue": lambda count: ngettext(
+        "%(count)d remembered browser forgotten because the administrators approved a request for help",
+        "%(count)d remembered browsers forgotten because the administrators approved a request for help",
+        count,
+    ),
+    "expired": lambda count: ngettext(
+        "%(count)d remembered browser expired: it asks for a code again",
+        "%(count)d remembered browsers expired: they ask for a code again",
+        count,
+    ),
+}
+#: The same, for one browser named in words (%(browser)s: "Firefox on Windows").
+REVOKED_ONE_BECAUSE = {
+    "revoked": lambda: _("You stopped remembering %(browser)s"),
+    "not_you": lambda: _("%(browser)s forgotten from a “Not you?” link"),
+    "staff": lambda: _("The administrators stopped remembering %(browser)s"),
+    "password_changed": lambda: _("%(browser)s no longer remembered: the password changed"),
+    "password_reset": lambda: _("%(browser)s no longer remembered: the password was reset"),
+    "method_removed": lambda: _("%(browser)s no longer remembered: a two-factor method was removed"),
+    "reset": lambda: _("%(browser)s no longer remembered: the administrators reset two-factor"),
+    "rescue": lambda: _("%(browser)s no longer remembered: the administrators approved a request for help"),
+    "expired": lambda: _("%(browser)s no longer remembered: its time is up"),
 }
 
 
@@ -119,6 +181,19 @@ def _special(kind: str, data: dict) -> str:
         return ngettext("%(count)d session was signed out", "%(count)d sessions were signed out", count) % {
             "count": count
         }
+    if kind == Kind.BROWSER_TRUSTED and isinstance(data.get("days"), int):
+        days = data["days"]
+        return ngettext(
+            "%(browser)s remembered: it skips the second step for %(count)d day",
+            "%(browser)s remembered: it skips the second step for %(count)d days",
+            days,
+        ) % {"browser": _browser(data), "count": days}
+    if kind == Kind.TRUSTED_BROWSERS_REVOKED and isinstance(count, int):
+        reason = data.get("reason")
+        if count == 1 and "browser" in data and reason in REVOKED_ONE_BECAUSE:
+            return REVOKED_ONE_BECAUSE[reason]() % {"browser": _browser(data)}
+        if reason in REVOKED_BECAUSE:
+            return REVOKED_BECAUSE[reason](count) % {"count": count}
     if kind == Kind.PASSWORD_CHANGED and data.get("by_email"):
         return _("Password reset with a link sent by email")
     if kind == Kind.PASSWORD_CHANGED and data.get("by_staff"):
@@ -138,6 +213,10 @@ def _special(kind: str, data: dict) -> str:
         if data.get("status") == RescueRequest.Status.DENIED:
             return _("The administrators declined a request for help")
     return ""
+
+
+def _browser(data: dict) -> str:
+    return describe_family(data.get("browser") or "", data.get("system") or "")
 
 
 def capfirst_sentence(text: str) -> str:

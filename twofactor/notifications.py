@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy as _
 
 from . import ratelimit
 from .app_settings import app_settings
+from .browsers import describe_browser
 from .client_info import client_ip, user_agent
 from .core import registry
 from .delivery import mail_connection
 from .links import absolute_url
-from .locations import describe_browser
 from .models import RescueRequest, SecurityEvent
 from .quoting import defang, quoted
 from .signals import Kind

@@ -2,10 +2,13 @@
 login and logout, the audit log, new-location detection and the notification mails (twofactor.notifications)."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models.signals import post_delete
 from django.utils import translation
 
 from . import device_cookie, locations, notifications, remember, state
 from .client_info import client_ip, user_agent
+from .core import registry
 from .models import SecurityEvent, UserSession
 from .signals import SIGNALS, Kind, rescue_filed, security_event, signed_in
 
@@ -31,16 +34,16 @@ def on_login(sender, request, user, **kwargs) -> None:
     """The password step succeeded: start the second step, unless a remembered browser vouches for it."""
     if request is None or not hasattr(request, "session"):
         return
-    device = remember.device_from_cookie(request, user)
-    new = state.begin(request, user, remembered_device=device)
+    trusted = remember.trusted_browser(request, user)  # the device that made this browser trusted vouches
+    new = state.begin(request, user, remembered_device=trusted)
     state.mark_password_entered(request)
     state.record_session(
-        request, user.pk, device_id=device.persistent_id if device else "", verified=device is not None, password=True
+        request, user.pk, device_id=trusted.device_id if trusted else "", verified=trusted is not None, password=True
     )
     if new.state in (state.VERIFIED, state.NONE):
         device_cookie.issue(request, user)  # a complete sign-in: this browser is now known to the account
-    if device is not None:
-        remember.on_remembered_sign_in(request, user, device)
+    if trusted is not None:
+        remember.on_remembered_sign_in(request, user, trusted)
 
 
 def on_logout(sender, request, user, **kwargs) -> None:
@@ -59,3 +62,12 @@ def connect() -> None:
     rescue_filed.connect(notifications.notify_rescue_desk, dispatch_uid="twofactor.notifications.notify_rescue_desk")
     for kind in notifications.PHONE_NOTICES:
         SIGNALS[kind].connect(notifications.notify_phones, dispatch_uid=f"twofactor.notifications.notify_phones.{kind}")
+    try:
+        methods = registry.methods()
+    except ImproperlyConfigured:  # a bad TWOFACTOR_METHODS is reported by the system checks
+        methods = []
+    for method in methods:
+        if not method.recovery:
+            post_delete.connect(
+                remember.on_device_deleted, sender=method.get_model(), dispatch_uid=f"twofactor.remember.{method.key}"
+            )

@@ -33,6 +33,8 @@ password_changed = Signal()
 staff_action_refused = Signal()
 password_failed = Signal()
 method_renamed = Signal()
+browser_trusted = Signal()
+trusted_browsers_revoked = Signal()
 
 SIGNALS: dict[str, Signal] = {
     Kind.SIGNED_IN: signed_in,
@@ -55,6 +57,8 @@ SIGNALS: dict[str, Signal] = {
     Kind.STAFF_ACTION_REFUSED: staff_action_refused,
     Kind.PASSWORD_FAILED: password_failed,
     Kind.METHOD_RENAMED: method_renamed,
+    Kind.BROWSER_TRUSTED: browser_trusted,
+    Kind.TRUSTED_BROWSERS_REVOKED: trusted_browsers_revoked,
 }
 
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("turn-off/", manage.turn_off, name="turn_off"),
     path("sessions/<int:session_id>/end/", manage.end_session, name="end_session"),
     path("sessions/end-others/", manage.end_other_sessions, name="end_other_sessions"),
+    path("trusted-browsers/<int:browser_id>/revoke/", manage.revoke_trusted_browser, name="revoke_trusted_browser"),
+    path("trusted-browsers/revoke-all/", manage.revoke_trusted_browsers, name="revoke_trusted_browsers"),
     path("rescue/", rescue.rescue, name="rescue"),
     # Each method's own pages (set-up steps), in the order of TWOFACTOR_METHODS.
     *[pattern for method in registry.methods() for pattern in method.urls()],

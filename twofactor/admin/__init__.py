@@ -27,6 +27,7 @@ from .devices import DeviceAdmin, DeviceInline, device_admin, device_inline, met
 from .events import SecurityEventAdmin
 from .paginator import EstimatedCountPaginator
 from .rescue import RescueRequestAdmin
+from .trust import TrustedBrowserAdmin, TrustedBrowserInline
 from .users import TwoFactorUserAdminMixin
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "RescueRequestAdmin",
     "SecurityEventAdmin",
     "StaffNoteForm",
+    "TrustedBrowserAdmin",
+    "TrustedBrowserInline",
     "TwoFactorUserAdminMixin",
     "confirm_with_note",
     "device_admin",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import flows
+from ..models import TrustedBrowser
 from .common import (
     RESET_PERMISSION,
     FilterLookupsOnly,
@@ -20,6 +21,7 @@ from .common import (
     user_email,
 )
 from .devices import method_inlines
+from .trust import TrustedBrowserInline
 
 
 class TwoFactorUserAdminMixin(FilterLookupsOnly):
@@ -32,6 +34,8 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
         inlines = list(super().get_inlines(request, obj))
         if obj is not None:
             inlines += [inline for inline in method_inlines() if inline.model.objects.filter(user=obj).exists()]
+            if TrustedBrowser.objects.filter(user=obj).exists():
+                inlines.append(TrustedBrowserInline)
         return inlines
 
     def get_fieldsets(self, request, obj=None):

@@ -3,7 +3,7 @@
 from .. import state
 from ..core import registry
 from ..flows import SentCode
-from ..models import TwoFactorDevice
+from ..models import TrustedBrowser, TwoFactorDevice
 from ..models.devices import masked_email
 from ..users import account_address
 
@@ -63,3 +63,17 @@ def device_shape(device: TwoFactorDevice, primary: TwoFactorDevice | None = None
 
 def sent_code_shape(sent: SentCode) -> dict:
     return {"sent_to": sent.masked_target, "cooldown_seconds": sent.cooldown_seconds}
+
+
+def trusted_browser_shape(record: TrustedBrowser, *, this_browser: bool) -> dict:
+    """One remembered browser as its owner sees it: what and where, when; never its token or the token's hash."""
+    return {
+        "id": record.pk,
+        "browser": record.description,
+        "network": record.network or None,
+        "method": record.method,
+        "this_browser": this_browser,
+        "created_at": record.created_at.isoformat(),
+        "last_used_at": record.last_used_at.isoformat() if record.last_used_at else None,
+        "expires_at": record.expires_at.isoformat(),
+    }

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from ..core import registry
-from .views import document, methods, session, signin
+from .views import document, methods, session, signin, trust
 
 app_name = "twofactor_api"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("2fa/devices", methods.devices, name="devices"),
     path("2fa/devices/<str:device_id>", methods.device, name="device"),
     path("2fa/setup/confirm", methods.setup_confirm, name="setup_confirm"),
+    path("2fa/trusted-browsers", trust.trusted_browsers, name="trusted_browsers"),
+    path("2fa/trusted-browsers/<int:browser_id>", trust.trusted_browser, name="trusted_browser"),
     # Each method's own endpoints (set-up steps), in the order of TWOFACTOR_METHODS.
     *[pattern for method in registry.methods() for pattern in method.api_urls()],
     path("openapi.json", document.openapi, name="openapi"),

@@ -32,6 +32,7 @@ from .signin import (
     require_recent_authentication,
     verify,
 )
+from .trust import is_this_browser, revoke_trusted_browser, revoke_trusted_browsers, trusted_browsers
 
 __all__ = [
     "authenticate_password",
@@ -63,4 +64,8 @@ __all__ = [
     "sign_out_session",
     "turn_off",
     "verify",
+    "is_this_browser",
+    "revoke_trusted_browser",
+    "revoke_trusted_browsers",
+    "trusted_browsers",
 ]

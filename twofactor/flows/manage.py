@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .. import state
+from .. import remember, state
 from ..core import registry
 from ..models import RescueCodeDevice, UserSession
 from ..signals import Kind, emit
@@ -40,6 +40,7 @@ def remove_method(request, ref: str) -> None:
             )
         removed = [device] if remaining else [d for d in devices if d == device or d.method in recovery]
         removed_ids = [d.persistent_id for d in removed]
+        remember.revoke_all(user, reason=remember.Reason.METHOD_REMOVED, request=request)
         for item in removed:
             item.delete()
     ended = state.end_sessions(
@@ -60,6 +61,7 @@ def turn_off(request) -> None:
         raise TwoFactorError("conflict", _("This site requires two-factor authentication."), status=409)
     removed_ids = []
     with transaction.atomic():
+        remember.revoke_all(user, reason=remember.Reason.METHOD_REMOVED, request=request)
         for device in state.devices_of(user, for_update=True):
             removed_ids.append(device.persistent_id)
             device.delete()
@@ -90,8 +92,9 @@ def sign_out_other_sessions(request) -> int:
 
 
 def password_changed(request, user, *, by_email: bool = False, actor=None) -> None:
-    """After a password change or reset: every other session of the user ends now, and the change is recorded and
-    announced (a mail to the account's address and a text to its phones, see twofactor.notifications).
+    """After a password change or reset: every other session of the user ends now, no browser is trusted any more,
+    and the change is recorded and announced (a mail to the account's address and a text to its phones, see
+    twofactor.notifications).
 
     `by_email`: the password was reset through a link mailed to the user, which pauses rescue by
     email for TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS (see flows.rescue.email_rescue_refusal).
@@ -99,6 +102,8 @@ def password_changed(request, user, *, by_email: bool = False, actor=None) -> No
     """
     keep = _current_key(request) if getattr(request, "user", None) == user else None
     state.end_sessions(UserSession.objects.filter(user=user).exclude(session_key=keep))
+    reason = remember.Reason.PASSWORD_RESET if by_email else remember.Reason.PASSWORD_CHANGED
+    remember.revoke_all(user, reason=reason, request=request, actor=actor)
     if keep:
         state.mark_password_entered(request)
         # update_session_auth_hash gave this session a new key: keep it listed, and revocable, under that key.
@@ -159,15 +164,15 @@ def standing_refusal(actor, user) -> str | None:
     return None
 
 
-def reset_user(user, *, actor=None, request=None, note: str = "") -> int:
-    """Remove every method of `user` and end all their sessions (staff action, shell command).
-
-    Remembered browsers stop working because their fingerprint names the removed devices;
-    at the next sign-in the user must enrol a method again. Returns the number of methods removed.
-    A staff `actor` must outrank `user` (`require_standing`).
+def reset_user(user, *, actor=None, request=None, note: str = "", rescue: bool = False) -> int:
+    """Remove every method of `user`, end all their sessions and revoke their trusted browsers (staff action,
+    shell command; `rescue`: approving a request for help). At the next sign-in the user must enrol a method
+    again. Returns the number of methods removed. A staff `actor` must outrank `user` (`require_standing`).
     """
     require_standing(actor, user, request=request, action="reset")
     with transaction.atomic():
+        reason = remember.Reason.RESCUE if rescue else remember.Reason.RESET
+        remember.revoke_all(user, reason=reason, request=request, actor=actor)
         removed = 0
         for method in registry.methods():
             devices = method.get_model().objects.filter(user=user)

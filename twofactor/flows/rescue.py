@@ -220,7 +220,7 @@ def approve_rescue_request(rescue: RescueRequest, *, actor, request=None, note: 
         rescue = _lock_open(rescue)
         _mark_handled(rescue, RescueRequest.Status.APPROVED, actor, note)
         _emit_handled(rescue, actor, request, note)
-        reset_user(rescue.user, actor=actor, request=request, note=note)
+        reset_user(rescue.user, actor=actor, request=request, note=note, rescue=True)
     return rescue
 
 

@@ -122,7 +122,7 @@ def verify(request, code: str, *, method: str | None = None, remember_browser: b
     state.mark_verified(request, device)
     emit(Kind.SIGNED_IN, user=user, request=request, method=device.method, remembered=False)
     if remember_browser and remember.enabled():
-        remember.issue(request, remember.make_cookie_value(user, device))
+        remember.issue(request, remember.trust_browser(request, user, device))
 
 
 def choose_method(request, method: str) -> None:

@@ -1,6 +1,14 @@
 from ..core.loading import import_builtin_models
 from .devices import SentCodeDevice, TwoFactorDevice
-from .records import KnownLocation, RateCounter, RescueCodeDevice, RescueRequest, SecurityEvent, UserSession
+from .records import (
+    KnownLocation,
+    RateCounter,
+    RescueCodeDevice,
+    RescueRequest,
+    SecurityEvent,
+    TrustedBrowser,
+    UserSession,
+)
 
 # The built-in methods keep their device models in this app (label "twofactor", tables unchanged),
 # whether or not TWOFACTOR_METHODS offers them, so the migrations always match.
@@ -13,6 +21,7 @@ __all__ = [
     "RescueRequest",
     "SecurityEvent",
     "SentCodeDevice",
+    "TrustedBrowser",
     "TwoFactorDevice",
     "UserSession",
 ]

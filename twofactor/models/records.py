@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
+from ..browsers import describe_family
 from .devices import SentCodeDevice, masked_email
 
 
@@ -58,6 +59,8 @@ class SecurityEvent(models.Model):
         STAFF_ACTION_REFUSED = "staff_action_refused", _("Staff action refused")
         PASSWORD_FAILED = "password_failed", _("Wrong password entered")
         METHOD_RENAMED = "method_renamed", _("Method renamed")
+        BROWSER_TRUSTED = "browser_trusted", _("Browser remembered")
+        TRUSTED_BROWSERS_REVOKED = "trusted_browsers_revoked", _("Remembered browsers forgotten")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="security_events"
@@ -170,3 +173,53 @@ class RateCounter(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     tat = models.FloatField(default=0.0, help_text=_("epoch seconds; the bucket is full again from then on"))
+
+
+class TrustedBrowser(models.Model):
+    """A browser whose owner ticked "remember this browser": its next sign-ins skip the second step (never the
+    password) until it expires or is revoked.
+
+    The browser's cookie carries a random token; only the token's SHA-256 is kept here, so the table cannot
+    sign anyone in. Revoking deletes the row (the security record keeps what happened).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="twofactor_trusted_browsers"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    method = models.CharField(max_length=40, help_text=_("the method whose answer made this browser trusted"))
+    device_id = models.CharField(
+        max_length=255, help_text=_("persistent_id of the device whose answer made this browser trusted")
+    )
+    browser = models.CharField(max_length=40, blank=True, default="", help_text=_("browser family, e.g. Firefox"))
+    system = models.CharField(max_length=40, blank=True, default="", help_text=_("operating system, e.g. Windows"))
+    network = models.CharField(
+        max_length=50, blank=True, default="", help_text=_("the network it was trusted from (an IPv4 /24, IPv6 /48)")
+    )
+    password_fingerprint = models.CharField(
+        max_length=32, editable=False, help_text=_("changes with the password: a password set anywhere ends the trust")
+    )
+    sign_in = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text=_("the signed-in session (its UserSession id) that made it")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("trusted browser")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["user", "sign_in"])]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.network or '?'})"
+
+    @property
+    def description(self) -> str:
+        """ "Firefox on Windows", in the active language."""
+        return describe_family(self.browser, self.system)
+
+    @property
+    def persistent_id(self) -> str:
+        """The device that vouched for this browser, as the session state records a verifying device."""
+        return self.device_id

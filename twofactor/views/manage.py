@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import activity, flows, state
+from .. import activity, flows, remember, state
 from ..core import registry
 from ..models import SecurityEvent
 from .common import redirect_to_reauthenticate
@@ -30,6 +30,10 @@ def overview(request):
         "required": state.required_for(user),
         "sessions": state.live_sessions(user).order_by("-created_at"),
         "current_session_key": request.session.session_key,
+        "trusted_browsers": [
+            (record, flows.is_this_browser(request, record)) for record in flows.trusted_browsers(request)
+        ],
+        "remember_enabled": remember.enabled(),
         "events": [
             (event, activity.describe(event)) for event in SecurityEvent.objects.filter(user=user)[:RECENT_EVENTS]
         ],
@@ -89,3 +93,31 @@ def end_other_sessions(request):
             % {"count": count}
         ),
     )
+
+
+@login_required
+@require_POST
+def revoke_trusted_browser(request, browser_id: int):
+    try:
+        flows.revoke_trusted_browser(request, browser_id)
+    except flows.TwoFactorError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(request, _("That browser will be asked for a code at its next sign-in."))
+    return redirect("twofactor:overview")
+
+
+@login_required
+@require_POST
+def revoke_trusted_browsers(request):
+    count = flows.revoke_trusted_browsers(request)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d browser is no longer remembered: it will be asked for a code at its next sign-in.",
+            "%(count)d browsers are no longer remembered: each will be asked for a code at its next sign-in.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("twofactor:overview")

@@ -145,6 +145,43 @@ def shared_paths() -> dict:
                 ],
             )
         },
+        "/2fa/trusted-browsers": {
+            "get": operation(
+                "listTrustedBrowsers",
+                "The browsers that skip the second step (“remember this browser”), newest first; never a token.",
+                "TrustedBrowserList",
+                [],
+                security=SESSION_SECURITY,
+            ),
+            "delete": operation(
+                "revokeTrustedBrowsers",
+                "Revoke every trusted browser: each is asked for a code at its next sign-in. Answers the empty list.",
+                "TrustedBrowserList",
+                BODY_ERRORS,
+                body="EmptyBody",
+                body_required=False,
+            ),
+        },
+        "/2fa/trusted-browsers/{id}": {
+            "delete": operation(
+                "revokeTrustedBrowser",
+                "Revoke one trusted browser: it is asked for a code at its next sign-in (a session it has open "
+                "stays signed in). Answers the browsers left.",
+                "TrustedBrowserList",
+                [*BODY_ERRORS, 404],
+                body="EmptyBody",
+                body_required=False,
+                parameters=[
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                        "description": "The id, as listed by GET /2fa/trusted-browsers.",
+                    }
+                ],
+            )
+        },
         "/2fa/setup/confirm": {
             "post": operation(
                 "confirmSetup",

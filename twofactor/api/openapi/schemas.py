@@ -89,6 +89,22 @@ SCHEMAS = {
         ["id", "method", "name", "target", "primary", "created_at", "last_used_at", "remaining_codes"],
     ),
     "DeviceList": obj({"devices": {"type": "array", "items": ref("Device")}}, ["devices"]),
+    "TrustedBrowser": obj(
+        {
+            "id": {"type": "integer", "description": "Use it in DELETE /2fa/trusted-browsers/{id}."},
+            "browser": {"type": "string", "description": "The browser and system in words: “Firefox on Windows”."},
+            "network": {**NULLABLE_STRING, "description": "The network it was remembered from (IPv4 /24, IPv6 /48)."},
+            "method": {"type": "string", "description": "The method whose answer made it trusted."},
+            "this_browser": {"type": "boolean", "description": "The browser that sent this request."},
+            "created_at": {"type": "string", "format": "date-time"},
+            "last_used_at": TIMESTAMP,
+            "expires_at": {"type": "string", "format": "date-time"},
+        },
+        ["id", "browser", "network", "method", "this_browser", "created_at", "last_used_at", "expires_at"],
+    ),
+    "TrustedBrowserList": obj(
+        {"trusted_browsers": {"type": "array", "items": ref("TrustedBrowser")}}, ["trusted_browsers"]
+    ),
     "SentCode": obj(
         {
             "sent_to": {"type": "string", "description": "The masked address or number."},
