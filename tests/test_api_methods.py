@@ -70,6 +70,8 @@ def test_enrolment_on_first_sign_in_with_an_independent_totp(api, user):
         "state": "none",
         "methods": ["totp", "backup"],
         "primary_method": "totp",
+        "deadline": None,
+        "days_left": None,
     }
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
 

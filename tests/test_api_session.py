@@ -7,6 +7,9 @@ from tests.support.users import PASSWORD, make_user
 from twofactor.app_settings import app_settings
 from twofactor.password_guard import WINDOW_SECONDS as PASSWORD_WINDOW_SECONDS
 
+#: Outside a grace period the session shape has no deadline.
+NO_DEADLINE = {"deadline": None, "days_left": None}
+
 pytestmark = pytest.mark.django_db
 
 
@@ -22,7 +25,7 @@ def test_anonymous_session_shape_sets_the_csrf_cookie(api):
         "authenticated": False,
         "verified": False,
         "user": None,
-        "two_factor": {"required": False, "state": "none", "methods": [], "primary_method": None},
+        "two_factor": {"required": False, "state": "none", "methods": [], "primary_method": None, **NO_DEADLINE},
     }
     assert response.cookies["csrftoken"].value
     assert "no-store" in response["Cache-Control"]
@@ -35,7 +38,13 @@ def test_login_with_a_method_leaves_the_second_step_pending(api, totp_user):
         "authenticated": True,
         "verified": False,
         "user": {"id": user.pk, "username": "alice", "email": "a••••@example.com"},  # masked: only the password
-        "two_factor": {"required": True, "state": "verify", "methods": ["totp"], "primary_method": "totp"},
+        "two_factor": {
+            "required": True,
+            "state": "verify",
+            "methods": ["totp"],
+            "primary_method": "totp",
+            **NO_DEADLINE,
+        },
     }
     assert api.get("/session").json() == session
 
@@ -46,14 +55,20 @@ def test_login_accepts_the_email_address_in_any_case(api, totp_user):
 
 def test_login_without_a_method_on_a_site_that_requires_one_asks_for_setup(api, user):
     two_factor = api.login("alice", PASSWORD)["two_factor"]
-    assert two_factor == {"required": True, "state": "setup", "methods": [], "primary_method": None}
+    assert two_factor == {"required": True, "state": "setup", "methods": [], "primary_method": None, **NO_DEADLINE}
 
 
 def test_login_without_a_method_when_optional_is_complete_but_not_verified(api, user, settings):
     settings.TWOFACTOR_REQUIRED = "optional"
     session = api.login("alice", PASSWORD)
     assert session["verified"] is False
-    assert session["two_factor"] == {"required": False, "state": "none", "methods": [], "primary_method": None}
+    assert session["two_factor"] == {
+        "required": False,
+        "state": "none",
+        "methods": [],
+        "primary_method": None,
+        **NO_DEADLINE,
+    }
     assert api.get("/2fa/devices").status_code == 200
 
 

@@ -241,6 +241,10 @@ if not DEBUG:
 
 # Two-factor (every TWOFACTOR_* setting and its default: twofactor/app_settings.py).
 TWOFACTOR_REQUIRED = env.str("TWOFACTOR_REQUIRED", default="all")
+TWOFACTOR_REQUIRED_GROUPS = env.list("TWOFACTOR_REQUIRED_GROUPS", default=[])
+TWOFACTOR_GRACE_DAYS = _read("TWOFACTOR_GRACE_DAYS", env.int, default=0)
+TWOFACTOR_STAFF_GRACE_DAYS = _read("TWOFACTOR_STAFF_GRACE_DAYS", env.int, default=None)
+TWOFACTOR_REMINDER_DAYS = _read("TWOFACTOR_REMINDER_DAYS", env.list, cast=int, default=[7, 3, 1])
 TWOFACTOR_ENCRYPTION_KEYS = env.list("TWOFACTOR_ENCRYPTION_KEYS", default=[])
 TWOFACTOR_REMEMBER_DAYS = _read("TWOFACTOR_REMEMBER_DAYS", env.int, default=30)
 TWOFACTOR_RESCUE_EMAIL = env.list("TWOFACTOR_RESCUE_EMAIL", default=[])

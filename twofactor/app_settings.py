@@ -24,8 +24,37 @@ class AppSettings:
 
     @property
     def REQUIRED(self) -> str:
-        """Who must use two-factor: "all", "staff" or "optional"."""
+        """Who must use two-factor: "all", "staff" (staff and superusers), "optional", or the dotted path of a
+        callable `(user) -> bool` (twofactor.policy)."""
         return self._get("REQUIRED", "all")
+
+    @property
+    def REQUIRED_GROUPS(self) -> list[str]:
+        """Names of groups whose members must use two-factor, whatever TWOFACTOR_REQUIRED says."""
+        value = self._get("REQUIRED_GROUPS", [])
+        if isinstance(value, str):
+            value = value.split(",")
+        return [name.strip() for name in value if name.strip()]
+
+    @property
+    def GRACE_DAYS(self) -> int:
+        """Days a newly required user without a method may go on (a banner counts them down) before the site
+        sends them to set-up; 0: at once. Never for an account that has a method."""
+        return int(self._get("GRACE_DAYS", 0))
+
+    @property
+    def STAFF_GRACE_DAYS(self) -> int:
+        """The grace period of staff and superusers; TWOFACTOR_GRACE_DAYS unless set (0: no grace for staff)."""
+        value = self._get("STAFF_GRACE_DAYS", None)
+        return self.GRACE_DAYS if value is None or value == "" else int(value)
+
+    @property
+    def REMINDER_DAYS(self) -> list[int]:
+        """Days before the deadline at which `manage.py twofactor_send_reminders` mails a user in grace."""
+        value = self._get("REMINDER_DAYS", [7, 3, 1])
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        return sorted({int(day) for day in value}, reverse=True)
 
     @property
     def ENCRYPTION_KEYS(self) -> list[str]:

@@ -17,15 +17,7 @@ MIDDLEWARE_PATH = "twofactor.middleware.TwoFactorMiddleware"
 
 @register(Tags.security)
 def check_settings(app_configs, **kwargs):
-    errors = []
-    if app_settings.REQUIRED not in REQUIRED_CHOICES:
-        errors.append(
-            Error(
-                f"TWOFACTOR_REQUIRED is {app_settings.REQUIRED!r}.",
-                hint="Set TWOFACTOR_REQUIRED to all, staff or optional.",
-                id="twofactor.E001",
-            )
-        )
+    errors = _check_policy()
     middleware = list(settings.MIDDLEWARE)
     auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
     if MIDDLEWARE_PATH not in middleware or (
@@ -89,6 +81,94 @@ def check_settings(app_configs, **kwargs):
             )
         )
     return errors
+
+
+def _check_policy() -> list[Error]:
+    """twofactor.E001 and E040-E043: who must use two-factor, and for how long they may wait."""
+    from .state.policy import is_dotted_path, policy_callable
+
+    errors = []
+    required = app_settings.REQUIRED
+    if is_dotted_path(required):
+        try:
+            decide = policy_callable()
+        except ImportError as error:
+            errors.append(
+                Error(
+                    f"TWOFACTOR_REQUIRED is {required!r}, which cannot be imported ({error}).",
+                    hint="Give the dotted path of a function (user) -> bool, e.g. myproject.policy.requires_two_factor, "
+                    "or all, staff or optional.",
+                    id="twofactor.E040",
+                )
+            )
+        else:
+            if not callable(decide):
+                errors.append(
+                    Error(
+                        f"TWOFACTOR_REQUIRED is {required!r}, which is not callable.",
+                        hint="Name a function (user) -> bool, or set all, staff or optional.",
+                        id="twofactor.E040",
+                    )
+                )
+    elif not callable(required) and required not in REQUIRED_CHOICES:
+        errors.append(
+            Error(
+                f"TWOFACTOR_REQUIRED is {required!r}.",
+                hint="Set TWOFACTOR_REQUIRED to all, staff or optional, or the dotted path of a function (user) -> bool.",
+                id="twofactor.E001",
+            )
+        )
+    errors.extend(_check_required_groups())
+    for name in ("GRACE_DAYS", "STAFF_GRACE_DAYS"):
+        try:
+            days = getattr(app_settings, name)
+        except (TypeError, ValueError):
+            days = None
+        if days is None or days < 0:
+            errors.append(
+                Error(
+                    f"TWOFACTOR_{name} is {getattr(settings, 'TWOFACTOR_' + name, None)!r}.",
+                    hint="Give a whole number of days, 0 or more (0: a method must be set up at once).",
+                    id="twofactor.E042",
+                )
+            )
+    try:
+        reminders = app_settings.REMINDER_DAYS
+    except (TypeError, ValueError):
+        reminders = None
+    if reminders is None or any(day < 1 for day in reminders):
+        errors.append(
+            Error(
+                f"TWOFACTOR_REMINDER_DAYS is {getattr(settings, 'TWOFACTOR_REMINDER_DAYS', None)!r}.",
+                hint="Give whole numbers of days before the deadline, 1 or more, e.g. 7,3,1 (or none: no reminders).",
+                id="twofactor.E043",
+            )
+        )
+    return errors
+
+
+def _check_required_groups() -> list[Error]:
+    """twofactor.E041: a group in TWOFACTOR_REQUIRED_GROUPS that does not exist would require nobody, silently."""
+    from django.contrib.auth.models import Group
+    from django.db import DatabaseError
+
+    names = app_settings.REQUIRED_GROUPS
+    if not names:
+        return []
+    try:
+        found = set(Group.objects.filter(name__in=names).values_list("name", flat=True))
+    except DatabaseError:  # no tables yet (before the first migrate): nothing to compare with
+        return []
+    return [
+        Error(
+            f"TWOFACTOR_REQUIRED_GROUPS names the group {name!r}, which does not exist.",
+            hint="Create the group (admin, Groups) or correct the name: until then its members are not required to "
+            "use two-factor.",
+            id="twofactor.E041",
+        )
+        for name in names
+        if name not in found
+    ]
 
 
 def _check_site_url():

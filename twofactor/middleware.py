@@ -100,9 +100,11 @@ class TwoFactorMiddleware:
         if current is None or current.user_id != user.pk:
             # Signed in some other way (or before this app was installed): start the two-factor step now.
             current = state.begin(request, user)
+        if current.state in (state.NONE, state.GRACE, state.SETUP):
+            current = state.review(request, user, current)  # no method: has the policy or the deadline moved?
         user.is_verified = lambda: current.verified
         user.otp_device = SimpleLazyObject(_device_loader(current.device_id)) if current.verified else None
-        if current.state in (state.VERIFIED, state.NONE):
+        if current.state in (state.VERIFIED, state.NONE, state.GRACE):
             return self.get_response(request)
         if current.expired:
             logout(request)

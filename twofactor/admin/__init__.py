@@ -23,6 +23,7 @@ from .common import (
     confirm_with_note,
     methods_summary,
 )
+from .deadlines import EnrolmentDeadlineAdmin
 from .devices import DeviceAdmin, DeviceInline, device_admin, device_inline, method_inlines
 from .events import SecurityEventAdmin
 from .paginator import EstimatedCountPaginator
@@ -35,6 +36,7 @@ __all__ = [
     "RESET_PERMISSION",
     "DeviceAdmin",
     "DeviceInline",
+    "EnrolmentDeadlineAdmin",
     "EstimatedCountPaginator",
     "LargeListAdmin",
     "RescueRequestAdmin",

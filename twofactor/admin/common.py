@@ -5,15 +5,17 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .. import flows, state
 from ..core import registry
+from ..state import grace
 from ..users import account_address
 from .paginator import EstimatedCountPaginator
 
@@ -48,6 +50,33 @@ def methods_summary(user) -> str:
             label += f" ({summary})"
         rows.append((label, _("added"), when(device.created_at), _("last used"), when(device.last_used_at)))
     return format_html("<ul>{}</ul>", format_html_join("", "<li>{} — {} {}, {} {}</li>", rows))
+
+
+def deadline_summary(user, admin_site_name: str = "admin") -> str:
+    """The user's grace-period deadline, if one was ever set, with a link to move it (empty otherwise)."""
+    from ..models import EnrolmentDeadline
+
+    record = EnrolmentDeadline.objects.filter(user_id=user.pk).first()
+    if record is None:
+        return ""
+    try:
+        url = reverse("admin:twofactor_enrolmentdeadline_change", args=[user.pk], current_app=admin_site_name)
+    except NoReverseMatch:
+        url = ""
+    left = grace.days_left(record.deadline)
+    text = (
+        ngettext(
+            "Set-up deadline: %(deadline)s (%(days)d day left).",
+            "Set-up deadline: %(deadline)s (%(days)d days left).",
+            left,
+        )
+        % {"deadline": when(record.deadline), "days": left}
+        if left
+        else _("Set-up deadline: %(deadline)s (passed).") % {"deadline": when(record.deadline)}
+    )
+    if not url:
+        return format_html("<p>{}</p>", text)
+    return format_html('<p>{} <a href="{}">{}</a></p>', text, url, _("Change"))
 
 
 def user_search_fields() -> tuple[str, ...]:

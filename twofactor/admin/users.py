@@ -16,6 +16,7 @@ from .common import (
     RESET_PERMISSION,
     FilterLookupsOnly,
     confirm_with_note,
+    deadline_summary,
     methods_summary,
     outranked_refused,
     user_email,
@@ -50,7 +51,7 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
 
     @admin.display(description=_("Methods"))
     def two_factor_methods(self, obj) -> str:
-        return methods_summary(obj)
+        return format_html("{}{}", methods_summary(obj), deadline_summary(obj, self.admin_site.name))
 
     @admin.display(description=_("Methods"))
     def two_factor(self, obj) -> str:
@@ -59,7 +60,11 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
             f"admin:{opts.app_label}_{opts.model_name}_twofactor_reset", args=[obj.pk], current_app=self.admin_site.name
         )
         return format_html(
-            '{}<p><a class="button" href="{}">{}</a></p>', methods_summary(obj), url, _("Reset two-factor…")
+            '{}{}<p><a class="button" href="{}">{}</a></p>',
+            methods_summary(obj),
+            deadline_summary(obj, self.admin_site.name),
+            url,
+            _("Reset two-factor…"),
         )
 
     def get_urls(self):

@@ -5,10 +5,17 @@ from ..core import registry
 from ..flows import SentCode
 from ..models import TrustedBrowser, TwoFactorDevice
 from ..models.devices import masked_email
+from ..state import grace
 from ..users import account_address
 
 #: The session's two-factor state as the API names it: a verified session has nothing pending.
-API_STATES = {state.VERIFY: "verify", state.SETUP: "setup", state.VERIFIED: "none", state.NONE: "none"}
+API_STATES = {
+    state.VERIFY: "verify",
+    state.SETUP: "setup",
+    state.VERIFIED: "none",
+    state.NONE: "none",
+    state.GRACE: "grace",
+}
 
 
 def user_shape(user, *, masked: bool = False) -> dict:
@@ -20,8 +27,9 @@ def user_shape(user, *, masked: bool = False) -> dict:
 def session_shape(request) -> dict:
     """Who is signed in and what the two-factor step still needs.
 
-    `two_factor.state` is "verify" (a code is needed), "setup" (a method must be added first) or
-    "none" (nothing pending); `verified` is true once the session passed a second step.
+    `two_factor.state` is "verify" (a code is needed), "setup" (a method must be added first), "grace" (a
+    method is required but the user may go on until `deadline`, `days_left` days from now) or "none" (nothing
+    pending); `verified` is true once the session passed a second step.
     """
     user = request.user
     if not user.is_authenticated:
@@ -29,9 +37,17 @@ def session_shape(request) -> dict:
             "authenticated": False,
             "verified": False,
             "user": None,
-            "two_factor": {"required": False, "state": "none", "methods": [], "primary_method": None},
+            "two_factor": {
+                "required": False,
+                "state": "none",
+                "methods": [],
+                "primary_method": None,
+                "deadline": None,
+                "days_left": None,
+            },
         }
     current = state.read(request)
+    in_grace = grace.of_session(current) if current is not None and current.state == state.GRACE else None
     devices = state.devices_of(user)
     primary = state.primary_device(devices)
     return {
@@ -44,6 +60,8 @@ def session_shape(request) -> dict:
             "state": API_STATES[current.state] if current else "none",
             "methods": [device.method for device in devices],
             "primary_method": primary.method if primary else None,
+            "deadline": in_grace.deadline.isoformat() if in_grace else None,
+            "days_left": in_grace.days_left if in_grace else None,
         },
     }
 

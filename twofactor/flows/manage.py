@@ -7,6 +7,7 @@ from .. import remember, state
 from ..core import registry
 from ..models import RescueCodeDevice, UserSession
 from ..signals import Kind, emit
+from ..state import grace
 from .errors import TwoFactorError
 from .signin import require_recent_authentication
 
@@ -180,6 +181,8 @@ def reset_user(user, *, actor=None, request=None, note: str = "", rescue: bool =
             devices.delete()
         # An outstanding rescue code must not outlive the reset either.
         RescueCodeDevice.objects.filter(user=user).delete()
+        # "Set up a new method at your next sign-in": a reset account gets no grace period.
+        grace.end_grace(user)
     state.end_sessions(UserSession.objects.filter(user=user))
     emit(
         Kind.RESET,

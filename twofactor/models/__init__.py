@@ -1,5 +1,6 @@
 from ..core.loading import import_builtin_models
 from .devices import SentCodeDevice, TwoFactorDevice
+from .policy import EnrolmentDeadline
 from .records import (
     KnownLocation,
     RateCounter,
@@ -15,6 +16,7 @@ from .records import (
 import_builtin_models()
 
 __all__ = [
+    "EnrolmentDeadline",
     "KnownLocation",
     "RateCounter",
     "RescueCodeDevice",

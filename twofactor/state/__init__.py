@@ -2,6 +2,7 @@
 
     sign_in.py    the sign-in record in the session (pending, set-up, verified), read at every request for free
     policy.py     who must use two-factor, the user's methods and the one offered first
+    grace.py      the grace period: a required user's deadline to set up a method
     sessions.py   the user's sessions as rows: kept in step with the session key, ended to revoke them
     reauth.py     re-authentication stamps: when this session last proved the password and a code
 
@@ -19,6 +20,7 @@ from .sessions import (
     rotate_key,
 )
 from .sign_in import (
+    GRACE,
     NONE,
     SESSION_KEY,
     SETUP,
@@ -28,10 +30,12 @@ from .sign_in import (
     begin,
     mark_verified,
     read,
+    review,
     set_method,
 )
 
 __all__ = [
+    "GRACE",
     "NONE",
     "REAUTH_KEY",
     "SESSION_KEY",
@@ -51,6 +55,7 @@ __all__ = [
     "primary_device",
     "read",
     "recently_authenticated",
+    "review",
     "record_session",
     "required_for",
     "rotate_key",

@@ -1,14 +1,51 @@
-"""Device policy: who must use two-factor, the user's methods and the one offered first."""
+"""Device policy: who must use two-factor, the user's methods and the one offered first.
 
-from ..app_settings import app_settings
+TWOFACTOR_REQUIRED is "all", "staff" (staff and superusers), "optional", or the dotted path of a callable
+`(user) -> bool` (a site decides by permission, plan, anything). Members of a group named in
+TWOFACTOR_REQUIRED_GROUPS are required whatever TWOFACTOR_REQUIRED says. The policy is asked afresh each
+time (at sign-in, and on each request of a session without a method), so a user who joins a group is
+required from that moment; a user who stops being required keeps their methods.
+"""
+
+from collections.abc import Callable
+
+from django.utils.module_loading import import_string
+
+from ..app_settings import REQUIRED_CHOICES, app_settings
 from ..core import registry
 from ..models import TwoFactorDevice
 
 
-def required_for(user) -> bool:
-    """Whether the site's policy (TWOFACTOR_REQUIRED) makes this user set up a method."""
+def is_dotted_path(value) -> bool:
+    return isinstance(value, str) and value not in REQUIRED_CHOICES and "." in value
+
+
+def policy_callable() -> Callable | None:
+    """The callable TWOFACTOR_REQUIRED names, or None when it is one of all, staff, optional."""
     policy = app_settings.REQUIRED
-    return policy == "all" or (policy == "staff" and (user.is_staff or user.is_superuser))
+    if callable(policy):  # a project may also give the function itself
+        return policy
+    if not is_dotted_path(policy):
+        return None
+    return import_string(policy)
+
+
+def required_for(user) -> bool:
+    """Whether the site's policy makes this user set up a method (no query unless groups or a callable ask)."""
+    policy = app_settings.REQUIRED
+    if policy == "all":
+        return True
+    if policy == "staff" and (user.is_staff or user.is_superuser):
+        return True
+    decide = policy_callable()
+    if decide is not None and decide(user):
+        return True
+    return in_required_group(user)
+
+
+def in_required_group(user) -> bool:
+    groups = app_settings.REQUIRED_GROUPS
+    return bool(groups) and user.groups.filter(name__in=groups).exists()
 
 
 def devices_of(user, *, for_update: bool = False) -> list[TwoFactorDevice]:

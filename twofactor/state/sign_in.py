@@ -8,6 +8,7 @@
 state is one of
     "verify"    password given, second step pending (expires after PENDING_SIGN_IN_SECONDS)
     "setup"     password given, no method yet, and the site requires one (expires after SETUP_SECONDS)
+    "grace"     no method yet, required, but within the user's grace period (`deadline`, epoch seconds)
     "verified"  second step done (device_id names the device)
     "none"      no method and none required
 
@@ -20,13 +21,14 @@ from dataclasses import dataclass
 from .. import device_cookie
 from ..app_settings import app_settings
 from ..models import TwoFactorDevice
+from . import grace
 from .policy import devices_of, primary_device, required_for
 from .reauth import mark_code_entered
 from .sessions import record_session
 
 SESSION_KEY = "twofactor"
 
-VERIFY, SETUP, VERIFIED, NONE = "verify", "setup", "verified", "none"
+VERIFY, SETUP, VERIFIED, NONE, GRACE = "verify", "setup", "verified", "none", "grace"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class SignInState:
     method: str | None = None
     device_id: str = ""
     verified_at: float | None = None
+    deadline: float | None = None  # state "grace": until when (the banner reads it here, not in the database)
 
     @property
     def expired(self) -> bool:
@@ -65,6 +68,7 @@ def _write(request, state: SignInState) -> None:
         "method": state.method,
         "device_id": state.device_id,
         "verified_at": state.verified_at,
+        **({"deadline": state.deadline} if state.deadline is not None else {}),
     }
 
 
@@ -78,10 +82,28 @@ def begin(request, user, *, remembered_device: TwoFactorDevice | None = None) ->
     elif devices:
         primary = primary_device(devices) or devices[0]
         new = SignInState(user.pk, VERIFY, time.time(), primary.method)
-    elif required_for(user):
-        new = SignInState(user.pk, SETUP, time.time())
     else:
-        new = SignInState(user.pk, NONE, time.time())
+        new = _without_method(user)
+    _write(request, new)
+    return new
+
+
+def _without_method(user) -> SignInState:
+    """The state of a user with no method: free ("none"), in grace until a deadline, or sent to set-up."""
+    if not required_for(user):
+        return SignInState(user.pk, NONE, time.time())
+    deadline = grace.deadline_for(user)
+    if deadline is None:
+        return SignInState(user.pk, SETUP, time.time())
+    return SignInState(user.pk, GRACE, time.time(), deadline=deadline.timestamp())
+
+
+def review(request, user, current: SignInState) -> SignInState:
+    """A session without a method asks the policy again on each request (a group joined, a deadline moved or
+    passed); only such sessions pay for it, never a verified one."""
+    new = _without_method(user)
+    if (new.state, new.deadline) == (current.state, current.deadline):
+        return current
     _write(request, new)
     return new
 

@@ -64,13 +64,22 @@ SCHEMAS = {
                     "required": {"type": "boolean", "description": "The site requires this user to use two-factor."},
                     "state": {
                         "type": "string",
-                        "enum": ["none", "verify", "setup"],
-                        "description": "What is pending: a code (`verify`), a new method (`setup`) or nothing.",
+                        "enum": ["none", "verify", "setup", "grace"],
+                        "description": "What is pending: a code (`verify`), a new method (`setup`), a new method "
+                        "by `deadline` (`grace`: the user may go on until then, TWOFACTOR_GRACE_DAYS) or nothing.",
                     },
                     "methods": {"type": "array", "items": METHOD},
                     "primary_method": {"type": ["string", "null"], "enum": [None]},  # filled in by document()
+                    "deadline": {
+                        **TIMESTAMP,
+                        "description": "State `grace`: when the user must have set up a method (ISO 8601).",
+                    },
+                    "days_left": {
+                        "type": ["integer", "null"],
+                        "description": "State `grace`: whole days until the deadline (a part of a day counts as one).",
+                    },
                 },
-                ["required", "state", "methods", "primary_method"],
+                ["required", "state", "methods", "primary_method", "deadline", "days_left"],
             ),
         },
         ["authenticated", "verified", "user", "two_factor"],
