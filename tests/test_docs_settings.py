@@ -1,5 +1,6 @@
 """Every environment variable the code reads is in the settings page's table of environment variables (docs/settings.md)."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -31,3 +32,31 @@ def test_every_variable_read_is_in_the_docs_table():
     table = settings_table()
     missing = sorted(name for name in variables_read() if f"`{name}`" not in table)
     assert not missing, missing
+
+
+def site_only_variables() -> set[str]:
+    """The environment variables only this site reads: not Django's settings, not the app's TWOFACTOR_* ones, not
+    django-phonenumber-field's PHONENUMBER_DEFAULT_REGION (a setting every project has)."""
+    from django.conf import global_settings
+
+    return {
+        name
+        for name in variables_read()
+        if not hasattr(global_settings, name) and not name.startswith(("TWOFACTOR_", "PHONENUMBER_"))
+    }
+
+
+def test_the_apps_messages_name_settings_not_this_sites_variables():
+    """The app's sentences (check messages and hints, errors, docstrings) speak to every project: Django's and the
+    app's settings, never the environment variables of this site (EMAIL_URL, REDIS_URL, SMS_BACKEND …), which the
+    site's docs explain."""
+    assert {"EMAIL_URL", "REDIS_URL", "SMS_BACKEND", "TWILIO_AUTH_TOKEN"} <= site_only_variables()
+    named = re.compile(r"(?<![A-Z0-9_])(" + "|".join(sorted(site_only_variables())) + r")(?![A-Z0-9_])")
+    found = sorted(
+        f"{path.relative_to(ROOT)}:{node.lineno}: {match.group(1)}"
+        for path in ROOT.glob("twofactor/**/*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and " " in node.value  # a sentence
+        for match in named.finditer(node.value)
+    )
+    assert not found, found

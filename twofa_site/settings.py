@@ -248,6 +248,8 @@ TWOFACTOR_REMINDER_DAYS = _read("TWOFACTOR_REMINDER_DAYS", env.list, cast=int, d
 TWOFACTOR_ENCRYPTION_KEYS = env.list("TWOFACTOR_ENCRYPTION_KEYS", default=[])
 TWOFACTOR_REMEMBER_DAYS = _read("TWOFACTOR_REMEMBER_DAYS", env.int, default=30)
 TWOFACTOR_RESCUE_EMAIL = env.list("TWOFACTOR_RESCUE_EMAIL", default=[])
+# Where users report a security problem (an address or an https:// page), shown on /2fa/ when set.
+TWOFACTOR_SECURITY_CONTACT = env.str("TWOFACTOR_SECURITY_CONTACT", default="")
 TWOFACTOR_RESCUE_BY_EMAIL = _read("TWOFACTOR_RESCUE_BY_EMAIL", env.bool, default=True)
 TWOFACTOR_ISSUER = env.str("TWOFACTOR_ISSUER", default="twofa_site")
 TWOFACTOR_BASE_TEMPLATE = "base.html"  # the site's frame (templates/base.html) around the app's pages

@@ -86,6 +86,12 @@ class AppSettings:
         return str(self._get("SITE_URL", "") or "")
 
     @property
+    def SECURITY_CONTACT(self) -> str:
+        """Where people report a security problem with this site: an email address ("security@example.com") or
+        an https:// URL (a disclosure page). Shown on each user's two-factor page (/2fa/) when set."""
+        return str(self._get("SECURITY_CONTACT", "") or "").strip()
+
+    @property
     def RESCUE_BY_EMAIL(self) -> bool:
         """Whether the rescue page may mail a one-time code to the account's address."""
         return bool(self._get("RESCUE_BY_EMAIL", True))
@@ -323,22 +329,27 @@ class AppSettings:
 
     @property
     def TWILIO_ACCOUNT_SID(self) -> str:
+        """Twilio: the account SID (ACxxxxxxxx) the twilio SMS backend sends with."""
         return self._get("TWILIO_ACCOUNT_SID", "")
 
     @property
     def TWILIO_AUTH_TOKEN(self) -> str:
+        """Twilio: the account's auth token (a secret: keep it out of the repository)."""
         return self._get("TWILIO_AUTH_TOKEN", "")
 
     @property
     def TWILIO_FROM_NUMBER(self) -> str:
+        """Twilio: the sender number in E.164 ("+14155550100"), used unless a Messaging Service SID is set."""
         return self._get("TWILIO_FROM_NUMBER", "")
 
     @property
     def TWILIO_MESSAGING_SERVICE_SID(self) -> str:
+        """Twilio: a Messaging Service SID (MGxxxxxxxx) to send from; it takes precedence over the from number."""
         return self._get("TWILIO_MESSAGING_SERVICE_SID", "")
 
     @property
     def TWILIO_TIMEOUT_SECONDS(self) -> float:
+        """Twilio: how long to wait for its API before the send counts as failed ("we could not send the code")."""
         return float(self._get("TWILIO_TIMEOUT_SECONDS", 10))
 
     @property

@@ -8,6 +8,7 @@ from django.core.checks import Error, Info, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from . import contact
 from .app_settings import REQUIRED_CHOICES, app_settings
 from .core import registry
 from .sms import BACKENDS
@@ -191,8 +192,7 @@ def _check_site_url():
         Error(
             "TWOFACTOR_SITE_URL is not set, so links in mails would follow the request's Host header, which the "
             "client writes (its port is not checked by ALLOWED_HOSTS).",
-            hint="Set TWOFACTOR_SITE_URL to the site's origin, e.g. https://example.com (this project derives it on "
-            "Render and Heroku).",
+            hint="Set TWOFACTOR_SITE_URL to the site's origin, e.g. https://example.com.",
             id="twofactor.E030",
         )
     ]
@@ -321,8 +321,8 @@ def check_codes_stay_out_of_logs(app_configs, **kwargs):
         Error(
             f"With DEBUG off, mail goes to {mail_backend()}, which writes messages out instead of sending them: "
             "sign-in codes, rescue codes and password-reset links would land in the log or in files, and reach no one.",
-            hint="Configure a mail server (this project: EMAIL_URL=smtp+tls://user:password@smtp.example.com:587), "
-            "or set DEBUG=on for development.",
+            hint="Set EMAIL_BACKEND to a backend that sends (django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, "
+            "EMAIL_PORT, EMAIL_USE_TLS …; on Django 6.1 the MAILERS setting), or turn DEBUG on for development.",
             id="twofactor.E010",
         )
     ]
@@ -337,7 +337,8 @@ def _check_shared_counters() -> list[Warning]:
             Warning(
                 f"TWOFACTOR_RATE_LIMIT_STORE is cache but the default cache ({cache_backend.rsplit('.', 1)[-1]}) belongs "
                 "to one process: every web process and server would count attempts and sends on its own.",
-                hint="Point the default cache at Redis (this project: REDIS_URL), or use the database store.",
+                hint="Point the default cache (CACHES) at a shared server such as Redis, or set TWOFACTOR_RATE_LIMIT_STORE "
+                "to database.",
                 id="twofactor.W004",
             )
         )
@@ -358,3 +359,19 @@ def explain_rate_limit_store(app_configs, **kwargs):
     else:
         return []  # twofactor.E007 says what is wrong
     return [Info(message, id="twofactor.I001")]
+
+
+@register(Tags.security)
+def check_security_contact(app_configs, **kwargs):
+    """twofactor.E040: the security contact users are shown is an email address or an https:// URL."""
+    if not app_settings.SECURITY_CONTACT or contact.parse(app_settings.SECURITY_CONTACT):
+        return []
+    return [
+        Error(
+            f"TWOFACTOR_SECURITY_CONTACT is {app_settings.SECURITY_CONTACT!r}, which is neither an email address nor "
+            "an https:// URL.",
+            hint='Set TWOFACTOR_SECURITY_CONTACT to an address ("security@example.com") or a page '
+            '("https://example.com/security"), or leave it empty.',
+            id="twofactor.E040",
+        )
+    ]

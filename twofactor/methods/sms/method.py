@@ -55,7 +55,7 @@ class SMSMethod(SentCodeMethod):
             Error(
                 f"With DEBUG off, text messages go to {backend}, which writes them out instead of sending them: "
                 "sign-in codes would land in the log or in files, and reach no one.",
-                hint="Set TWOFACTOR_SMS_BACKEND to twilio (this project: SMS_BACKEND=twilio and the TWILIO_* variables), "
+                hint="Set TWOFACTOR_SMS_BACKEND to twilio (with the TWOFACTOR_TWILIO_* settings), "
                 "or leave the SMS method out of TWOFACTOR_METHODS.",
                 id="twofactor.E011",
             )
