@@ -28,10 +28,9 @@ class SignUpForm(UserCreationForm):
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
         if get_user_model()._default_manager.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this email address already exists. Sign in or reset your password."),
-                code="unique",
-            )
+            # Neither "an account exists" nor "sign in to it": the form confirms no account to a prober (whose
+            # submissions the sign-up page also budgets per client address).
+            raise forms.ValidationError(_("This email address cannot be used for a new account."), code="unique")
         return email
 
 

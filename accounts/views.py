@@ -108,7 +108,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset by email, with the mails it sends limited per address and per client address.
 
     A refused request gets the same "check your inbox" page as any other, so the limit tells
-    nobody whether an address has an account.
+    nobody whether an address has an account; and the page is answered before the account is even
+    looked up (the mail is made and sent once the answer is out), so its timing tells nobody either.
     """
 
     template_name = "accounts/password_form.html"
@@ -130,13 +131,33 @@ class PasswordResetView(auth_views.PasswordResetView):
                 HOUR,
             ),
         ]
-        if ratelimit.consume_all(limits).allowed:
-            # The link's origin is the configured one, never the request's Host (the client writes it).
-            origin = urlsplit(site_url(self.request))
-            self.extra_email_context = {"protocol": origin.scheme, "domain": origin.netloc}
-            return super().form_valid(form)
-        logger.info("Password reset mail not sent: hourly limit reached")
-        return HttpResponseRedirect(self.get_success_url())
+        response = HttpResponseRedirect(self.get_success_url())
+        if not ratelimit.consume_all(limits).allowed:
+            logger.info("Password reset mail not sent: hourly limit reached")
+            return response
+        # The link's origin is the configured one, never the request's Host (the client writes it).
+        origin = urlsplit(site_url(self.request))
+        options = {
+            "use_https": origin.scheme == "https",
+            "token_generator": self.token_generator,
+            "from_email": self.from_email,
+            "email_template_name": self.email_template_name,
+            "subject_template_name": self.subject_template_name,
+            "request": self.request,
+            "html_email_template_name": self.html_email_template_name,
+            "extra_email_context": {"protocol": origin.scheme, "domain": origin.netloc},
+        }
+        # After the answer: the server calls close() once the response is sent (WSGI), and the test client too.
+        response._resource_closers.append(lambda: _send_reset_mail(form, options))
+        return response
+
+
+def _send_reset_mail(form, options: dict) -> None:
+    """Find the account and mail its reset link; a failure is logged (the answer is long gone)."""
+    try:
+        form.save(**options)
+    except Exception:  # SMTP down, a template error: the user asks again; nothing else may break
+        logger.exception("Password reset mail could not be sent")
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

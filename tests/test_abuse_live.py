@@ -4,11 +4,13 @@ Each test is one attack or one fault, and what the site must now do. The Redis t
 `redis-server` on a free port (never the machine's shared one) and stop it mid-run.
 """
 
+import asyncio
 import base64
 import json
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import threading
 import time
@@ -419,3 +421,76 @@ def test_rescue_floods_are_capped_batched_and_quoted_defanged(live):
     own_lines = [line for line in body.splitlines() if not line.startswith(">")]
     assert not any("evil" in line or "Text 0" in line for line in own_lines), own_lines
     assert any(line.startswith(f"{SITE_URL}/admin/") or f" {SITE_URL}/admin/" in line for line in own_lines)
+
+
+# 6. Enumeration: the reset page takes as long for an unknown address as for a registered one
+
+
+def test_the_reset_page_answers_registered_and_unknown_addresses_in_the_same_time(tmp_path, django_db_blocker):
+    from aiosmtpd.controller import Controller
+
+    from tests.support.delivery_fixtures import MailSink, free_port
+
+    class SlowMailServer(MailSink):
+        """A relay that takes 50 ms to accept a message, as real ones do (and more)."""
+
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(0.05)
+            return await super().handle_DATA(server, session, envelope)
+
+    sink, port = SlowMailServer(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    site = LiveServer(tmp_path / "site", TWOFACTOR_TRUSTED_PROXIES="1", EMAIL_URL=f"smtp://127.0.0.1:{port}")
+    rounds = 40
+    try:
+        for number in range(rounds):
+            make_user(f"member{number}")
+        timings = {"registered": [], "unknown": []}
+        for number in range(rounds):  # interleaved, in turn first; each address asked once, from an address of its own
+            for kind in ("registered", "unknown") if number % 2 else ("unknown", "registered"):
+                address = f"member{number}@example.com" if kind == "registered" else f"nobody{number}@example.com"
+                browser = Browser(site, f"198.18.{number}.{1 if kind == 'registered' else 2}")
+                browser._csrf("/accounts/password/reset/")
+                started = time.perf_counter()
+                answer = browser.post("/accounts/password/reset/", {"email": address})
+                timings[kind].append((time.perf_counter() - started) * 1000)
+                assert answer.status_code == 302 and answer.headers["Location"] == "/accounts/password/reset/sent/"
+                time.sleep(0.05)  # one request at a time, as a prober times them
+        deadline = time.monotonic() + 20
+        while len(sink.mails) < rounds and time.monotonic() < deadline:
+            time.sleep(0.1)  # the mails may go out after the answer
+    finally:
+        site.stop()
+        controller.stop()
+    registered, unknown = statistics.median(timings["registered"]), statistics.median(timings["unknown"])
+    print(f"reset page medians over {rounds} requests each: registered {registered:.2f} ms, unknown {unknown:.2f} ms")
+    assert len(sink.mails) == rounds  # every registered address got its mail, no unknown one did
+    # Sending took 50 ms more for a registered address before; now the difference is the machine's noise.
+    assert abs(registered - unknown) < 15, (registered, unknown)
+
+
+def test_sign_up_probes_for_taken_names_are_throttled_per_address(live):
+    make_user("victim")
+    prober = Browser(live, "203.0.113.120")
+    answers = []
+    for number in range(25):  # alternately a taken email with a fresh name, and a taken name with a fresh email
+        taken_email = number % 2 == 0
+        answers.append(
+            prober.post(
+                "/accounts/signup/",
+                {
+                    "username": f"probe{number}" if taken_email else "victim",
+                    "email": "victim@example.com" if taken_email else f"probe{number}@example.org",
+                    "password1": "spam-password-9876",
+                    "password2": "spam-password-9876",
+                },
+            )
+        )
+    statuses = [answer.status_code for answer in answers]
+    assert statuses == [200] * 20 + [429] * 5, statuses
+    # A taken address is not confirmed as an account's, nor pointed at signing in to it.
+    email_probes = [answer.text for answer in answers[:20:2]]
+    assert all("cannot be used for a new account" in text for text in email_probes)
+    assert not any("Sign in or reset" in text or "exists" in text for text in email_probes)
+    assert "Too many sign-ups from your network" in answers[-1].text

@@ -90,8 +90,8 @@ class LiveServer:
             SMS_FILE_PATH=str(self.sms_dir),
             PYTHONPATH=str(ROOT),
             **{HASH_LOG_VARIABLE: str(self.hash_log)},
-            **variables,
         )
+        env.update(variables)  # a test may also replace a default (EMAIL_URL for a real SMTP server)
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.log = open(folder / "gunicorn.log", "w")  # noqa: SIM115  (open for the server's whole life)
         fd = self.listener.fileno()
