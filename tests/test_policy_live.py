@@ -105,3 +105,38 @@ def test_the_banner_shows_the_days_left_on_every_page(site, finance):
     # In French, the banner speaks French.
     browser.http.cookies.set("django_language", "fr")
     assert "Configurer maintenant" in browser.get("/").text
+
+
+def test_the_reminder_command_run_twice_sends_each_reminder_once_in_the_users_language(site, finance):
+    """Three users in grace: 6 days left (the 7-day point), 2 days (the 3-day point), 20 days (none yet)."""
+    reminded = {}
+    for name, days, language in (("anna", 6, "fr"), ("bert", 2, "de"), ("carl", 20, "en")):
+        user = make_user(name)
+        user.groups.add(finance)
+        browser = signed_in(site, name)
+        browser.http.cookies.set("django_language", language)
+        assert browser.get("/").status_code == 200  # seen required: the deadline is set, in the page's language
+        EnrolmentDeadline.objects.filter(user=user).update(deadline=timezone.now() + timedelta(days=days, hours=-1))
+        reminded[name] = browser
+    with_method = make_user("dora")  # in grace once, has a method now: never reminded
+    EnrolmentDeadline.objects.create(user=with_method, deadline=timezone.now() + timedelta(days=2))
+    from tests.support.devices import add_totp
+
+    add_totp(with_method)
+
+    variables = {"TWOFACTOR_SITE_URL": site.url}
+    assert "Sent 2 reminder(s)" in site.manage("twofactor_send_reminders", "--skip-checks", **variables)
+    assert "Sent 0 reminder(s)" in site.manage("twofactor_send_reminders", "--skip-checks", **variables)
+    anna, bert = site.mails_to("anna@example.com"), site.mails_to("bert@example.com")
+    assert len(anna) == 1 and len(bert) == 1
+    assert not site.mails_to("carl@example.com") and not site.mails_to("dora@example.com")
+    assert "6 jours" in anna[0] and "2 Tage" in bert[0]
+    link = re.search(r"(http://127\.0\.0\.1:\d+/2fa/setup/)", anna[0]).group(1)
+    assert link == f"{site.url}/2fa/setup/"
+    assert reminded["anna"].get("/2fa/setup/").status_code == 200  # the link opens set-up
+
+    # A day later for bert (1 day left): the 1-day point is new, mailed once.
+    EnrolmentDeadline.objects.filter(user__username="bert").update(deadline=timezone.now() + timedelta(hours=20))
+    assert "Sent 1 reminder(s)" in site.manage("twofactor_send_reminders", "--skip-checks", **variables)
+    assert "Sent 0 reminder(s)" in site.manage("twofactor_send_reminders", "--skip-checks", **variables)
+    assert len(site.mails_to("bert@example.com")) == 2

@@ -28,8 +28,8 @@ def test_the_sweep_deletes_counters_whose_bucket_is_full_again_and_keeps_the_oth
 
 def test_render_runs_the_sweeps_hourly_with_the_web_services_secret_and_database():
     blueprint = yaml.safe_load((ROOT / "render.yaml").read_text())
-    (cron,) = [service for service in blueprint["services"] if service["type"] == "cron"]
-    assert cron["startCommand"] == SWEEPS
+    (cron,) = [service for service in blueprint["services"] if service.get("name") == "twofa-sweep"]
+    assert cron["type"] == "cron" and cron["startCommand"] == SWEEPS
     assert cron["schedule"].split()[1:] == ["*", "*", "*", "*"]  # every hour
     env = {variable["key"]: variable for variable in cron["envVars"]}
     assert env["SECRET_KEY"]["fromService"]["envVarKey"] == "SECRET_KEY"
@@ -40,3 +40,22 @@ def test_heroku_gets_the_scheduler_and_the_docs_name_its_job():
     assert "scheduler" in json.loads((ROOT / "app.json").read_text())["addons"]
     for page in ("deployment.md", "operations.md"):
         assert SWEEPS in " ".join((ROOT / "docs" / page).read_text().split()), page
+
+
+REMINDERS = "python manage.py twofactor_send_reminders --skip-checks"
+
+
+def test_both_platforms_schedule_the_grace_period_reminders_daily():
+    blueprint = yaml.safe_load((ROOT / "render.yaml").read_text())
+    (cron,) = [service for service in blueprint["services"] if service.get("name") == "twofa-reminders"]
+    assert cron["type"] == "cron" and cron["startCommand"] == REMINDERS
+    assert cron["schedule"].split()[2:] == ["*", "*", "*"]  # once a day
+    env = {variable["key"]: variable for variable in cron["envVars"]}
+    for key in ("SECRET_KEY", "EMAIL_URL", "DEFAULT_FROM_EMAIL"):
+        assert env[key]["fromService"]["envVarKey"] == key
+    assert env["DATABASE_URL"]["fromDatabase"]["name"] == blueprint["databases"][0]["name"]
+    assert env["TWOFACTOR_SITE_URL"]["sync"] is False  # asked for: the link in the mail
+    app = json.loads((ROOT / "app.json").read_text())
+    assert "scheduler" in app["addons"] and REMINDERS in app["env"]["TWOFACTOR_GRACE_DAYS"]["description"]
+    for page in ("deployment.md", "operations.md", "policy.md"):
+        assert REMINDERS in " ".join((ROOT / "docs" / page).read_text().split()), page

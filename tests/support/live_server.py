@@ -92,6 +92,7 @@ class LiveServer:
             **{HASH_LOG_VARIABLE: str(self.hash_log)},
         )
         env.update(variables)  # a test may also replace a default (EMAIL_URL for a real SMTP server)
+        self.env = env
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.log = open(folder / "gunicorn.log", "w")  # noqa: SIM115  (open for the server's whole life)
         fd = self.listener.fileno()
@@ -139,6 +140,20 @@ class LiveServer:
             self.process.wait()
         self.listener.close()
         self.log.close()
+
+    def manage(self, *args: str, **variables: str) -> str:
+        """Run a management command as the platform's scheduler would, on this server's database, mail and
+        settings (plus `variables`); returns its output."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**self.env, **variables},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
 
     def clear_outboxes(self) -> None:
         for folder in (self.mail_dir, self.sms_dir):
