@@ -85,13 +85,13 @@ def test_a_user_who_stops_being_required_keeps_their_methods(settings):
 
 def test_a_callable_that_cannot_be_imported_is_a_system_check_error(settings):
     settings.TWOFACTOR_REQUIRED = "myproject.policy.nowhere"
-    messages = [message for message in run_checks() if message.id == "twofactor.E040"]
+    messages = [message for message in run_checks() if message.id == "twofactor.E050"]
     assert messages and "cannot be imported" in messages[0].msg and messages[0].hint
 
 
 def test_a_path_to_something_not_callable_is_a_system_check_error(settings):
     settings.TWOFACTOR_REQUIRED = "tests.test_policy.NOT_CALLABLE"
-    assert "twofactor.E040" in _check_ids()
+    assert "twofactor.E050" in _check_ids()
 
 
 def test_a_word_that_is_not_a_policy_is_a_system_check_error(settings):
@@ -101,26 +101,26 @@ def test_a_word_that_is_not_a_policy_is_a_system_check_error(settings):
 
 def test_a_valid_callable_passes_the_checks(settings):
     settings.TWOFACTOR_REQUIRED = "tests.test_policy.requires_paid_plan"
-    assert not {"twofactor.E001", "twofactor.E040"} & _check_ids()
+    assert not {"twofactor.E001", "twofactor.E050"} & _check_ids()
 
 
 def test_a_required_group_that_does_not_exist_is_a_system_check_error(settings):
     Group.objects.create(name="Finance")
     settings.TWOFACTOR_REQUIRED_GROUPS = ["Finance", "Fiannce"]
-    messages = [message for message in run_checks() if message.id == "twofactor.E041"]
+    messages = [message for message in run_checks() if message.id == "twofactor.E051"]
     assert len(messages) == 1 and "'Fiannce'" in messages[0].msg and "Create the group" in messages[0].hint
 
 
 @pytest.mark.parametrize("name", ["TWOFACTOR_GRACE_DAYS", "TWOFACTOR_STAFF_GRACE_DAYS"])
 def test_negative_grace_days_are_a_system_check_error(settings, name):
     setattr(settings, name, -3)
-    assert "twofactor.E042" in _check_ids()
+    assert "twofactor.E052" in _check_ids()
 
 
 @pytest.mark.parametrize("value", [[7, 0], [-1], "seven"])
 def test_reminder_days_that_are_not_whole_days_before_the_deadline_are_a_system_check_error(settings, value):
     settings.TWOFACTOR_REMINDER_DAYS = value
-    assert "twofactor.E043" in _check_ids()
+    assert "twofactor.E053" in _check_ids()
 
 
 def test_the_settings_read_from_the_environment_as_lists_and_numbers(settings):

@@ -85,7 +85,7 @@ def check_settings(app_configs, **kwargs):
 
 
 def _check_policy() -> list[Error]:
-    """twofactor.E001 and E040-E043: who must use two-factor, and for how long they may wait."""
+    """twofactor.E001 and E050-E053: who must use two-factor, and for how long they may wait."""
     from .state.policy import is_dotted_path, policy_callable
 
     errors = []
@@ -99,7 +99,7 @@ def _check_policy() -> list[Error]:
                     f"TWOFACTOR_REQUIRED is {required!r}, which cannot be imported ({error}).",
                     hint="Give the dotted path of a function (user) -> bool, e.g. myproject.policy.requires_two_factor, "
                     "or all, staff or optional.",
-                    id="twofactor.E040",
+                    id="twofactor.E050",
                 )
             )
         else:
@@ -108,7 +108,7 @@ def _check_policy() -> list[Error]:
                     Error(
                         f"TWOFACTOR_REQUIRED is {required!r}, which is not callable.",
                         hint="Name a function (user) -> bool, or set all, staff or optional.",
-                        id="twofactor.E040",
+                        id="twofactor.E050",
                     )
                 )
     elif not callable(required) and required not in REQUIRED_CHOICES:
@@ -130,7 +130,7 @@ def _check_policy() -> list[Error]:
                 Error(
                     f"TWOFACTOR_{name} is {getattr(settings, 'TWOFACTOR_' + name, None)!r}.",
                     hint="Give a whole number of days, 0 or more (0: a method must be set up at once).",
-                    id="twofactor.E042",
+                    id="twofactor.E052",
                 )
             )
     try:
@@ -142,14 +142,14 @@ def _check_policy() -> list[Error]:
             Error(
                 f"TWOFACTOR_REMINDER_DAYS is {getattr(settings, 'TWOFACTOR_REMINDER_DAYS', None)!r}.",
                 hint="Give whole numbers of days before the deadline, 1 or more, e.g. 7,3,1 (or none: no reminders).",
-                id="twofactor.E043",
+                id="twofactor.E053",
             )
         )
     return errors
 
 
 def _check_required_groups() -> list[Error]:
-    """twofactor.E041: a group in TWOFACTOR_REQUIRED_GROUPS that does not exist would require nobody, silently."""
+    """twofactor.E051: a group in TWOFACTOR_REQUIRED_GROUPS that does not exist would require nobody, silently."""
     from django.contrib.auth.models import Group
     from django.db import DatabaseError
 
@@ -165,7 +165,7 @@ def _check_required_groups() -> list[Error]:
             f"TWOFACTOR_REQUIRED_GROUPS names the group {name!r}, which does not exist.",
             hint="Create the group (admin, Groups) or correct the name: until then its members are not required to "
             "use two-factor.",
-            id="twofactor.E041",
+            id="twofactor.E051",
         )
         for name in names
         if name not in found
