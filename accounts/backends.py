@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
+from django.db.models import Case, Q, When
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -13,9 +13,12 @@ class UsernameOrEmailBackend(ModelBackend):
             return None
         identifier = username.strip()
         user_model = get_user_model()
+        # An identifier with an "@" names the account holding that address first: a username that looks like an
+        # address (made before usernames could not) never takes the sign-in of the address's owner.
+        preferred = "email" if "@" in identifier else "username"
         user = (
             user_model._default_manager.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))
-            .order_by("pk")
+            .order_by(Case(When(**{f"{preferred}__iexact": identifier}, then=0), default=1), "pk")
             .first()
         )
         if user is None:

@@ -494,3 +494,26 @@ def test_sign_up_probes_for_taken_names_are_throttled_per_address(live):
     assert all("cannot be used for a new account" in text for text in email_probes)
     assert not any("Sign in or reset" in text or "exists" in text for text in email_probes)
     assert "Too many sign-ups from your network" in answers[-1].text
+
+
+# 7. A username cannot squat another person's future email address
+
+
+def test_a_username_cannot_squat_someone_elses_future_email_address(live):
+    squatter = Browser(live, "203.0.113.130")
+    refused = sign_up_as(squatter, "someone@victim.example", "squatter@example.org")
+    assert refused.status_code == 200 and "cannot look like an email address" in refused.text
+    assert not get_user_model().objects.filter(username__iexact="someone@victim.example").exists()
+    # An account made before the rule (or by staff) with such a name does not take the address from its owner.
+    get_user_model().objects.create_user("other@victim.example", "legacy@example.org", "legacy-password-1234")
+    owner = Browser(live, "198.51.100.130")
+    assert sign_up_as(owner, "victim", "other@victim.example").status_code == 302
+    signed_in = Browser(live, "198.51.100.131").login("other@victim.example", "spam-password-9876")
+    assert signed_in.status_code == 200 and signed_in.json()["user"]["username"] == "victim", signed_in.text
+
+
+def sign_up_as(browser: Browser, username: str, email: str):
+    return browser.post(
+        "/accounts/signup/",
+        {"username": username, "email": email, "password1": "spam-password-9876", "password2": "spam-password-9876"},
+    )

@@ -155,3 +155,33 @@ def test_an_inactive_account_is_refused_even_by_a_backend_that_lets_it_authentic
     assert response.status_code == 200
     assert "not correct" in response.context["form"].non_field_errors()[0]
     assert "_auth_user_id" not in client.session
+
+
+def test_no_form_makes_or_renames_a_user_to_a_name_that_looks_like_an_address(db):
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import User
+
+    with pytest.raises(ValidationError, match="cannot look like an email address"):
+        User(username="someone@victim.example", email="x@example.org").full_clean()
+    user = User.objects.create_user("plain", "plain@example.org", "plain-password-1234")
+    user.username = "plain@victim.example"
+    with pytest.raises(ValidationError, match="cannot look like an email address"):
+        user.full_clean()
+    # An account made before the rule keeps its name while other fields change.
+    legacy = User.objects.create_user("old@victim.example", "legacy@example.org", "legacy-password-1234")
+    legacy.first_name = "Legacy"
+    legacy.full_clean()
+
+
+def test_an_identifier_with_an_at_names_the_holder_of_that_address_first(db):
+    from django.contrib.auth import authenticate
+
+    from twofactor.password_guard import account_for
+
+    squatter = get_user_model().objects.create_user("who@victim.example", "squat@example.org", "squat-password-12")
+    owner = get_user_model().objects.create_user("owner", "WHO@victim.example", "owner-password-1234")
+    assert squatter.pk < owner.pk
+    assert account_for("who@victim.example") == owner.pk
+    assert authenticate(username="who@victim.example", password="owner-password-1234") == owner
+    assert account_for("owner") == owner.pk

@@ -13,7 +13,7 @@ Budgets are token buckets (twofactor.ratelimit) in the database or Redis, shared
 import hashlib
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Case, Q, When
 
 from . import device_cookie, ratelimit
 from .app_settings import app_settings
@@ -28,11 +28,16 @@ def account_for(identifier: str):
     """The pk of the account a username or email address names (letter case ignored), or None."""
     user_model = get_user_model()
     identifier = identifier.strip()
-    match = Q(**{f"{user_model.USERNAME_FIELD}__iexact": identifier})
+    by_name = Q(**{f"{user_model.USERNAME_FIELD}__iexact": identifier})
+    match, preferred = by_name, by_name
     email_field = user_model.get_email_field_name()
     if any(field.name == email_field for field in user_model._meta.get_fields()):
-        match |= Q(**{f"{email_field}__iexact": identifier})
-    return user_model._default_manager.filter(match).order_by("pk").values_list("pk", flat=True).first()
+        by_email = Q(**{f"{email_field}__iexact": identifier})
+        match |= by_email
+        if "@" in identifier:  # as the sign-in backend: an address names its holder first
+            preferred = by_email
+    accounts = user_model._default_manager.filter(match)
+    return accounts.order_by(Case(When(preferred, then=0), default=1), "pk").values_list("pk", flat=True).first()
 
 
 def admit(request, user_pk, identifier: str = "") -> list[ratelimit.Limit]:
