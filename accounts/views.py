@@ -3,8 +3,10 @@
 import hashlib
 import logging
 import math
+import zoneinfo
 from urllib.parse import urlsplit
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -12,14 +14,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView
 
+from twofa_site.middleware import TIMEZONE_CHOSEN_COOKIE, TIMEZONE_COOKIE, TIMEZONE_COOKIE_AGE
 from twofactor import flows, ratelimit
 from twofactor.client_info import budget_address
 from twofactor.links import site_url
 from twofactor.views import password
+from twofactor.views.common import safe_next
 
 from .forms import SignInForm, SignUpForm
 
@@ -176,3 +181,36 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+#: The zones offered on the time-zone page: every IANA zone with a region ("Europe/Paris"), and UTC.
+def time_zone_choices() -> list[str]:
+    return [
+        "UTC",
+        *sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone and not zone.startswith("Etc/")),
+    ]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=lambda: [(zone, zone) for zone in time_zone_choices()])
+
+
+class TimeZoneView(FormView):
+    """The time zone dates are shown in, chosen without JavaScript (the page script guesses it otherwise): the
+    `tz` cookie TimezoneMiddleware reads, marked as chosen so the script leaves it alone."""
+
+    template_name = "accounts/time_zone.html"
+    form_class = TimeZoneForm
+
+    def get_initial(self):
+        return {"time_zone": timezone.get_current_timezone_name()}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "next": safe_next(self.request, "/")}
+
+    def form_valid(self, form):
+        response = HttpResponseRedirect(safe_next(self.request, "/"))
+        secure = not settings.DEBUG
+        for name, value in ((TIMEZONE_COOKIE, form.cleaned_data["time_zone"]), (TIMEZONE_CHOSEN_COOKIE, "1")):
+            response.set_cookie(name, value, max_age=TIMEZONE_COOKIE_AGE, samesite="Lax", secure=secure)
+        return response

@@ -367,3 +367,28 @@ def test_methods_cannot_be_deleted_row_by_row_in_the_admin(db):
     listing = root.get("/admin/twofactor/totpdevice/")
     assert b'value="delete_selected"' not in listing.content
     assert state.devices_of(user) == [device] and client.get("/2fa/").status_code == 200
+
+
+FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def test_the_record_names_the_client_in_words(db):
+    user = make_user("bob")
+    event = SecurityEvent.objects.create(user=user, kind="signed_in", ip="203.0.113.7", user_agent=FIREFOX_ON_WINDOWS)
+    rescue = RescueRequest.objects.create(user=user, message="lost", ip="203.0.113.7", user_agent=FIREFOX_ON_WINDOWS)
+    _admin, desk = staff_client("root", is_superuser=True)
+    for url in (
+        "/admin/twofactor/securityevent/",
+        f"/admin/twofactor/securityevent/{event.pk}/change/",
+        "/admin/twofactor/rescuerequest/",
+        f"/admin/twofactor/rescuerequest/{rescue.pk}/change/",
+    ):
+        page = desk.get(url).content.decode()
+        assert "IP address" in page and ">Ip<" not in page and "Ip:" not in page, url
+        assert "203.0.113.7" in page, url
+    for url in (
+        f"/admin/twofactor/securityevent/{event.pk}/change/",
+        f"/admin/twofactor/rescuerequest/{rescue.pk}/change/",
+    ):
+        page = desk.get(url).content.decode()
+        assert "Firefox on Windows" in page and "Gecko/20100101" not in page, url

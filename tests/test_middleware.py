@@ -35,6 +35,7 @@ ALLOWED_WHILE_VERIFYING = {
     "twofactor_api:verify_passkey_begin",
     "twofactor_api:verify_passkey_complete",
     "set_language",  # the footer's language switcher
+    "time_zone",  # and its time-zone page (TWOFACTOR_ALLOWED_PATHS)
 }
 #: What enrolling the first method needs (with the test-only method's set-up step, tests/hardware_token).
 ALLOWED_WHILE_SETTING_UP = {
@@ -61,6 +62,7 @@ ALLOWED_WHILE_SETTING_UP = {
     "twofactor_api:setup_passkey_begin",
     "twofactor_api:setup_passkey_complete",
     "set_language",
+    "time_zone",
 }
 
 SAMPLE_ARGUMENTS = {"method": "totp", "uidb64": "MQ", "token": "set-password"}

@@ -6,7 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import path
 from django.utils import translation
 
@@ -49,7 +49,7 @@ def test_plural_forms_follow_the_language():
     [
         (Kind.METHOD_ADDED, {"method": "totp"}, "Authenticator app added"),
         (Kind.METHOD_REMOVED, {"method": "sms"}, "Text message removed"),
-        (Kind.SIGNED_IN, {"method": "email"}, "Signed in with Code by email"),
+        (Kind.SIGNED_IN, {"method": "email"}, "Signed in with a code by email"),
         (Kind.CODE_SENT, {"method": "sms", "target": "+14•••••••23"}, "Code sent to +14•••••••23"),
         (Kind.BACKUP_CODES_GENERATED, {}, "New backup codes made"),
         (Kind.RESET, {"methods_removed": 2}, "Two-factor turned off by the administrators"),
@@ -59,16 +59,20 @@ def test_plural_forms_follow_the_language():
         (
             Kind.SIGNED_IN,
             {"method": "passkey", "passwordless": True},
-            "Signed in with Passkey alone, without a password",
+            "Signed in with a passkey alone, without a password",
         ),
         (
             Kind.CODE_FAILED,
             {"method": "passkey", "reason": "sign_count_not_increasing"},
             "A passkey was refused: its signature counter went backwards, so it may be a copy of your key",
         ),
-        (Kind.CODE_FAILED, {"method": "totp", "failures": 1}, "A wrong answer was given for Authenticator app"),
+        (Kind.CODE_FAILED, {"method": "totp", "failures": 1}, "A wrong answer was given for an authenticator app"),
         # Rescue, remembered browsers, passwords, sessions and backup codes.
         (Kind.SIGNED_IN, {"method": "rescue"}, "Signed in with a rescue code sent by email"),
+        (Kind.SIGNED_IN, {"method": "backup"}, "Signed in with a backup code"),
+        (Kind.SIGNED_IN, {"method": "totp"}, "Signed in with an authenticator app"),
+        (Kind.SIGNED_IN, {"method": "sms"}, "Signed in with a text message"),
+        (Kind.THROTTLED, {"method": "backup"}, "Too many wrong answers for a backup code: sign-in paused for a while"),
         (Kind.CODE_FAILED, {"method": "rescue"}, "A wrong rescue code was entered"),
         (Kind.SIGNED_IN, {"method": "totp", "remembered": True}, "Signed in on a remembered browser"),
         (Kind.RESCUE_FILED, {"added_to_open": True}, "Added more to an open request for help"),
@@ -171,6 +175,20 @@ def test_seed_demo_reset_removes_the_methods_of_an_earlier_run():
     assert "Removed 2 two-factor methods" in out.getvalue()
 
 
+@pytest.mark.django_db
+def test_seed_demo_reruns_mail_nobody(mailoutbox):
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # the run command's every start after the first
+    from django.contrib.auth import get_user_model
+
+    from accounts.management.commands.seed_demo import DEMO_USERNAME
+
+    add_totp(get_user_model().objects.get(username=DEMO_USERNAME))
+    call_command("seed_demo", stdout=StringIO())  # a reset of what the walk-through set up: recorded, not mailed
+    assert mailoutbox == []
+    assert SecurityEvent.objects.filter(kind="reset").count() == 1
+
+
 # Error pages with DEBUG off (the test runner keeps DEBUG off)
 
 
@@ -256,3 +274,66 @@ def test_a_bare_429_gets_the_page_with_the_wait(rf):
     response = ErrorPageMiddleware(throttled_view)(request)
     assert response.status_code == 429 and response["Retry-After"] == "61"
     assert "please wait 2 minutes before trying again" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_sessions_list_names_browsers_in_the_words_of_the_mails(verified_client):
+    from twofactor.locations import describe_browser
+    from twofactor.models import UserSession
+
+    agent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+    UserSession.objects.update(user_agent=agent)
+    page = verified_client.get("/2fa/").content.decode()
+    assert describe_browser(agent) == "Safari on macOS" and "Safari on macOS" in page
+    assert "AppleWebKit" not in page
+
+
+@pytest.mark.django_db
+def test_the_set_up_page_heading_fits_a_user_who_already_has_a_method(client, totp_user):
+    from tests.support.users import sign_in
+
+    user, _device, totp = totp_user
+    sign_in(client)
+    client.post("/2fa/verify/", {"code": totp.now()})
+    page = client.get("/2fa/setup/").content.decode()
+    assert "Add another way to confirm it’s you" in page and "Add a second step to your sign-in" not in page
+    first = Client()
+    make_user("newcomer")
+    sign_in(first, "newcomer")
+    assert "Add a second step to your sign-in" in first.get("/2fa/setup/").content.decode()
+
+
+@pytest.mark.django_db
+def test_dates_follow_a_time_zone_chosen_without_javascript(verified_client):
+    import datetime
+
+    from twofactor.models import SecurityEvent as Event
+
+    Event.objects.update(created_at=datetime.datetime(2026, 12, 4, 14, 2, tzinfo=datetime.UTC))
+    assert "Times are shown in UTC." in verified_client.get("/2fa/").content.decode()
+    chosen = verified_client.post("/accounts/time-zone/", {"time_zone": "Asia/Tokyo", "next": "/2fa/"})
+    assert chosen.status_code == 302 and chosen.url == "/2fa/"
+    assert verified_client.cookies["tz"].value == "Asia/Tokyo" and verified_client.cookies["tz_chosen"].value == "1"
+    page = verified_client.get("/2fa/").content.decode()
+    assert "Times are shown in Asia/Tokyo." in page
+    assert "Dec. 4, 2026, 11:02 p.m." in page  # 14:02 UTC, in words a reader of English does not misread
+    french = verified_client.get("/2fa/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "4 décembre 2026 23:02" in french
+    refused = verified_client.post("/accounts/time-zone/", {"time_zone": "Mars/Olympus", "next": "/2fa/"})
+    assert refused.status_code == 200 and verified_client.cookies["tz"].value == "Asia/Tokyo"
+
+
+@pytest.mark.django_db
+def test_method_names_read_as_people_say_them_in_every_language():
+    event = SecurityEvent(kind=Kind.SIGNED_IN, data={"method": "backup"})
+    sentences = {}
+    for language in ("en", "fr", "de", "es"):
+        with translation.override(language):
+            sentences[language] = activity.describe(event)
+    assert sentences == {
+        "en": "Signed in with a backup code",
+        "fr": "Connexion avec un code de secours",
+        "de": "Angemeldet mit einem Backup-Code",
+        "es": sentences["es"],
+    }
+    assert "código de respaldo" in sentences["es"] and "Backup codes" not in " ".join(sentences.values())

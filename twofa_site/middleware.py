@@ -8,10 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 TIMEZONE_COOKIE = "tz"
+#: Set when the visitor chose the zone on /accounts/time-zone/: the page script then leaves `tz` alone.
+TIMEZONE_CHOSEN_COOKIE = "tz_chosen"
+TIMEZONE_COOKIE_AGE = 60 * 60 * 24 * 365
 
 
 class TimezoneMiddleware:
-    """Show dates in the browser's time zone (the `tz` cookie static/js/timezone.js sets); UTC without it."""
+    """Show dates in the visitor's time zone: the `tz` cookie, chosen on /accounts/time-zone/ (no JavaScript needed)
+    or guessed from the browser by static/js/timezone.js; UTC without it."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -252,6 +252,8 @@ TWOFACTOR_RESCUE_EMAIL = env.list("TWOFACTOR_RESCUE_EMAIL", default=[])
 TWOFACTOR_SECURITY_CONTACT = env.str("TWOFACTOR_SECURITY_CONTACT", default="")
 TWOFACTOR_RESCUE_BY_EMAIL = _read("TWOFACTOR_RESCUE_BY_EMAIL", env.bool, default=True)
 TWOFACTOR_ISSUER = env.str("TWOFACTOR_ISSUER", default="twofa_site")
+# The footer's time-zone page stays reachable during the second step, like its language switcher.
+TWOFACTOR_ALLOWED_PATHS = ["/accounts/time-zone/"]
 TWOFACTOR_BASE_TEMPLATE = "base.html"  # the site's frame (templates/base.html) around the app's pages
 # Passkeys: the relying party is the site's own host: TWOFACTOR_SITE_URL's, else the platform's; on Heroku without
 # Dyno Metadata, the request's (its router sends this app only its own hosts, see HEROKU_ROUTED_HOSTS).

@@ -20,12 +20,15 @@ RESCUE = "rescue"
 
 #: A sentence per kind; %(method)s is the method's name as users see it, %(target)s a masked address or number.
 WITH_METHOD = {
-    Kind.SIGNED_IN: lambda: _("Signed in with %(method)s"),
     Kind.METHOD_ADDED: lambda: _("%(method)s added"),
     Kind.METHOD_REMOVED: lambda: _("%(method)s removed"),
+    Kind.REMEMBERED_BROWSER_USED: lambda: _("Second step skipped on a remembered browser (%(method)s)"),
+}
+#: Sentences that name the method mid-sentence, as people say it (`Method.in_sentence`: "a backup code").
+IN_SENTENCE = {
+    Kind.SIGNED_IN: lambda: _("Signed in with %(method)s"),
     Kind.CODE_FAILED: lambda: _("A wrong answer was given for %(method)s"),
     Kind.THROTTLED: lambda: _("Too many wrong answers for %(method)s: sign-in paused for a while"),
-    Kind.REMEMBERED_BROWSER_USED: lambda: _("Second step skipped on a remembered browser (%(method)s)"),
 }
 WITH_NAMED_METHOD = {
     Kind.METHOD_ADDED: lambda: _("%(method)s “%(name)s” added"),
@@ -140,6 +143,8 @@ def describe(event: SecurityEvent) -> str:
         device_name = data.get("name")
         if event.kind in WITH_NAMED_METHOD and device_name and device_name != name:
             return capfirst_sentence(WITH_NAMED_METHOD[event.kind]() % {"method": name, "name": device_name})
+        if event.kind in IN_SENTENCE:
+            return capfirst_sentence(IN_SENTENCE[event.kind]() % {"method": method.in_sentence})
         if event.kind in WITH_METHOD:
             return capfirst_sentence(WITH_METHOD[event.kind]() % {"method": name})
     if event.kind in WITH_TARGET and data.get("target"):
@@ -159,7 +164,7 @@ def _special(kind: str, data: dict) -> str:
         if data.get("remembered"):
             return _("Signed in on a remembered browser")
         if data.get("passwordless") and method is not None:
-            return _("Signed in with %(method)s alone, without a password") % {"method": method.title}
+            return _("Signed in with %(method)s alone, without a password") % {"method": method.in_sentence}
     if kind == Kind.CODE_FAILED:
         reason = data.get("reason")
         if method is not None and reason in method.rejection_reasons:

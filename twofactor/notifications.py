@@ -79,7 +79,7 @@ def _method_name(key: str) -> str:
 def notify_user(sender, user, request, data, **kwargs) -> None:
     """Mail the user about the event `sender` (a Kind), unless a mail of this request already covered it."""
     kind = sender
-    if kind not in USER_MAILS or not getattr(user, "pk", None):
+    if kind not in USER_MAILS or not getattr(user, "pk", None) or data.get("notify") is False:
         return
     if kind == Kind.RESCUE_FILED and data.get("added_to_open"):
         return  # the first submission was acknowledged; more text goes to the same request

@@ -25,6 +25,12 @@ SHOWN_IN_README = (
     "verify-email-390-light.png",
     "authenticator-set-up-1280-dark.png",
     "security-1280-light.png",
+    # The walk-through in the browser: sign up, set up, sign in.
+    "sign-up-1280-light.png",
+    "choose-a-method-1280-light.png",
+    "authenticator-set-up-1280-light.png",
+    "backup-codes-1280-light.png",
+    "verify-authenticator-1280-light.png",
 )
 SIGN_IN_SUBJECT = "sign-in code"
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
@@ -66,6 +72,8 @@ def test_no_page_of_the_journeys_has_a_serious_accessibility_violation(new_page,
 
     page.goto("/accounts/login/")
     step("sign-in")
+    page.goto("/accounts/signup/")
+    step("sign-up")
     sign_up(page, name)
     step("choose-a-method")
     totp = enrol_authenticator(page)

@@ -46,18 +46,17 @@ SCRIPT = _minimal_project_script()
 
 
 def guide_text() -> str:
-    """The guide's section, from the docs site when it has one, else from the README."""
+    """The guide's steps (its text up to the next heading), from the docs site when it has them, else the README."""
     for path in [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]:
         text = path.read_text()
         heading = next(
             (line for line in text.splitlines() if line.lstrip("#").strip() == HEADING.lstrip("#").strip()), None
         )
         if heading is not None:
-            level = len(heading) - len(heading.lstrip("#"))
             lines, fenced = [], False
             for line in text.split(heading + "\n", 1)[1].splitlines():
                 fenced ^= line.startswith("```")
-                if not fenced and re.match(rf"#{{1,{level}}} ", line):  # the next heading of the same rank
+                if not fenced and line.startswith("#"):  # the next heading: the steps end there
                     break
                 lines.append(line)
             return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from .. import flows, state
 from ..core import registry
+from ..locations import describe_browser
 from ..state import grace
 from ..users import account_address
 from .paginator import EstimatedCountPaginator
@@ -22,6 +23,18 @@ from .paginator import EstimatedCountPaginator
 HANDLE_PERMISSION = "twofactor.handle_rescuerequest"
 RESET_PERMISSION = "twofactor.reset_twofactor"
 DEVICE_FIELDS = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+
+
+class ClientColumns:
+    """The client of a record (event, rescue request) in words: "IP address", and the browser as mails name it."""
+
+    @admin.display(description=_("IP address"), ordering="ip")
+    def ip_address(self, obj) -> str:
+        return obj.ip or "—"
+
+    @admin.display(description=_("Browser"))
+    def browser(self, obj) -> str:
+        return describe_browser(obj.user_agent or "")
 
 
 class StaffNoteForm(forms.Form):

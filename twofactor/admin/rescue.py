@@ -10,6 +10,7 @@ from ..app_settings import app_settings
 from ..models import RescueRequest
 from .common import (
     HANDLE_PERMISSION,
+    ClientColumns,
     FilterLookupsOnly,
     LargeListAdmin,
     confirm_with_note,
@@ -21,10 +22,19 @@ from .common import (
 
 
 @admin.register(RescueRequest)
-class RescueRequestAdmin(FilterLookupsOnly, LargeListAdmin):
+class RescueRequestAdmin(ClientColumns, FilterLookupsOnly, LargeListAdmin):
     """Rescue requests: read-only, with "approve" (reset) and "deny" for staff with the permission."""
 
-    list_display = ("__str__", "user", "status", "created_at", "message_preview", "ip", "handled_by", "handled_at")
+    list_display = (
+        "__str__",
+        "user",
+        "status",
+        "created_at",
+        "message_preview",
+        "ip_address",
+        "handled_by",
+        "handled_at",
+    )
     # A date filter of fixed ranges, not date_hierarchy: that one reads every row for its year links.
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))
     list_select_related = ("user", "handled_by")
@@ -35,8 +45,8 @@ class RescueRequestAdmin(FilterLookupsOnly, LargeListAdmin):
         "created_at",
         "updated_at",
         "message",
-        "ip",
-        "user_agent",
+        "ip_address",
+        "browser",
         "handled_by",
         "handled_at",
         "staff_note",

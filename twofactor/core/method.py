@@ -31,6 +31,9 @@ class Method:
     title: ClassVar[str] = ""
     #: Its link on the "add a method" page; the label when left empty.
     offer: ClassVar[str] = ""
+    #: The method's name inside a sentence, as people say it ("a backup code", "an authenticator app"): the security
+    #: record's "Signed in with …"; `title` when empty.
+    in_sentence: ClassVar[str] = ""
     #: What follows the link on that page.
     description: ClassVar[str] = ""
     #: "app_label.ModelName" of its device model, a `twofactor.models.TwoFactorDevice` subclass.
@@ -70,6 +73,8 @@ class Method:
             self.title = self.label
         if not self.offer:
             self.offer = self.label
+        if not self.in_sentence:
+            self.in_sentence = self.title
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key!r}>"

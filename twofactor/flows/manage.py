@@ -165,10 +165,12 @@ def standing_refusal(actor, user) -> str | None:
     return None
 
 
-def reset_user(user, *, actor=None, request=None, note: str = "", rescue: bool = False) -> int:
+def reset_user(user, *, actor=None, request=None, note: str = "", rescue: bool = False, notify: bool = True) -> int:
     """Remove every method of `user`, end all their sessions and revoke their trusted browsers (staff action,
     shell command; `rescue`: approving a request for help). At the next sign-in the user must enrol a method
     again. Returns the number of methods removed. A staff `actor` must outrank `user` (`require_standing`).
+    `notify=False` records the reset without mailing the user (the demo user's reset by `seed_demo`, which no
+    administrator did).
     """
     require_standing(actor, user, request=request, action="reset")
     with transaction.atomic():
@@ -192,5 +194,6 @@ def reset_user(user, *, actor=None, request=None, note: str = "", rescue: bool =
         actor_name=actor.get_username() if actor is not None else "",
         methods_removed=removed,
         note=note,
+        **({} if notify else {"notify": False}),
     )
     return removed

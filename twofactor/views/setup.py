@@ -18,6 +18,7 @@ def choose(request):
     context = {
         "offered": [method for method in registry.enrollable() if method.multiple or method.key not in current],
         "required": state.required_for(request.user) and not current,
+        "has_methods": bool(current),
         "next": safe_next(request, ""),
     }
     return render(request, "twofactor/setup.html", context)

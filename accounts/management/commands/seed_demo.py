@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from twofactor import flows
+from twofactor.core import registry
 
 DEMO_USERNAME = "demo"
 DEMO_EMAIL = "demo@example.com"
@@ -22,8 +23,10 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.is_active = True
         user.save()
-        # A reset starts the demo afresh: methods set up in an earlier run are removed, sessions ended.
-        removed = 0 if created else flows.reset_user(user)
+        # A reset starts the demo afresh: methods set up in an earlier run are removed, sessions ended. Quietly: a
+        # re-run is no administrator's reset, so no mail; and nothing at all when an earlier run set nothing up.
+        had_methods = any(method.get_model().objects.filter(user=user).exists() for method in registry.methods())
+        removed = flows.reset_user(user, notify=False) if had_methods else 0
         verb = "Created" if created else "Reset"
         self.stdout.write(
             f"{verb} the demo user. Sign in at http://127.0.0.1:8000/accounts/login/ with\n"

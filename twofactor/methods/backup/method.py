@@ -17,6 +17,7 @@ from .models import with_unused_counts
 class BackupCodesMethod(Method):
     key = "backup"
     label = _("Backup code")
+    in_sentence = _("a backup code")
     title = _("Backup codes")
     model = "twofactor.BackupCodeDevice"
     recovery = True

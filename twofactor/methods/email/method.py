@@ -20,6 +20,7 @@ from .setup import KEY, begin_email_setup
 class EmailMethod(SentCodeMethod):
     key = KEY
     label = _("Email")
+    in_sentence = _("a code by email")
     title = _("Code by email")
     offer = _("Code by email")
     model = "twofactor.EmailDevice"

@@ -22,6 +22,7 @@ ATTESTATION = ("none", "indirect", "direct", "enterprise")
 class PasskeyMethod(Method):
     key = KEY
     label = _("Passkey or security key")
+    in_sentence = _("a passkey")
     title = _("Passkey")
     description = _("phishing-resistant: your device or key signs in with a fingerprint, face, PIN or a touch.")
     model = "twofactor.PasskeyDevice"

@@ -35,6 +35,7 @@ def sms_unavailable(retry_after: int) -> TwoFactorError:
 class SMSMethod(SentCodeMethod):
     key = KEY
     label = _("Text message")
+    in_sentence = _("a text message")
     offer = _("Text message (SMS)")
     model = "twofactor.SMSDevice"
     admin_fields = ("phone_number",)

@@ -13,6 +13,7 @@ from .setup import KEY, check_pending_totp
 class TOTPMethod(Method):
     key = KEY
     label = _("Authenticator app")
+    in_sentence = _("an authenticator app")
     description = _("recommended; works offline.")
     model = "twofactor.TOTPDevice"
     verify_template = "twofactor/methods/totp/verify.html"
