@@ -337,3 +337,10 @@ def test_method_names_read_as_people_say_them_in_every_language():
         "es": sentences["es"],
     }
     assert "código de respaldo" in sentences["es"] and "Backup codes" not in " ".join(sentences.values())
+
+
+@pytest.mark.django_db
+def test_a_host_outside_allowed_hosts_gets_the_400_page_not_a_500(client):
+    # Answered by CommonMiddleware before AuthenticationMiddleware: the page must not need request.user.
+    response = client.get("/accounts/login/", HTTP_HOST="evil.example")
+    assert response.status_code == 400

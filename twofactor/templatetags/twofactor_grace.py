@@ -15,7 +15,8 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def grace_banner(context) -> str:
     request = context.get("request")
-    if request is None or not hasattr(request, "session") or not request.user.is_authenticated:
+    user = getattr(request, "user", None)  # absent on an error page answered before AuthenticationMiddleware ran
+    if user is None or not hasattr(request, "session") or not user.is_authenticated:
         return ""
     current = state.read(request)
     if current is None or current.state != state.GRACE:
