@@ -12,7 +12,7 @@ author = "The twofactor maintainers"
 copyright = "2026, the twofactor maintainers"
 release = "1.0.0"
 
-extensions = ["myst_parser"]
+extensions = ["myst_parser", "twofactor_docs"]  # twofactor_docs: docs/_ext/, pages made from the code
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store"]

@@ -118,7 +118,7 @@ class AppSettings:
 
     @property
     def CODE_VALIDITY_SECONDS(self) -> int:
-        """Lifetime of a code sent by email or SMS."""
+        """Lifetime of a code sent by email or SMS (the rescue code by email too)."""
         return int(self._get("CODE_VALIDITY_SECONDS", 600))
 
     @property
@@ -133,7 +133,7 @@ class AppSettings:
 
     @property
     def SEND_LIMIT_PER_ACCOUNT_HOUR(self) -> int:
-        """Codes one account may be sent (email and SMS together) per hour."""
+        """Codes one account may be sent per hour: by email and SMS, for sign-in, enrolment and rescue together."""
         return int(self._get("SEND_LIMIT_PER_ACCOUNT_HOUR", 10))
 
     @property
@@ -272,7 +272,8 @@ class AppSettings:
 
     @property
     def WEBAUTHN_ATTESTATION(self) -> str:
-        """Passkeys: the attestation asked for at enrolment, "none", "indirect" or "direct" (verified when given)."""
+        """Passkeys: the attestation asked for at enrolment, "none", "indirect", "direct" or "enterprise" (verified
+        when the authenticator gives one)."""
         return self._get("WEBAUTHN_ATTESTATION", "none")
 
     @property
@@ -308,7 +309,8 @@ class AppSettings:
 
     @property
     def RATE_LIMIT_STORE(self) -> str:
-        """ "database" (default, shared by every app server) or "cache" (the default cache, e.g. Redis)."""
+        """Where rate limits are counted: "database" (shared by every app server) or "cache" (the default cache, e.g.
+        Redis; while it cannot be reached, the database counts instead)."""
         return self._get("RATE_LIMIT_STORE", "database")
 
     @property
