@@ -23,10 +23,12 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def _read(name: str, reader, **kwargs):
-    """Read one variable; a malformed value stops start-up with a sentence naming it."""
+    """Read one variable; a malformed value stops start-up with a sentence naming it (docs/settings.md lists them)."""
     try:
         return reader(name, **kwargs)
     except Exception as error:  # django-environ raises many types for bad values
+        if getattr(reader, "__name__", "") == "int":
+            raise ImproperlyConfigured(f"{name} must be a whole number (got {env.str(name)!r}).") from None
         raise ImproperlyConfigured(f"{name} has an invalid value ({error}).") from None
 
 
@@ -129,7 +131,9 @@ TEMPLATES = [
 # instead of failing), PostgreSQL through psycopg 3 with persistent, health-checked connections.
 _database_url = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 if _database_url.partition("://")[0] not in ("sqlite", "postgres", "postgresql", "pgsql"):
-    raise ImproperlyConfigured("DATABASE_URL must start with sqlite:/// or postgres:// (got an unsupported scheme).")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must start with sqlite:/// or postgres:// (got {_database_url.partition(':')[0] + ':'!r})."
+    )
 DATABASES = {"default": _read("DATABASE_URL", env.db_url, default=_database_url)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
