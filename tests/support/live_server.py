@@ -165,8 +165,15 @@ class LiveServer:
         """How many password hashes the server's workers computed since the outboxes were last cleared."""
         return len(self.hash_log.read_text().splitlines()) if self.hash_log.exists() else 0
 
-    def mails_to(self, address: str) -> list[str]:
-        """The plain-text bodies of the mails sent to `address`, oldest first."""
+    def mails_to(self, address: str, at_least: int = 0, timeout: float = 10) -> list[str]:
+        """The plain-text bodies of the mails sent to `address`, oldest first; waits (up to `timeout` seconds) until
+        there are `at_least` of them, for mails the site sends after its answer (password reset)."""
+        deadline = time.monotonic() + timeout
+        while len(bodies := self._mails_to(address)) < at_least and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return bodies
+
+    def _mails_to(self, address: str) -> list[str]:
         bodies = []
         for path in sorted(self.mail_dir.iterdir(), key=lambda item: item.stat().st_mtime):
             for raw in path.read_text().split("\n" + "-" * 79 + "\n"):
