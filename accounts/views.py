@@ -24,7 +24,7 @@ from twofactor import flows, ratelimit
 from twofactor.client_info import budget_address
 from twofactor.links import site_url
 from twofactor.views import password
-from twofactor.views.common import safe_next
+from twofactor.web.pages import safe_next
 
 from .forms import SignInForm, SignUpForm
 

@@ -4,7 +4,7 @@ import pytest
 
 from tests.support.api_client import ApiClient, error_of
 from tests.support.users import PASSWORD
-from twofactor.api.body import MAX_BODY_BYTES
+from twofactor.web.body import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.django_db
 

@@ -35,7 +35,7 @@ def test_every_endpoint_is_listed():
         "login",
         "logout",
         "reauthenticate",
-        "challenge",
+        "send_code",
         "verify",
         "rescue",
         "devices",
@@ -157,7 +157,7 @@ def test_an_endpoint_needs_a_signed_in_user_unless_it_says_otherwise(rf, user):
     from django.contrib.auth.models import AnonymousUser
     from django.http import JsonResponse
 
-    from twofactor.api.endpoint import endpoint
+    from twofactor.web.endpoint import endpoint
 
     @endpoint("GET")
     def private(request):
@@ -181,7 +181,7 @@ def test_an_endpoint_leaves_csrf_to_its_own_json_check(rf, user):
     from django.http import JsonResponse
     from django.middleware.csrf import CsrfViewMiddleware
 
-    from twofactor.api.endpoint import endpoint
+    from twofactor.web.endpoint import endpoint
 
     @endpoint("POST")
     def change(request):

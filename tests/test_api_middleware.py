@@ -14,7 +14,7 @@ ALLOWED = {
     "verify": {
         "session",
         "logout",
-        "challenge",
+        "send_code",
         "verify",
         "rescue",
         "openapi",

@@ -25,12 +25,12 @@ METHOD_URL_NAMES = (
 
 #: Literals that are not the method of that name, with where they are and why.
 OTHER_MEANINGS = {
-    # The rescue page's option "email" mails a code to the account's address; it is not the email method.
-    ("flows/rescue.py", "email"),
+    # The API's rescue option {"option": "email"} (the public interface) mails a code to the account's address;
+    # it is not the email method.
     ("api/forms.py", "email"),
     ("api/views/signin.py", "email"),
     # The user as the API answers it: {"id", "username", "email"}; and the rescue option in its document.
-    ("api/shapes.py", "email"),
+    ("web/shapes.py", "email"),
     ("api/openapi/schemas.py", "email"),
 }
 

@@ -18,7 +18,7 @@ from tests.support.devices import add_totp
 from tests.support.users import make_user, sign_in
 from twofactor import state
 
-#: What the second step needs (spec: verify, rescue, logout; the API's session, challenge, verify, rescue).
+#: What the second step needs (spec: verify, rescue, logout; the API's session, send_code, verify, rescue).
 ALLOWED_WHILE_VERIFYING = {
     "twofactor:verify",
     "twofactor:rescue",
@@ -26,7 +26,7 @@ ALLOWED_WHILE_VERIFYING = {
     "twofactor:logout",  # the app's own sign-out (projects without one)
     "twofactor_api:session",
     "twofactor_api:logout",
-    "twofactor_api:challenge",
+    "twofactor_api:send_code",
     "twofactor_api:verify",
     "twofactor_api:rescue",
     "twofactor_api:openapi",

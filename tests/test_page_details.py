@@ -13,11 +13,11 @@ from django.utils import translation
 from tests.support.devices import add_totp
 from tests.support.users import make_user
 from twofactor import activity
-from twofactor.flows.challenge import cooling_down
-from twofactor.flows.errors import throttled
+from twofactor.errors import throttled
 from twofactor.methods.email.models import EmailDevice
 from twofactor.methods.totp.models import TOTPDevice
 from twofactor.models import SecurityEvent
+from twofactor.sent_code.caps import cooling_down
 
 Kind = SecurityEvent.Kind
 

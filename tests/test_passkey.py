@@ -686,7 +686,7 @@ def request_with_session(rf, user=None):
 
 
 def test_a_session_challenge_is_taken_once_and_only_for_its_purpose(rf):
-    from twofactor.flows.errors import TwoFactorError
+    from twofactor.errors import TwoFactorError
     from twofactor.methods.passkey import ceremony
 
     request = request_with_session(rf)
@@ -700,7 +700,7 @@ def test_a_session_challenge_is_taken_once_and_only_for_its_purpose(rf):
 
 
 def test_a_signed_challenge_is_taken_once(rf, db):
-    from twofactor.flows.errors import TwoFactorError
+    from twofactor.errors import TwoFactorError
     from twofactor.methods.passkey import ceremony
 
     request = request_with_session(rf)
@@ -714,7 +714,7 @@ def test_a_signed_challenge_is_taken_once(rf, db):
 
 @pytest.mark.parametrize("outcome", ["accepted", "wrong origin", "malformed", "expired"])
 def test_checking_an_enrolment_answer_spends_the_pending_enrolment_whatever_the_outcome(rf, alice, outcome):
-    from twofactor.flows.errors import TwoFactorError
+    from twofactor.errors import TwoFactorError
     from twofactor.flows.setup import PENDING_KEY
     from twofactor.methods.passkey.setup import check_pending_passkey
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.support.devices import add_totp
 from tests.support.users import make_user, sign_in
 from twofactor import flows, state
-from twofactor.flows.errors import TwoFactorError
+from twofactor.errors import TwoFactorError
 from twofactor.methods.backup.codes import replace_backup_codes
 from twofactor.models import RescueCodeDevice, RescueRequest, SecurityEvent
 

@@ -116,7 +116,7 @@ def test_codes_are_mailed_and_texted_in_the_users_language(client):
 
 @override_settings(LANGUAGE_CODE="en")
 def test_plural_forms_of_each_language():
-    from twofactor.flows.errors import throttled
+    from twofactor.errors import throttled
 
     expected = {
         "fr": ("dans 1 seconde.", "dans 2 secondes."),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from .app_settings import app_settings
 from .views import password
-from .views.common import safe_next
+from .web.pages import safe_next
 
 
 class TwoFactorAdminSite(admin.AdminSite):

@@ -31,7 +31,7 @@ ALLOWED_VIEWS = {
         "twofactor:rescue",
         "twofactor_api:session",
         "twofactor_api:logout",
-        "twofactor_api:challenge",
+        "twofactor_api:send_code",
         "twofactor_api:verify",
         "twofactor_api:rescue",
         "twofactor_api:openapi",

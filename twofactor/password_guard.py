@@ -18,7 +18,7 @@ from django.db.models import Case, Q, When
 from . import device_cookie, ratelimit
 from .app_settings import app_settings
 from .client_info import budget_address
-from .flows.errors import throttled
+from .errors import throttled
 
 WINDOW_SECONDS = 15 * 60
 CEILING_WINDOW_SECONDS = 24 * 60 * 60

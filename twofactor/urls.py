@@ -3,9 +3,21 @@
 from django.urls import path
 
 from .core import registry
-from .views import account, manage, rescue, setup, signin
+from .views import account, code_setup, manage, rescue, setup, signin
 
 app_name = "twofactor"
+
+
+def method_urls(method) -> list:
+    """A method's own pages; one that sends codes also gets the shared set-up page (views/code_setup.py)."""
+    shared = (
+        [path(f"setup/{method.key}/", code_setup.setup_page, {"method": method.key}, name=f"setup_{method.key}")]
+        if method.sends_code
+        else []
+    )
+    return [*shared, *method.urls()]
+
+
 urlpatterns = [
     path("", manage.overview, name="overview"),
     path("login/", account.SignInView.as_view(), name="login"),
@@ -21,5 +33,5 @@ urlpatterns = [
     path("trusted-browsers/revoke-all/", manage.revoke_trusted_browsers, name="revoke_trusted_browsers"),
     path("rescue/", rescue.rescue, name="rescue"),
     # Each method's own pages (set-up steps), in the order of TWOFACTOR_METHODS.
-    *[pattern for method in registry.methods() for pattern in method.urls()],
+    *[pattern for method in registry.methods() for pattern in method_urls(method)],
 ]

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from twofactor.api import openapi
 from twofactor.core.method import Method
+from twofactor.web import openapi
 
 from . import views
 from .forms import TokenSecretForm

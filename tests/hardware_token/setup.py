@@ -2,9 +2,8 @@
 
 import time
 
-from twofactor import crypto
-from twofactor.flows.errors import invalid_code
-from twofactor.flows.setup import PENDING_KEY, ensure_method_is_new, record_failure, require_enrolment_allowed
+from twofactor import crypto, flows
+from twofactor.errors import invalid_code
 
 from .models import HardwareTokenDevice
 
@@ -12,19 +11,16 @@ KEY = "hotp"
 
 
 def begin_token_setup(request, key: bytes) -> None:
-    ensure_method_is_new(request.user, KEY)
-    require_enrolment_allowed(request)
-    request.session[PENDING_KEY] = {
-        "method": KEY,
-        "key": crypto.encrypt(key),
-        "started_at": time.time(),
-        "failures": 0,
-    }
+    flows.setup.ensure_method_is_new(request.user, KEY)
+    flows.setup.require_enrolment_allowed(request)
+    flows.setup.save_pending(
+        request, {"method": KEY, "key": crypto.encrypt(key), "started_at": time.time(), "failures": 0}
+    )
 
 
 def check_pending_token(request, record: dict, code: str) -> HardwareTokenDevice:
     device = HardwareTokenDevice(user=request.user, name="Hardware token", confirmed=True, encrypted_key=record["key"])
     if not device.check_code(code):
-        record_failure(request, record)
+        flows.setup.record_failure(request, record)
         raise invalid_code()
     return device

@@ -3,12 +3,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from twofactor import flows
-from twofactor.api.body import read_json
-from twofactor.api.endpoint import endpoint
-from twofactor.api.responses import answer
 from twofactor.forms import SetupConfirmForm
-from twofactor.views.common import add_flow_error, enrolment_page, status_for
-from twofactor.views.setup import render_stored
+from twofactor.web.body import read_json
+from twofactor.web.endpoint import endpoint
+from twofactor.web.pages import add_flow_error, enrolment_page, render_stored, status_for
+from twofactor.web.responses import answer
 
 from .forms import TokenSecretForm
 from .setup import KEY, begin_token_setup

@@ -12,16 +12,14 @@ def sent_code_choices() -> list[tuple[str, str]]:
     return [(method.key, method.label) for method in registry.sending()]
 
 
-class EmptyForm(forms.Form):
-    """For endpoints that take no fields: any field sent is refused."""
-
-
 class LoginForm(forms.Form):
     username = forms.CharField(max_length=254, strip=False)
     password = forms.CharField(max_length=4096, strip=False)
 
 
-class ChallengeForm(forms.Form):
+class SendCodeForm(forms.Form):
+    """POST /2fa/challenge: which method sends the code."""
+
     method = forms.ChoiceField(choices=sent_code_choices)
 
 

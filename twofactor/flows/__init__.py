@@ -1,8 +1,9 @@
-"""Use cases, one function each. Pages (views.py) and the JSON API (api/) call these and nothing else."""
+"""Use cases, one function each. Pages (views/), the JSON API (api/) and the methods' own pages and endpoints
+call the names exported here; a method's package uses nothing else of the flows."""
 
+from ..errors import TwoFactorError
+from ..sent_code.sending import SentCode
 from . import setup
-from .challenge import SentCode, send_sign_in_code
-from .errors import TwoFactorError
 from .manage import (
     password_changed,
     remove_method,
@@ -16,15 +17,18 @@ from .rescue import (
     approve_rescue_request,
     deny_rescue_request,
     file_rescue_request,
+    recently_reset_by_email,
     rescue_options,
     reset_two_factor,
     send_rescue_code,
     verify_rescue_code,
 )
-from .setup import clear_pending, confirm, pending
+from .setup import clear_pending, confirm, current_setup, pending, resend_setup_code
+from .sign_in_code import code_status, send_on_arrival, send_sign_in_code
 from .signin import (
     authenticate_password,
     check_code,
+    check_device_code,
     check_password,
     choose_method,
     pending_sign_in,
@@ -35,35 +39,41 @@ from .signin import (
 from .trust import is_this_browser, revoke_trusted_browser, revoke_trusted_browsers, trusted_browsers
 
 __all__ = [
+    "approve_rescue_request",
     "authenticate_password",
-    "SentCode",
-    "send_sign_in_code",
-    "setup",
-    "TwoFactorError",
     "check_code",
+    "check_device_code",
     "check_password",
     "choose_method",
     "clear_pending",
+    "code_status",
     "confirm",
+    "current_setup",
+    "deny_rescue_request",
+    "file_rescue_request",
     "password_changed",
     "pending",
     "pending_sign_in",
     "reauthenticate",
+    "recently_reset_by_email",
     "remove_method",
     "require_recent_authentication",
     "require_standing",
-    "reset_user",
-    "approve_rescue_request",
-    "deny_rescue_request",
-    "file_rescue_request",
     "rescue_options",
+    "resend_setup_code",
     "reset_two_factor",
+    "reset_user",
+    "send_on_arrival",
     "send_rescue_code",
-    "verify_rescue_code",
+    "send_sign_in_code",
+    "SentCode",
+    "setup",
     "sign_out_other_sessions",
     "sign_out_session",
     "turn_off",
+    "TwoFactorError",
     "verify",
+    "verify_rescue_code",
     "is_this_browser",
     "revoke_trusted_browser",
     "revoke_trusted_browsers",

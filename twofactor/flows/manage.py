@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import remember, state
 from ..core import registry
+from ..errors import TwoFactorError
 from ..models import RescueCodeDevice, UserSession
 from ..signals import Kind, emit
 from ..state import grace
-from .errors import TwoFactorError
 from .signin import require_recent_authentication
 
 

@@ -23,17 +23,16 @@ from ..app_settings import app_settings
 from ..client_info import budget_address, client_ip, user_agent
 from ..core import registry
 from ..core.method import Method
+from ..errors import TwoFactorError
 from ..models import RescueCodeDevice, RescueRequest, SecurityEvent
 from ..models.devices import masked_email
+from ..sent_code.caps import HOUR, SendCap, account_cap
+from ..sent_code.sending import SentCode, StoredTarget, send_code
 from ..signals import Kind, emit
 from ..users import account_address
-from .challenge import DeliveryFailed, SentCode, account_cap, consume_caps, send_to_device
-from .errors import TwoFactorError
 from .manage import require_standing, reset_user
 from .signin import check_device_code, pending_sign_in
 
-HOUR = 3600
-CODE_FIELDS = ["code_hash", "valid_until", "last_generated_timestamp"]
 TRIMMED_MARKER = "[…]\n"
 
 
@@ -127,34 +126,19 @@ def send_rescue_code(request) -> SentCode:
             "no_email", _("Your account has no email address. Ask the administrators for help instead."), status=409
         )
     RescueCodeDevice.objects.get_or_create(
-        user=user, defaults={"name": str(_("Rescue code by email")), "email": address, "confirmed": False}
+        user=user, defaults={"name": str(_("Rescue code by email")), "confirmed": False}
     )
-    try:
-        device = send_to_device(
-            RescueCodeDevice.objects.filter(user=user),
-            count=lambda device: _count_rescue_code(user),
-            deliver=lambda target, code: delivery.send_code_email(
-                target, code, purpose=delivery.RESCUE, user=user, host=delivery.origin_host(request)
-            ),
-            update={"email": address, "confirmed": True},
-        )
-    except DeliveryFailed as failed:
-        emit(
-            Kind.DELIVERY_FAILED,
-            user=user,
-            request=request,
-            method="email",
-            target=failed.device.masked_target,
-            purpose=delivery.RESCUE,
-            reason=str(failed.error)[:200],
-        )
-        raise TwoFactorError(
-            "delivery_failed",
-            _("We could not send the code. Try again, or ask the administrators for help."),
-            status=503,
-        ) from None
-    emit(Kind.RESCUE_CODE_SENT, user=user, request=request, method="email", target=device.masked_target)
-    return SentCode(masked_target=device.masked_target, cooldown_seconds=app_settings.COOLDOWN_SECONDS)
+    return send_code(
+        request,
+        StoredTarget(RescueCodeDevice.objects.filter(user=user), prepare=lambda device: device.aim_at(address)),
+        method=RescueCodeDevice.method,
+        purpose=delivery.RESCUE,
+        # A rescue code is a code sent to the account: it spends the account's hourly cap on codes as well.
+        caps=lambda target: [account_cap(user), _submission_cap(user)],
+        deliver=lambda target, code: delivery.send_code_email(
+            target, code, purpose=delivery.RESCUE, user=user, host=delivery.origin_host(request)
+        ),
+    )
 
 
 def verify_rescue_code(request, code: str) -> None:
@@ -166,8 +150,8 @@ def verify_rescue_code(request, code: str) -> None:
     device = RescueCodeDevice.objects.filter(user=user).first()
     if device is None:
         raise TwoFactorError("no_code_sent", _("Ask for a rescue code first."), status=409)
-    state.mark_verified(request, check_device_code(request, user, device, code, event_method="rescue"))
-    emit(Kind.SIGNED_IN, user=user, request=request, method="rescue", remembered=False)
+    state.mark_verified(request, check_device_code(request, user, device, code))
+    emit(Kind.SIGNED_IN, user=user, request=request, method=device.method, remembered=False)
 
 
 def file_rescue_request(request, message: str) -> RescueRequest:
@@ -267,10 +251,11 @@ def _pending_user(request):
     return user
 
 
-def _count_rescue_code(user) -> None:
-    """A rescue code is a code sent to the account: it spends the account's hourly cap on codes as well."""
-    consume_caps(user, [account_cap(user)])
-    _count_submission(user)
+def _submission_cap(user) -> SendCap:
+    """Every rescue submission (a code asked for, a request filed) counts against RESCUE_LIMIT_PER_ACCOUNT_HOUR."""
+    return SendCap(
+        f"twofactor:rescue:{user.pk}", app_settings.RESCUE_LIMIT_PER_ACCOUNT_HOUR, _too_many_attempts, name="rescue"
+    )
 
 
 def _count_submission(user, request=None) -> None:
@@ -285,18 +270,22 @@ def _count_submission(user, request=None) -> None:
         )
     decision = ratelimit.consume_all(limits)
     if not decision.allowed:
-        minutes = max(1, math.ceil(decision.retry_after / 60))
-        raise TwoFactorError(
-            "throttled",
-            ngettext(
-                "Too many rescue attempts. Try again in %(minutes)d minute.",
-                "Too many rescue attempts. Try again in %(minutes)d minutes.",
-                minutes,
-            )
-            % {"minutes": minutes},
-            status=429,
-            retry_after=decision.retry_after,
+        raise _too_many_attempts(decision.retry_after)
+
+
+def _too_many_attempts(retry_after: int) -> TwoFactorError:
+    minutes = max(1, math.ceil(retry_after / 60))
+    return TwoFactorError(
+        "throttled",
+        ngettext(
+            "Too many rescue attempts. Try again in %(minutes)d minute.",
+            "Too many rescue attempts. Try again in %(minutes)d minutes.",
+            minutes,
         )
+        % {"minutes": minutes},
+        status=429,
+        retry_after=retry_after,
+    )
 
 
 def _open_request_for_update(user, message: str, request) -> tuple[RescueRequest, bool]:

@@ -1,12 +1,10 @@
 """Enrolling a method: pending in the session until a code from it is confirmed, then stored.
 
-The pending enrolment is one record in the session:
-    request.session["twofactor_setup"] = {"method": <key>, "started_at": …, "failures": 0, …}
-with what the method needs to check the code (an encrypted key; a target and a hashed code for methods
-that send codes, see flows.challenge). The method's `confirm_pending` turns it into a device.
+The pending enrolment is one record in the session (twofactor.state.enrolment) with what the method needs to
+check the code (an encrypted key; a target and a hashed code for methods that send codes, see
+twofactor.sent_code.enrolment). The method's `confirm_pending` turns it into a device.
 """
 
-import time
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -15,14 +13,30 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import state
 from ..core import registry
+from ..errors import TwoFactorError
 from ..models import TwoFactorDevice
+from ..sent_code.enrolment import send_setup_code
+from ..sent_code.sending import SentCode
 from ..signals import Kind, emit
-from .errors import TwoFactorError
+from ..state.enrolment import PENDING_KEY, clear_pending, pending, record_failure, save_pending
 from .signin import require_recent_authentication
 
-PENDING_KEY = "twofactor_setup"
-PENDING_LIFETIME_SECONDS = 30 * 60
-MAX_PENDING_FAILURES = 10
+__all__ = [
+    "PENDING_KEY",
+    "PendingCode",
+    "StoredMethod",
+    "clear_pending",
+    "confirm",
+    "current_setup",
+    "ensure_method_is_new",
+    "pending",
+    "record_failure",
+    "require_enrolment_allowed",
+    "resend_setup_code",
+    "save_pending",
+    "send_setup_code",
+    "store_method",
+]
 
 
 @dataclass(frozen=True)
@@ -31,15 +45,12 @@ class StoredMethod:
     backup_codes: list[str] | None  # shown once, when this was the first method
 
 
-def pending(request) -> dict | None:
-    record = request.session.get(PENDING_KEY)
-    if not record or time.time() - record.get("started_at", 0) > PENDING_LIFETIME_SECONDS:
-        return None
-    return record
+@dataclass(frozen=True)
+class PendingCode:
+    """An enrolment waiting for the code that was sent to its target."""
 
-
-def clear_pending(request) -> None:
-    request.session.pop(PENDING_KEY, None)
+    method: str
+    masked_target: str
 
 
 def require_enrolment_allowed(request, *, at_confirm: bool = False) -> None:
@@ -93,17 +104,25 @@ def confirm(request, code: str) -> StoredMethod:
     return store_method(request, method.confirm_pending(request, record, code))
 
 
-def record_failure(request, record: dict) -> None:
-    record["failures"] = record.get("failures", 0) + 1
-    if record["failures"] >= MAX_PENDING_FAILURES:
-        clear_pending(request)
+def resend_setup_code(request, method: str) -> SentCode:
+    """Send a new code to the target of the enrolment in progress (the older code stops working)."""
+    ensure_method_is_new(request.user, method)
+    require_enrolment_allowed(request)
+    record = pending(request)
+    if not record or record.get("method") != method or not record.get("target"):
         raise TwoFactorError(
-            "throttled",
-            _("Too many wrong codes. The set-up was cancelled; please start again."),
-            status=429,
-            retry_after=1,
+            "no_pending_setup", _("There is no set-up in progress, or it expired. Please start again."), status=409
         )
-    request.session[PENDING_KEY] = record
+    return send_setup_code(request, registry.get(method), record["target"])
+
+
+def current_setup(request, method: str) -> PendingCode | None:
+    """The enrolment in progress for `method`, if a code was sent; conflict if the method exists."""
+    ensure_method_is_new(request.user, method)
+    record = pending(request)
+    if not record or record.get("method") != method or not record.get("code_hash"):
+        return None
+    return PendingCode(method=method, masked_target=registry.get(method).mask(record["target"]))
 
 
 def store_method(request, device: TwoFactorDevice) -> StoredMethod:

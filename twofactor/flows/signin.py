@@ -6,10 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from .. import password_guard, remember, state
 from ..core import registry
 from ..core.method import Method
+from ..errors import TwoFactorError, invalid_code, reauthentication_required, throttled
 from ..models import TwoFactorDevice
 from ..signals import Kind, emit
 from ..verification import VerifyResult, verify_code, verify_first
-from .errors import TwoFactorError, invalid_code, reauthentication_required, throttled
 
 
 def _candidates(method: str | None, code: str, default: str | None) -> list[Method]:
@@ -30,7 +30,7 @@ def _fallback_device(user) -> TwoFactorDevice | None:
     return state.primary_device(devices) or next((device for device in devices if device.method in recovery), None)
 
 
-def _verify_with(request, user, chosen: Method, code: str) -> VerifyResult | None:
+def _verify_with(request, user, chosen: Method, code: str) -> TwoFactorDevice | None:
     """Check `code` against the user's device of `chosen`, found and locked in the query that checks it (a
     method with several devices per user first picks the one the code names); None when the user has none."""
     devices = chosen.devices(user)
@@ -42,8 +42,7 @@ def _verify_with(request, user, chosen: Method, code: str) -> VerifyResult | Non
     refused = chosen.refusal(user)
     if refused is not None and devices.exists():
         raise refused
-    result = verify_first(devices, chosen.bind_code(request, code))
-    return result if result.device is not None else None
+    return check_device_code(request, user, devices, chosen.bind_code(request, code))
 
 
 def check_code(request, user, code: str, method: str | None = None) -> TwoFactorDevice:
@@ -53,8 +52,8 @@ def check_code(request, user, code: str, method: str | None = None) -> TwoFactor
     """
     current = state.read(request)
     for chosen in _candidates(method, code, current.method if current else None):
-        result = _verify_with(request, user, chosen, code)
-        if result is not None:
+        checked = _verify_with(request, user, chosen, code)
+        if checked is not None:
             break
     else:
         device = None if method else _fallback_device(user)
@@ -66,16 +65,24 @@ def check_code(request, user, code: str, method: str | None = None) -> TwoFactor
         refused = chosen.refusal(user)
         if refused is not None:
             raise refused
-        result = verify_code(device, chosen.bind_code(request, code))
-    checked = _checked(request, user, result, result.device.method)
+        checked = check_device_code(request, user, device, chosen.bind_code(request, code))
     chosen.on_code_accepted(request, user, checked)
     return checked
 
 
-def check_device_code(request, user, device, code: str, *, event_method: str | None = None):
-    """The one check every code entered takes (sign-in, re-authentication, rescue): exactly once, under a row
-    lock, throttled; a refusal is recorded and raised as TwoFactorError. Returns the device as it was locked."""
-    return _checked(request, user, verify_code(device, code), event_method or device.method)
+def check_device_code(request, user, devices, code: str) -> TwoFactorDevice | None:
+    """The one check every code entered takes (sign-in, re-authentication, rescue, a passkey alone).
+
+    `devices` is a device, or a queryset of one device model whose first confirmed row is checked (found and
+    locked in one query). The code is checked exactly once, under the row lock, throttled
+    (twofactor.verification); a refusal is recorded and raised as TwoFactorError. Returns the device as it was
+    locked; None when a queryset holds no confirmed device (a device given that is not confirmed is refused).
+    """
+    single = isinstance(devices, TwoFactorDevice)
+    result = verify_code(devices, code) if single else verify_first(devices, code)
+    if result.device is None and not single:
+        return None
+    return _checked(request, user, result, (result.device or devices).method)
 
 
 def _checked(request, user, result: VerifyResult, event_method: str) -> TwoFactorDevice:

@@ -3,8 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from .. import remember
+from ..errors import TwoFactorError
 from ..models import TrustedBrowser
-from .errors import TwoFactorError
 
 
 def trusted_browsers(request) -> list[TrustedBrowser]:

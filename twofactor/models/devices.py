@@ -12,7 +12,8 @@ from django.utils import timezone
 from django_otp.models import CooldownMixin, Device, ThrottlingMixin, TimestampMixin
 
 from ..app_settings import app_settings
-from ..codes import hash_code, matches_hash, normalize_numeric_code
+from ..codes import hash_code
+from ..sent_code.checking import matches
 from ..verification import verify_code
 
 
@@ -84,12 +85,9 @@ class SentCodeDevice(CooldownMixin, TwoFactorDevice):
         self.last_generated_timestamp = timezone.now()
 
     def check_code(self, code: str) -> bool:
-        code = normalize_numeric_code(code, 6)
-        if code is None or not self.code_hash or self.valid_until is None:
+        if self.valid_until is None or timezone.now() > self.valid_until:
             return False
-        if timezone.now() > self.valid_until:
-            return False
-        if not matches_hash(code, self.code_hash):
+        if not matches(code, self.code_hash):  # the one comparison of a sent code (twofactor.sent_code.checking)
             return False
         self.code_hash = ""
         self.valid_until = None

@@ -149,6 +149,11 @@ class RescueCodeDevice(SentCodeDevice):
     def masked_target(self) -> str:
         return masked_email(self.email)
 
+    def aim_at(self, address: str) -> None:
+        """The next code goes to `address` (the account's, as it is now), and is outstanding until used."""
+        self.email = address
+        self.confirmed = True
+
     def check_code(self, code: str) -> bool:
         accepted = super().check_code(code)
         if accepted:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from .. import activity, flows, remember, state
 from ..core import registry
 from ..models import SecurityEvent
-from .common import redirect_to_reauthenticate
+from ..web.pages import redirect_to_reauthenticate
 
 RECENT_EVENTS = 15
 

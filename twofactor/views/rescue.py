@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from .. import flows
 from ..core import registry
 from ..forms import RescueCodeForm, RescueRequestForm
-from .common import add_flow_error, status_for
+from ..web.pages import add_flow_error, status_for
 
 #: The options posted with a form, by the value of the `action` button, and the field their errors go to;
 #: each recovery method (backup codes) adds its own, posted with action=<its key>.

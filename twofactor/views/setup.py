@@ -1,14 +1,11 @@
-"""Choosing a method to enrol, and what every set-up page does once a method is stored."""
+"""Choosing a method to enrol."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 
-from .. import flows, state
+from .. import state
 from ..core import registry
-from .common import safe_next
+from ..web.pages import safe_next
 
 
 @login_required
@@ -22,15 +19,3 @@ def choose(request):
         "next": safe_next(request, ""),
     }
     return render(request, "twofactor/setup.html", context)
-
-
-def render_stored(request, stored: flows.setup.StoredMethod):
-    """After a method is stored: show the first backup codes once, or go on."""
-    messages.success(request, _("Your new method is ready: %(name)s.") % {"name": stored.device.name})
-    if stored.backup_codes:
-        return render(
-            request,
-            "twofactor/backup_codes_new.html",
-            {"codes": stored.backup_codes, "next": safe_next(request, reverse("twofactor:overview"))},
-        )
-    return redirect(safe_next(request, reverse("twofactor:overview")))

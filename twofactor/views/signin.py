@@ -11,9 +11,8 @@ from django.views.decorators.http import require_http_methods
 
 from .. import flows, remember, state
 from ..core import registry
-from ..flows import challenge
 from ..forms import NUMERIC_CODE_ATTRS, ReauthenticateForm, VerifyForm
-from .common import add_flow_error, safe_next, status_for
+from ..web.pages import add_flow_error, safe_next, status_for
 
 
 def _method_context(devices, current_method):
@@ -63,7 +62,7 @@ def verify(request):
         if _sends_code(method):
             # Fewer steps: the code goes out as the page opens, once per sign-in (a reload sends nothing).
             try:
-                challenge.send_on_arrival(request, method, current.started_at)
+                flows.send_on_arrival(request, method, current.started_at)
             except flows.TwoFactorError as failure:
                 messages.error(request, failure.message)
     elif action == "send":
@@ -100,7 +99,7 @@ def verify(request):
     if current_method is not None and not current_method.recovery:
         form.fields["code"].widget.attrs.update(NUMERIC_CODE_ATTRS)
     if _sends_code(method) and context["current_device"] is not None:
-        context["code_status"] = challenge.code_status(context["current_device"])
+        context["code_status"] = flows.code_status(context["current_device"])
         # The countdown ticks with a static script; a project without static files shows it as text only.
         context["countdown_script"] = static("twofactor/countdown.js") if settings.STATIC_URL else ""
     return render(request, "twofactor/verify.html", context, status=status)

@@ -12,10 +12,10 @@ from django.conf import settings
 
 from ...core import registry
 from .errors import DESCRIPTION, ERROR_CODES
-from .paths import BODY_ERRORS, operation, shared_paths
-from .schemas import COMPONENTS, form_schema, obj
+from .paths import sent_code_setup_paths, shared_paths
+from .schemas import COMPONENTS
 
-__all__ = ["BODY_ERRORS", "ERROR_CODES", "document", "form_schema", "obj", "operation"]
+__all__ = ["ERROR_CODES", "document"]
 
 
 def _describe_methods(schemas: dict, paths: dict) -> None:
@@ -28,6 +28,8 @@ def _describe_methods(schemas: dict, paths: dict) -> None:
     schemas["Device"]["properties"]["method"]["enum"] = keys
     for method in methods:
         schemas.update(method.openapi_schemas())
+        if method.sends_code:
+            paths.update(sent_code_setup_paths(method))
         paths.update(method.openapi_paths())
     paths["/openapi.json"] = paths.pop("/openapi.json")  # last, as before
 

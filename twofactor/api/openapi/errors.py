@@ -1,6 +1,6 @@
 """The API's error codes and the document's introduction."""
 
-from ..body import MAX_BODY_BYTES
+from ...web.body import MAX_BODY_BYTES
 
 #: Every error code the API answers with. Clients may rely on these; new ones are added here first.
 ERROR_CODES = {

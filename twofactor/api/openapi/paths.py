@@ -1,50 +1,8 @@
 """The OpenAPI paths of the endpoints every method shares; each method adds its own (Method.openapi_paths)."""
 
 from ...forms import SetupConfirmForm, VerifyForm
-from ..forms import APIReauthenticateForm, ChallengeForm, LoginForm, RescueForm
-from .schemas import STATUS_RESPONSES, form_schema, ref
-
-SESSION_SECURITY = [{"sessionCookie": []}]
-UNSAFE_SECURITY = [{"sessionCookie": [], "csrfCookie": [], "csrfHeader": []}]
-CSRF_ONLY_SECURITY = [{"csrfCookie": [], "csrfHeader": []}]
-
-
-def operation(
-    operation_id: str,
-    summary: str,
-    answer: str,
-    errors: list[int],
-    *,
-    body: str | None = None,
-    form=None,
-    body_required: bool = True,
-    security: list | None = None,
-    parameters: list | None = None,
-) -> dict:
-    """One operation: 200 with the `answer` schema, then the listed error statuses (401 is always possible).
-
-    The body is the component schema named `body`, or the schema of `form` (`form_schema`).
-    """
-    responses = {"200": {"description": "OK", "content": {"application/json": {"schema": ref(answer)}}}}
-    for status in sorted({401, *errors}):
-        responses[str(status)] = {"$ref": f"#/components/responses/{STATUS_RESPONSES[status]}"}
-    described = {
-        "operationId": operation_id,
-        "summary": summary,
-        "responses": responses,
-        "security": security if security is not None else UNSAFE_SECURITY,
-    }
-    if body or form:
-        described["requestBody"] = {
-            "required": body_required,
-            "content": {"application/json": {"schema": ref(body) if body else form_schema(form)}},
-        }
-    if parameters:
-        described["parameters"] = parameters
-    return described
-
-
-BODY_ERRORS = [400, 403]  # validation_error, csrf_failed: every operation with a body
+from ...web.openapi import BODY_ERRORS, CSRF_ONLY_SECURITY, SESSION_SECURITY, operation
+from ..forms import APIReauthenticateForm, LoginForm, RescueForm, SendCodeForm
 
 
 def shared_paths() -> dict:
@@ -98,7 +56,7 @@ def shared_paths() -> dict:
                 "a cooldown and hourly caps answer 429.",
                 "SentCode",
                 [*BODY_ERRORS, 429, 503],
-                form=ChallengeForm,
+                form=SendCodeForm,
             )
         },
         "/2fa/verify": {
@@ -203,4 +161,21 @@ def shared_paths() -> dict:
                 },
             }
         },
+    }
+
+
+def sent_code_setup_paths(method) -> dict:
+    """The set-up step the API gives every method that sends codes (api.views.methods.setup_sent_code)."""
+    required = any(field.required for field in method.target_form_class().fields.values())
+    return {
+        f"/2fa/setup/{method.key}": {
+            "post": operation(
+                f"setup{method.key.capitalize()}",
+                str(method.api_summary),
+                "SentCode",
+                [*BODY_ERRORS, 409, 429, 503],
+                form=method.target_form_class,
+                body_required=required,
+            )
+        }
     }

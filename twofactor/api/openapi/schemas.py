@@ -1,23 +1,7 @@
 """The OpenAPI components: the answers' and the bodies' schemas, the error responses, the security schemes."""
 
-from django import forms
-
+from ...web.openapi import obj, ref
 from .errors import ERROR_CODES
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
-    """An object schema with exactly these properties."""
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": required or [],
-        "additionalProperties": False,
-        **extra,
-    }
 
 
 def _text(max_length: int, **extra) -> dict:
@@ -176,41 +160,6 @@ RESPONSES = {
     },
     "DeliveryFailed": {"description": "`delivery_failed`.", "content": ERROR_CONTENT},
 }
-STATUS_RESPONSES = {
-    400: "BadRequest",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "NotFound",
-    409: "Conflict",
-    429: "Throttled",
-    503: "DeliveryFailed",
-}
-
-
-def form_schema(form) -> dict:
-    """The JSON body a form accepts (twofactor.api.body.read_json): its fields, their types, limits and choices.
-
-    The API reads every body through a form, so the document is derived from the same declaration.
-    """
-    properties, required = {}, []
-    form = form() if isinstance(form, type) else form
-    for name, field in form.fields.items():
-        if isinstance(field, forms.BooleanField):
-            schema = {"type": "boolean"}
-        elif isinstance(field, forms.ChoiceField):
-            schema = {"type": "string", "enum": [str(value) for value, _label in field.choices if value != ""]}
-        else:
-            schema = {"type": "string"}
-            if getattr(field, "max_length", None):
-                schema["maxLength"] = field.max_length
-        if field.help_text:
-            schema["description"] = str(field.help_text)
-        properties[name] = schema
-        if field.required:
-            required.append(name)
-    return obj(properties, required)
-
-
 COMPONENTS = {
     "schemas": SCHEMAS,
     "responses": RESPONSES,

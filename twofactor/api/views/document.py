@@ -3,10 +3,10 @@
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from ..endpoint import endpoint
+from ...web.endpoint import endpoint
+from ...web.responses import answer, error_answer
+from ...web.responses import not_found as not_found_error
 from ..openapi import document
-from ..responses import answer, error_answer
-from ..responses import not_found as not_found_error
 
 
 @endpoint("GET", sign_in_required=False)

@@ -6,11 +6,10 @@ Each method adds its own endpoints (Method.api_urls); these are the ones every m
 from ... import flows, state
 from ...core import registry
 from ...forms import SetupConfirmForm
-from ..body import read_json
-from ..endpoint import endpoint
-from ..forms import EmptyForm
-from ..responses import answer, not_found
-from ..shapes import device_shape, sent_code_shape, session_shape
+from ...web.body import EmptyForm, read_json
+from ...web.endpoint import endpoint
+from ...web.responses import answer, not_found
+from ...web.shapes import device_shape, sent_code_shape, session_shape
 
 
 def _devices_answer(user):

@@ -4,11 +4,11 @@ from django.contrib import auth
 from django.middleware.csrf import get_token
 
 from ... import flows
-from ..body import read_json
-from ..endpoint import endpoint
-from ..forms import EmptyForm, LoginForm
-from ..responses import answer
-from ..shapes import session_shape
+from ...web.body import EmptyForm, read_json
+from ...web.endpoint import endpoint
+from ...web.responses import answer
+from ...web.shapes import session_shape
+from ..forms import LoginForm
 
 
 @endpoint("GET", sign_in_required=False)

@@ -3,17 +3,17 @@
 from ... import flows, state
 from ...app_settings import app_settings
 from ...forms import VerifyForm
-from ..body import read_json
-from ..endpoint import endpoint
-from ..forms import APIReauthenticateForm, ChallengeForm, RescueForm
-from ..responses import answer
-from ..shapes import sent_code_shape, session_shape
+from ...web.body import read_json
+from ...web.endpoint import endpoint
+from ...web.responses import answer
+from ...web.shapes import sent_code_shape, session_shape
+from ..forms import APIReauthenticateForm, RescueForm, SendCodeForm
 
 
 @endpoint("POST")
-def challenge(request):
-    """Send a code by email or SMS, for the second step or for re-authentication."""
-    data = read_json(request, ChallengeForm)
+def send_code(request):
+    """Send a code by email or SMS, for the second step or for re-authentication (POST /2fa/challenge)."""
+    data = read_json(request, SendCodeForm)
     return answer(sent_code_shape(flows.send_sign_in_code(request, data["method"])))
 
 

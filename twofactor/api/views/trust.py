@@ -1,11 +1,10 @@
 """The user's trusted browsers ("remember this browser"): list, revoke one, revoke all."""
 
 from ... import flows
-from ..body import read_json
-from ..endpoint import endpoint
-from ..forms import EmptyForm
-from ..responses import answer
-from ..shapes import trusted_browser_shape
+from ...web.body import EmptyForm, read_json
+from ...web.endpoint import endpoint
+from ...web.responses import answer
+from ...web.shapes import trusted_browser_shape
 
 
 def _trusted_browsers_answer(request):

@@ -1,9 +1,8 @@
 """POST /2fa/backup-codes: a new set, shown once."""
 
-from ...api.body import read_json
-from ...api.endpoint import endpoint
-from ...api.forms import EmptyForm
-from ...api.responses import answer
+from ...web.body import EmptyForm, read_json
+from ...web.endpoint import endpoint
+from ...web.responses import answer
 from .codes import regenerate_backup_codes
 
 

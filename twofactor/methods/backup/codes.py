@@ -3,11 +3,10 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ... import state
+from ... import flows, state
 from ...app_settings import app_settings
 from ...codes import generate_backup_code, hash_code, normalize_backup_code
-from ...flows.errors import TwoFactorError
-from ...flows.signin import require_recent_authentication
+from ...errors import TwoFactorError
 from ...signals import Kind, emit
 from .models import BackupCode, BackupCodeDevice
 
@@ -29,7 +28,7 @@ def replace_backup_codes(user) -> list[str]:
 
 def regenerate_backup_codes(request) -> list[str]:
     """A new set of backup codes (the old set stops working). Needs a recent password and code."""
-    require_recent_authentication(request)
+    flows.require_recent_authentication(request)
     user = request.user
     if not any(device.method != BackupCodeDevice.method for device in state.devices_of(user)):
         raise TwoFactorError("conflict", _("Set up a two-factor method before making backup codes."), status=409)

@@ -4,10 +4,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ...api import openapi
 from ...codes import looks_like_backup_code
 from ...core.method import Method
 from ...signals import Kind, emit
+from ...web import openapi
 from . import api, views
 from .codes import replace_backup_codes
 from .forms import BackupCodeForm

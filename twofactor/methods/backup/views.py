@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ... import flows
-from ...views.common import redirect_to_reauthenticate
+from ...web.pages import redirect_to_reauthenticate
 from .codes import regenerate_backup_codes
 from .models import BackupCodeDevice
 

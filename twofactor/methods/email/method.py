@@ -2,16 +2,15 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from ... import delivery, state
+from ... import delivery, flows, state
 from ...app_settings import app_settings
 from ...client_info import budget_address
 from ...core import registry
-from ...flows.challenge import SendCap, digest, too_many_codes
-from ...flows.errors import TwoFactorError
-from ...flows.rescue import recently_reset_by_email
+from ...errors import TwoFactorError
 from ...models.devices import masked_email
+from ...sent_code.caps import SendCap, digest, too_many_codes
+from ...sent_code.method import SentCodeMethod
 from ...users import account_address
-from ..sent_code import SentCodeMethod
 from .forms import EmailSetupForm
 from .models import EmailDevice
 from .setup import KEY, begin_email_setup
@@ -37,7 +36,7 @@ class EmailMethod(SentCodeMethod):
     def refusal(self, user):
         """After a reset by email, when the account has a method beyond email, the mailbox must not stand in for
         that method too."""
-        if not recently_reset_by_email(user):  # one query, asked first: the device list costs one per method
+        if not flows.recently_reset_by_email(user):  # one query, asked first: the device list costs one per method
             return None
         others = [
             device

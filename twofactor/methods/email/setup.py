@@ -4,19 +4,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from ... import flows
 from ...core import registry
-from ...flows import challenge, setup
-from ...flows.errors import TwoFactorError
+from ...errors import TwoFactorError
+from ...sent_code.enrolment import send_setup_code
+from ...sent_code.sending import SentCode
 from ...users import account_address
 
 KEY = "email"
 
 
-def begin_email_setup(request, email: str | None = None) -> challenge.SentCode:
+def begin_email_setup(request, email: str | None = None) -> SentCode:
     """Send a confirmation code to the account's address, or to `email` when the user gave another one."""
     user = request.user
-    setup.ensure_method_is_new(user, KEY)
-    setup.require_enrolment_allowed(request)
+    flows.setup.ensure_method_is_new(user, KEY)
+    flows.setup.require_enrolment_allowed(request)
     address = (email or "").strip() or account_address(user)
     if not address:
         raise TwoFactorError(
@@ -28,4 +30,4 @@ def begin_email_setup(request, email: str | None = None) -> challenge.SentCode:
         validate_email(address)
     except ValidationError:
         raise TwoFactorError("invalid_email", _("Enter a valid email address."), fields={KEY: "invalid"}) from None
-    return challenge.send_setup_code(request, registry.get(KEY), address)
+    return send_setup_code(request, registry.get(KEY), address)

@@ -1,10 +1,10 @@
 """The passkey endpoints of the JSON API (also what the pages' script asks for its options)."""
 
 from ... import flows, state
-from ...api.body import read_json
-from ...api.endpoint import endpoint
-from ...api.responses import answer
-from ...api.shapes import device_shape, session_shape
+from ...web.body import read_json
+from ...web.endpoint import endpoint
+from ...web.responses import answer
+from ...web.shapes import device_shape, session_shape
 from .forms import BeginForm, CredentialForm, EnrolmentForm, SecondStepForm
 from .models import KEY
 from .setup import begin_enrolment, name_pending

@@ -32,7 +32,7 @@ from webauthn.helpers.structs import (
 
 from ... import ratelimit
 from ...app_settings import app_settings
-from ...flows.errors import TwoFactorError
+from ...errors import TwoFactorError
 
 logger = logging.getLogger("twofactor.passkey")
 

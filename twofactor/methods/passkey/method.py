@@ -5,11 +5,10 @@ from django.core.checks import Error
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from ...api import openapi
-from ...api.openapi.paths import CSRF_ONLY_SECURITY
 from ...app_settings import app_settings
 from ...core.method import Method
-from ...flows.errors import TwoFactorError
+from ...errors import TwoFactorError
+from ...web import openapi
 from . import api, ceremony, throttle, views
 from .forms import BeginForm, CredentialForm, EnrolmentForm, SecondStepForm
 from .models import KEY
@@ -163,7 +162,7 @@ class PasskeyMethod(Method):
             "`credential` is the browser's PublicKeyCredential as JSON text (binary values in base64url, "
             "as PublicKeyCredential.toJSON() gives it)."
         )
-        public = CSRF_ONLY_SECURITY  # no session needed, the CSRF token is
+        public = openapi.CSRF_ONLY_SECURITY  # no session needed, the CSRF token is
         return {
             "/2fa/setup/passkey/begin": {
                 "post": openapi.operation(

@@ -7,10 +7,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
+from ... import flows
 from ...app_settings import app_settings
-from ...flows.errors import TwoFactorError
-from ...flows.setup import PENDING_KEY, clear_pending, require_enrolment_allowed
-from ...flows.signin import require_recent_authentication
+from ...errors import TwoFactorError
 from ...signals import Kind, emit
 from . import ceremony
 from .models import KEY, PasskeyDevice
@@ -24,28 +23,33 @@ def passkeys_of(user) -> list[PasskeyDevice]:
 
 def begin_enrolment(request, name: str = "") -> dict:
     """Creation options for the browser; the challenge waits in the pending set-up record."""
-    require_enrolment_allowed(request)  # the rule of every method: only a session that proved a factor adds one
+    flows.setup.require_enrolment_allowed(
+        request
+    )  # the rule of every method: only a session that proved a factor adds one
     user = request.user
     existing = passkeys_of(user)
     # One WebAuthn user id per account, so an authenticator keeps one passkey per account on this site.
     handle = bytes(existing[0].user_handle) if existing else secrets.token_bytes(32)
     challenge = secrets.token_bytes(ceremony.CHALLENGE_BYTES)
-    request.session[PENDING_KEY] = {
-        "method": KEY,
-        "started_at": time.time(),
-        "failures": 0,
-        "challenge": bytes_to_base64url(challenge),
-        "user_handle": bytes_to_base64url(handle),
-        "name": name,
-    }
+    flows.setup.save_pending(
+        request,
+        {
+            "method": KEY,
+            "started_at": time.time(),
+            "failures": 0,
+            "challenge": bytes_to_base64url(challenge),
+            "user_handle": bytes_to_base64url(handle),
+            "name": name,
+        },
+    )
     return ceremony.registration_options(request, user, user_handle=handle, challenge=challenge, existing=existing)
 
 
 def name_pending(request, name: str) -> None:
     """The name the user typed beside the button, kept with the pending enrolment."""
-    record = request.session.get(PENDING_KEY)
+    record = flows.setup.pending(request)
     if record and record.get("method") == KEY and name:
-        request.session[PENDING_KEY] = {**record, "name": name}
+        flows.setup.save_pending(request, {**record, "name": name})
 
 
 def check_pending_passkey(request, record: dict, code: str) -> PasskeyDevice:
@@ -53,7 +57,7 @@ def check_pending_passkey(request, record: dict, code: str) -> PasskeyDevice:
 
     The challenge is good once: the pending record goes whatever the outcome.
     """
-    clear_pending(request)
+    flows.setup.clear_pending(request)
     if time.time() - record.get("started_at", 0) > app_settings.WEBAUTHN_CHALLENGE_SECONDS:
         raise TwoFactorError(
             "challenge_expired",
@@ -80,7 +84,7 @@ def check_pending_passkey(request, record: dict, code: str) -> PasskeyDevice:
 
 def rename(request, device_id: int, name: str) -> PasskeyDevice:
     """A new name (recent re-authentication required: a name is what the owner reads before removing a key)."""
-    require_recent_authentication(request)
+    flows.require_recent_authentication(request)
     with transaction.atomic():
         device = (
             PasskeyDevice.objects.select_for_update().filter(user=request.user, pk=device_id, confirmed=True).first()

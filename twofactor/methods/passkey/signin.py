@@ -4,10 +4,9 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.utils.translation import gettext_lazy as _
 
-from ... import state
+from ... import flows, state
 from ...app_settings import app_settings
-from ...flows.errors import TwoFactorError
-from ...flows.signin import check_device_code
+from ...errors import TwoFactorError
 from ...signals import Kind, emit
 from . import ceremony, throttle
 from .models import KEY, PasskeyDevice
@@ -65,7 +64,7 @@ def sign_in_without_password(request, text: str):
     user = device.user
     bound = ceremony.bind(request, credential, challenge, require_user_verification=True)
     try:
-        checked = check_device_code(request, user, device, bound)  # the locked, exactly-once check; events
+        checked = flows.check_device_code(request, user, device, bound)  # the locked, exactly-once check; events
     except TwoFactorError:
         raise _refused() from None
     throttle.answer_accepted(request)

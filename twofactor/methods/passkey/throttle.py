@@ -9,7 +9,7 @@ owner's credential id cannot lock it. Begins and answers count against the clien
 from ... import ratelimit
 from ...app_settings import app_settings
 from ...client_info import budget_address
-from ...flows.errors import throttled
+from ...errors import throttled
 
 WINDOW_SECONDS = 15 * 60
 

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ... import flows
 from ...app_settings import app_settings
-from ...views.common import enrolment_page, redirect_to_reauthenticate, safe_next
-from ...views.setup import render_stored
+from ...web.pages import enrolment_page, redirect_to_reauthenticate, render_stored, safe_next
 from .forms import CredentialForm, EnrolmentForm, RenameForm, SecondStepForm
 from .models import KEY
 from .setup import name_pending, passkeys_of, rename

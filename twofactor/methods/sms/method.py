@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from ... import delivery, sms
 from ...app_settings import app_settings
 from ...client_info import budget_address
-from ...flows.challenge import SendCap, digest, too_many_codes
-from ...flows.errors import TwoFactorError
+from ...errors import TwoFactorError
 from ...models.devices import masked_phone
 from ...phone import region_allowed
+from ...sent_code.caps import SendCap, digest, too_many_codes
+from ...sent_code.method import SentCodeMethod
 from ...sms import BACKENDS
-from ..sent_code import SentCodeMethod
 from .forms import PhoneSetupForm
 from .models import SMSDevice
 from .setup import KEY, begin_sms_setup

@@ -1,8 +1,8 @@
 """POST /2fa/setup/totp: a pending authenticator key."""
 
-from ...api.body import read_json
-from ...api.endpoint import endpoint
-from ...api.responses import answer
+from ...web.body import read_json
+from ...web.endpoint import endpoint
+from ...web.responses import answer
 from .forms import TOTPSetupForm
 from .setup import begin_totp
 

@@ -3,8 +3,8 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from ...api import openapi
 from ...core.method import Method
+from ...web import openapi
 from . import api, views
 from .forms import TOTPSetupForm
 from .setup import KEY, check_pending_totp

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from ... import crypto
+from ... import crypto, flows
 from ...app_settings import app_settings
-from ...flows.errors import invalid_code
-from ...flows.setup import PENDING_KEY, ensure_method_is_new, pending, record_failure, require_enrolment_allowed
+from ...errors import invalid_code
 from . import qr
 from .models import TOTPDevice
 
@@ -33,9 +32,9 @@ class TOTPEnrolment:
 def begin_totp(request, *, restart: bool = False) -> TOTPEnrolment:
     """Make (or keep) a pending authenticator key; a plain page load never replaces a scanned key."""
     user = request.user
-    ensure_method_is_new(user, KEY)
-    require_enrolment_allowed(request)
-    record = pending(request)
+    flows.setup.ensure_method_is_new(user, KEY)
+    flows.setup.require_enrolment_allowed(request)
+    record = flows.setup.pending(request)
     if restart or record is None or record.get("method") != KEY:
         record = {
             "method": KEY,
@@ -43,7 +42,7 @@ def begin_totp(request, *, restart: bool = False) -> TOTPEnrolment:
             "started_at": time.time(),
             "failures": 0,
         }
-        request.session[PENDING_KEY] = record
+        flows.setup.save_pending(request, record)
     key = crypto.decrypt(record["key"])
     account = user.get_username()
     uri = qr.otpauth_uri(key, issuer=app_settings.ISSUER, account=account)
@@ -55,6 +54,6 @@ def check_pending_totp(request, record: dict, code: str) -> TOTPDevice:
     device = TOTPDevice(user=request.user, name=str(_("Authenticator app")), confirmed=True)
     device.encrypted_key = record["key"]
     if not device.check_code(code):
-        record_failure(request, record)
+        flows.setup.record_failure(request, record)
         raise invalid_code()
     return device  # last_t now holds the confirmed step, so this code cannot sign in again

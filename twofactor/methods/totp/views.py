@@ -7,8 +7,14 @@ from django.views.decorators.http import require_http_methods
 
 from ... import flows
 from ...forms import SetupConfirmForm
-from ...views.common import add_flow_error, enrolment_page, redirect_to_reauthenticate, safe_next, status_for
-from ...views.setup import render_stored
+from ...web.pages import (
+    add_flow_error,
+    enrolment_page,
+    redirect_to_reauthenticate,
+    render_stored,
+    safe_next,
+    status_for,
+)
 from .setup import begin_totp
 
 

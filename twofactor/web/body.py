@@ -16,6 +16,10 @@ MAX_BODY_BYTES = 16 * 1024
 BODY = "__all__"  # the key of errors about the body as a whole, as in Django's form errors
 
 
+class EmptyForm(forms.Form):
+    """For endpoints that take no fields: any field sent is refused."""
+
+
 def _declared_length(request) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)

@@ -1,14 +1,16 @@
-"""What the page views share: safe redirects and turning flow errors into form errors."""
+"""What pages share (the app's and each method's): safe redirects, flow errors on forms, set-up pages' guard and end."""
 
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 
-from ..flows import TwoFactorError, setup
+from ..errors import TwoFactorError
+from ..flows import setup
 
 
 def safe_next(request, default: str = "/") -> str:
@@ -57,3 +59,15 @@ def enrolment_page(view):
         return view(request, *args, **kwargs)
 
     return guarded
+
+
+def render_stored(request, stored: setup.StoredMethod):
+    """After a method is stored: show the first backup codes once, or go on."""
+    messages.success(request, _("Your new method is ready: %(name)s.") % {"name": stored.device.name})
+    if stored.backup_codes:
+        return render(
+            request,
+            "twofactor/backup_codes_new.html",
+            {"codes": stored.backup_codes, "next": safe_next(request, reverse("twofactor:overview"))},
+        )
+    return redirect(safe_next(request, reverse("twofactor:overview")))

@@ -1,4 +1,4 @@
-"""The one error type flows raise; pages show `message`, the API answers `code` with `status`."""
+"""The one error type the flows (and what they use) raise; pages show `message`, the API answers `code` with `status`."""
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext

@@ -9,7 +9,7 @@ from functools import wraps
 
 from django.middleware.csrf import CsrfViewMiddleware
 
-from ..flows import TwoFactorError
+from ..errors import TwoFactorError
 from .body import check_body_headers
 from .responses import csrf_failed, error_answer, method_not_allowed, not_authenticated
 

@@ -1,4 +1,4 @@
-"""Sign-in codes by email and SMS (twofactor.flows.challenge): delivery, failure, cooldown, caps, exactly-once."""
+"""Sign-in codes by email and SMS (twofactor.flows.sign_in_code, through twofactor.sent_code): delivery, failure, cooldown, caps, exactly-once."""
 
 import re
 import threading

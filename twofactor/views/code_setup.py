@@ -1,5 +1,5 @@
-"""The set-up page of every method that sends a code (email, text message): choose the target, receive a code,
-confirm it."""
+"""The set-up page of every method that sends a code (`Method.sends_code`: email, text message): choose the
+target, receive a code, confirm it. The app mounts it at setup/<key>/ for each such method (see urls.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,23 +9,21 @@ from django.views.decorators.http import require_http_methods
 
 from .. import flows
 from ..core import registry
-from ..flows import challenge
 from ..forms import SetupConfirmForm
-from .common import add_flow_error, enrolment_page, safe_next, status_for
-from .setup import render_stored
+from ..web.pages import add_flow_error, enrolment_page, render_stored, safe_next, status_for
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @enrolment_page
-def code_setup_page(request, method: str):
+def setup_page(request, method: str):
     """The target (validated before anything is sent), proven by the code sent to it."""
     sender = registry.get(method)
     if sender is None or not sender.sends_code:
         raise Http404
     target_form_class = sender.target_form_class
     try:
-        pending = challenge.current_setup(request, method)
+        pending = flows.current_setup(request, method)
     except flows.TwoFactorError as failure:  # the method is already set up
         messages.info(request, failure.message)
         return redirect("twofactor:overview")
@@ -44,7 +42,7 @@ def code_setup_page(request, method: str):
             if response:
                 return response
     elif request.method == "POST" and action == "resend":
-        response, status = _send(request, None, lambda: challenge.resend_setup_code(request, method))
+        response, status = _send(request, None, lambda: flows.resend_setup_code(request, method))
         if response:
             return response
     elif request.method == "POST":
@@ -56,7 +54,7 @@ def code_setup_page(request, method: str):
             except flows.TwoFactorError as failure:
                 status = status_for(failure)
                 add_flow_error(code_form, failure)
-        pending = challenge.current_setup(request, method)  # too many wrong codes cancel the enrolment
+        pending = flows.current_setup(request, method)  # too many wrong codes cancel the enrolment
         if pending is None:  # the code form is not shown without an enrolment, so say why here
             for error in code_form.errors.get("code", []) + code_form.non_field_errors():
                 messages.error(request, error)

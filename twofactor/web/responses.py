@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from ..flows import TwoFactorError
+from ..errors import TwoFactorError
 
 
 def answer(data: dict, status: int = 200) -> JsonResponse:

@@ -2,9 +2,9 @@
 
 from .. import state
 from ..core import registry
-from ..flows import SentCode
 from ..models import TrustedBrowser, TwoFactorDevice
 from ..models.devices import masked_email
+from ..sent_code.sending import SentCode
 from ..state import grace
 from ..users import account_address
 

@@ -1,14 +1,17 @@
-"""What the methods that send a code on demand share (email, text message): one set-up page, one API step."""
+"""What a method that sends a code on demand (email, text message) adds to the method contract.
+
+The app gives every such method (`sends_code`) one set-up page (twofactor.views.code_setup) and one API step
+(twofactor.api.views.methods.setup_sent_code), driven by the attributes below; its codes take the one send path
+(sending.py) and the one check (checking.py).
+"""
 
 from django import forms
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from ..api import openapi
-from ..api.views.methods import setup_sent_code
 from ..core.method import Method
-from ..flows import challenge
-from ..views.challenge import code_setup_page
+from .caps import SendCap, account_cap
+from .enrolment import check_enrolment_code
+from .sending import SentCode
 
 
 class SentCodeMethod(Method):
@@ -40,12 +43,6 @@ class SentCodeMethod(Method):
     def api_setup_view_names(self):
         return (f"setup_{self.key}",)
 
-    def urls(self):
-        return [path(f"setup/{self.key}/", code_setup_page, {"method": self.key}, name=f"setup_{self.key}")]
-
-    def api_urls(self):
-        return [path(f"2fa/setup/{self.key}", setup_sent_code, {"method": self.key}, name=f"setup_{self.key}")]
-
     # Sending
 
     def deliver(self, target: str, code: str, *, purpose: str, user, host: str = "") -> None:
@@ -62,9 +59,14 @@ class SentCodeMethod(Method):
     def check_target(self, target: str) -> None:
         """Raise TwoFactorError when a code may not be sent to `target` (any more)."""
 
-    def send_caps(self, request, target: str, *, enrolment: bool) -> list[challenge.SendCap]:
+    def send_caps(self, request, target: str, *, enrolment: bool) -> list[SendCap]:
         """Hourly caps of this method besides the per-account one (`enrolment`: the target is not proven yet)."""
         return []
+
+    def caps(self, request, target: str, *, enrolment: bool) -> list[SendCap]:
+        """Every cap a code to `target` counts against; TwoFactorError when no code may go there (`check_target`)."""
+        self.check_target(target)
+        return [account_cap(request.user), *self.send_caps(request, target, enrolment=enrolment)]
 
     def account_target(self, user) -> str:
         """A target the account already has (offered with one button), or ""."""
@@ -72,7 +74,7 @@ class SentCodeMethod(Method):
 
     # Enrolment
 
-    def begin_setup(self, request, data: dict) -> challenge.SentCode:
+    def begin_setup(self, request, data: dict) -> SentCode:
         """Send a code to the target in the set-up form's cleaned `data`."""
         raise NotImplementedError
 
@@ -81,19 +83,4 @@ class SentCodeMethod(Method):
         raise NotImplementedError
 
     def confirm_pending(self, request, record, code):
-        return self.new_device(request.user, challenge.check_pending_code(request, record, code))
-
-    def openapi_paths(self):
-        required = any(field.required for field in self.target_form_class().fields.values())
-        return {
-            f"/2fa/setup/{self.key}": {
-                "post": openapi.operation(
-                    f"setup{self.key.capitalize()}",
-                    str(self.api_summary),
-                    "SentCode",
-                    [*openapi.BODY_ERRORS, 409, 429, 503],
-                    form=self.target_form_class,
-                    body_required=required,
-                )
-            }
-        }
+        return self.new_device(request.user, check_enrolment_code(request, record, code))
