@@ -344,3 +344,11 @@ def test_a_host_outside_allowed_hosts_gets_the_400_page_not_a_500(client):
     # Answered by CommonMiddleware before AuthenticationMiddleware: the page must not need request.user.
     response = client.get("/accounts/login/", HTTP_HOST="evil.example")
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_seed_demo_names_the_port_the_run_command_serves_on(monkeypatch):
+    monkeypatch.setenv("PORT", "8123")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "http://127.0.0.1:8123/accounts/login/" in out.getvalue()

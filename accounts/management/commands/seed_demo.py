@@ -1,5 +1,7 @@
 """Create (or reset) the demo user that the run command prints."""
 
+import os
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -29,7 +31,7 @@ class Command(BaseCommand):
         removed = flows.reset_user(user, notify=False) if had_methods else 0
         verb = "Created" if created else "Reset"
         self.stdout.write(
-            f"{verb} the demo user. Sign in at http://127.0.0.1:8000/accounts/login/ with\n"
+            f"{verb} the demo user. Sign in at http://127.0.0.1:{os.environ.get('PORT') or 8000}/accounts/login/ with\n"
             f"  username: {DEMO_USERNAME}   (or {DEMO_EMAIL})\n"
             f"  password: {DEMO_PASSWORD}\n"
             "then set up a second factor; email and SMS codes are printed in this terminal."
