@@ -1,6 +1,8 @@
 """Issue 25 over HTTP against a live gunicorn (several workers): trusted browsers, revoked by their owner and
 automatically; what a copied or forged cookie gets."""
 
+import time
+
 import pyotp
 import pytest
 from django.contrib.auth import get_user_model
@@ -177,3 +179,31 @@ def test_an_expired_trusted_browser_is_asked_for_a_code(site):
     TrustedBrowser.objects.update(expires_at=timezone.now())
     assert second_step_state(laptop, owner) == "verify"
     assert not TrustedBrowser.objects.exists()
+
+
+# "Someone knows your password"
+
+
+def alerts(site: LiveServer, owner: Owner) -> list[str]:
+    return [body for body in site.mails_to(owner.user.email) if "Someone just signed in" in body]
+
+
+def right_password_then_wrong_codes(site: LiveServer, owner: Owner, address: str) -> list[int]:
+    stranger = browser(site, address)
+    assert stranger.login(owner.username, PASSWORD).json()["two_factor"]["state"] == "verify"
+    return [stranger.api("POST", "/2fa/verify", {"code": code}).status_code for code in ("000000", "111111", "222222")]
+
+
+def test_the_right_password_and_wrong_codes_send_one_alert_a_day(site):
+    owner = Owner()
+    statuses = right_password_then_wrong_codes(site, owner, "203.0.113.66")
+    assert statuses[0] == 400 and 429 in statuses  # wrong, then the throttle trips
+    [alert] = alerts(site, owner)
+    assert "They came from Firefox on Windows, on the network 203.0.113.0/24." in alert
+    assert "/accounts/password/change/" in alert
+    assert "000000" not in alert and "111111" not in alert
+    # A second sequence the same day, from elsewhere: the owner was told already.
+    time.sleep(1.1)  # the first throttle step is over
+    right_password_then_wrong_codes(site, owner, "198.51.100.44")
+    assert len(alerts(site, owner)) == 1
+    assert SecurityEvent.objects.filter(user=owner.user, kind=Kind.PASSWORD_ALERT).count() == 1

@@ -69,6 +69,9 @@ PLAIN = {
     ),
     Kind.BROWSER_TRUSTED: lambda: _("A browser was remembered: it skips the second step"),
     Kind.TRUSTED_BROWSERS_REVOKED: lambda: _("Remembered browsers forgotten"),
+    Kind.PASSWORD_ALERT: lambda: _(
+        "Your password was given but the second step failed: you were alerted, change your password"
+    ),
 }
 
 #: Why remembered browsers were forgotten (twofactor.remember.Reason), %(count)d of them, as one sentence.
@@ -193,6 +196,11 @@ def _special(kind: str, data: dict) -> str:
             "%(browser)s remembered: it skips the second step for %(count)d days",
             days,
         ) % {"browser": _browser(data), "count": days}
+    if kind == Kind.PASSWORD_ALERT and data.get("network"):
+        return _(
+            "Your password was given from %(browser)s on the network %(network)s, but the second step failed: "
+            "you were alerted, change your password"
+        ) % {"browser": _browser(data), "network": data["network"]}
     if kind == Kind.TRUSTED_BROWSERS_REVOKED and isinstance(count, int):
         reason = data.get("reason")
         if count == 1 and "browser" in data and reason in REVOKED_ONE_BECAUSE:

@@ -72,6 +72,19 @@ class AppSettings:
         return int(self._get("REMEMBER_DAYS", 30))
 
     @property
+    def PASSWORD_ALERT_FAILURES(self) -> int:
+        """Wrong answers in a row for a method at the second step (the right password was given) that mail the owner
+        "someone knows your password" at once, as the method's throttle tripping does; at most one such mail per
+        account a day. 0 turns the alert off."""
+        return int(self._get("PASSWORD_ALERT_FAILURES", 5))
+
+    @property
+    def PASSWORD_CHANGE_URL(self) -> str:
+        """Where the alert mails and the "Not you?" page send the owner to change the password: a URL name, a path or
+        an https address (Django's "password_change" unless set; the security page when it does not resolve)."""
+        return self._get("PASSWORD_CHANGE_URL", "password_change")
+
+    @property
     def RESCUE_EMAIL(self) -> list[str]:
         """Where rescue requests are mailed; the ADMINS addresses when empty."""
         value = self._get("RESCUE_EMAIL", [])

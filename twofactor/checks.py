@@ -73,6 +73,7 @@ def check_settings(app_configs, **kwargs):
         )
     errors.extend(_check_trusted_proxies())
     errors.extend(_check_site_url())
+    errors.extend(_check_alerts())
     if not 1 <= app_settings.IPV6_PREFIX <= 128:
         errors.append(
             Error(
@@ -170,6 +171,36 @@ def _check_required_groups() -> list[Error]:
         for name in names
         if name not in found
     ]
+
+
+def _check_alerts() -> list[Error]:
+    """twofactor.E060-E061: the settings of the mails that alert the owner (issue 25)."""
+    from django.shortcuts import resolve_url
+    from django.urls import NoReverseMatch
+
+    errors = []
+    if app_settings.PASSWORD_ALERT_FAILURES < 0:
+        errors.append(
+            Error(
+                f"TWOFACTOR_PASSWORD_ALERT_FAILURES is {app_settings.PASSWORD_ALERT_FAILURES}.",
+                hint="Give the wrong codes in a row that alert the owner (5 by default), or 0 to turn the alert off.",
+                id="twofactor.E060",
+            )
+        )
+    if hasattr(settings, "TWOFACTOR_PASSWORD_CHANGE_URL"):  # the default may name nothing: mails then link /2fa/
+        try:
+            target = resolve_url(app_settings.PASSWORD_CHANGE_URL)
+        except NoReverseMatch:
+            target = ""
+        if not str(target).startswith(("/", "https://")):
+            errors.append(
+                Error(
+                    f"TWOFACTOR_PASSWORD_CHANGE_URL is {app_settings.PASSWORD_CHANGE_URL!r}, which names no page here.",
+                    hint="Give the URL name or the path of the project's password change page (or its https address).",
+                    id="twofactor.E061",
+                )
+            )
+    return errors
 
 
 def _check_site_url():

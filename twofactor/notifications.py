@@ -92,7 +92,7 @@ def notify_user(sender, user, request, data, **kwargs) -> None:
     name, subject = USER_MAILS[kind]
     by_staff = kind in STAFF_ACTIONS or bool(data.get("by_staff"))
     context = {
-        **_common_context(request),
+        **common_context(request),
         "user": user,
         "username": user.get_username(),
         "data": data,
@@ -169,7 +169,7 @@ def notify_rescue_desk(sender, user, request, data, **kwargs) -> None:
     if not ratelimit.consume(f"twofactor:rescue-desk-mail:{rescue.pk}", 1, window).allowed:
         return
     context = {
-        **_common_context(request),
+        **common_context(request),
         "rescue": rescue,
         "user": rescue.user,
         "username": defang(rescue.user.get_username()),  # chosen by whoever signed up: no link in it either
@@ -203,7 +203,7 @@ def send_templated_mail(name: str, subject: str, context: dict, to: list[str]) -
     return True
 
 
-def _common_context(request) -> dict:
+def common_context(request) -> dict:
     return {
         "when": timezone.now(),
         "ip": client_ip(request) or "",

@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_delete
 from django.utils import translation
 
-from . import device_cookie, locations, notifications, remember, state
+from . import alerts, device_cookie, locations, notifications, remember, state
 from .client_info import client_ip, user_agent
 from .core import registry
 from .models import SecurityEvent, UserSession
@@ -60,6 +60,8 @@ def connect() -> None:
     for kind in notifications.USER_MAILS:
         SIGNALS[kind].connect(notifications.notify_user, dispatch_uid=f"twofactor.notifications.notify_user.{kind}")
     rescue_filed.connect(notifications.notify_rescue_desk, dispatch_uid="twofactor.notifications.notify_rescue_desk")
+    for kind in (Kind.CODE_FAILED, Kind.THROTTLED):
+        SIGNALS[kind].connect(alerts.on_second_step_refused, dispatch_uid=f"twofactor.alerts.password_known.{kind}")
     for kind in notifications.PHONE_NOTICES:
         SIGNALS[kind].connect(notifications.notify_phones, dispatch_uid=f"twofactor.notifications.notify_phones.{kind}")
     try:

@@ -35,6 +35,7 @@ password_failed = Signal()
 method_renamed = Signal()
 browser_trusted = Signal()
 trusted_browsers_revoked = Signal()
+password_alert = Signal()
 
 SIGNALS: dict[str, Signal] = {
     Kind.SIGNED_IN: signed_in,
@@ -59,6 +60,7 @@ SIGNALS: dict[str, Signal] = {
     Kind.METHOD_RENAMED: method_renamed,
     Kind.BROWSER_TRUSTED: browser_trusted,
     Kind.TRUSTED_BROWSERS_REVOKED: trusted_browsers_revoked,
+    Kind.PASSWORD_ALERT: password_alert,
 }
 
 

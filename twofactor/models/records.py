@@ -61,6 +61,7 @@ class SecurityEvent(models.Model):
         METHOD_RENAMED = "method_renamed", _("Method renamed")
         BROWSER_TRUSTED = "browser_trusted", _("Browser remembered")
         TRUSTED_BROWSERS_REVOKED = "trusted_browsers_revoked", _("Remembered browsers forgotten")
+        PASSWORD_ALERT = "password_alert", _("Right password, failed second step: owner alerted")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="security_events"
