@@ -121,3 +121,13 @@ def test_each_unknown_name_has_a_budget_of_its_own(db, settings):
     fail(stranger, "ghost-one", times=2)
     error_of(stranger.post("/login", {"username": "ghost-one", "password": "x-password-2"}), 429, "throttled")
     fail(stranger, "ghost-two")
+
+
+def test_the_apps_own_sign_in_page_counts_guesses_like_the_sites(client, settings):
+    # /2fa/login/ (for projects without a login view) goes through the same password step: a budget, then 429.
+    make_user()
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 3
+    for _ in range(3):
+        assert client.post("/2fa/login/", {"username": "alice", "password": "wrong-password-1"}).status_code == 200
+    refused = client.post("/2fa/login/", {"username": "alice", "password": PASSWORD})
+    assert refused.status_code == 429 and "_auth_user_id" not in client.session
