@@ -440,8 +440,8 @@ def test_the_password_change_form_is_no_oracle_and_tells_the_owner(site_all):
         thief.post("/accounts/password/change/", {"old_password": f"guess-number-{n}", **change}).status_code
         for n in range(30)
     ]
-    # Counted before checking, in the sign-in page's budgets: at most the known browser's 10 were checked.
-    assert statuses.count(200) <= 10 and statuses.count(429) == 30 - statuses.count(200), statuses
+    # Counted before checking, in the sign-in page's budgets: the known browser's 10 of the day, then its address's 10.
+    assert statuses.count(200) <= 20 and statuses.count(429) == 30 - statuses.count(200), statuses
     assert thief.post("/accounts/password/change/", {"old_password": PASSWORD, **change}).status_code == 429
     assert SecurityEvent.objects.filter(user=owner, kind="password_failed").count() == statuses.count(200)
 
@@ -458,8 +458,9 @@ def test_the_password_change_form_is_no_oracle_and_tells_the_owner(site_all):
 
 def reset_by_email(site: LiveServer, browser: Browser, address: str, new_password: str) -> None:
     """Ask for a reset link at `address`, follow the newest one mailed there and set `new_password`."""
+    before = len(site.mails_to(address))
     assert browser.post("/accounts/password/reset/", {"email": address}).status_code == 302
-    link = re.search(r"/accounts/password/reset/[^/\s]+/[^/\s]+/", site.mails_to(address, at_least=1)[-1])
+    link = re.search(r"/accounts/password/reset/[^/\s]+/[^/\s]+/", site.mails_to(address, at_least=before + 1)[-1])
     form_page = browser.http.get(site.url + link.group(0), headers=browser.headers, timeout=30)
     done = browser.post(
         form_page.url.removeprefix(site.url), {"new_password1": new_password, "new_password2": new_password}
@@ -492,3 +493,71 @@ def test_a_session_left_open_can_neither_rename_a_passkey_nor_sign_the_owner_out
     assert ended.status_code == 302 and ended.headers["Location"].startswith("/2fa/reauthenticate/")
     assert PasskeyDevice.objects.get(pk=key.pk).name == "Work laptop"
     assert owner_browser.state()["verified"] is True
+
+
+# Issue 20. No lock-out by strangers, in any browser
+
+
+def trip_the_accounts_ceiling(site: LiveServer, username: str) -> None:
+    """100 wrong passwords (the per-account ceiling of a day) from ten addresses, ten each (each address's own
+    budget), in parallel."""
+
+    def stranger(number: int) -> None:
+        browser = Browser(site, f"203.0.113.{20 + number}")
+        for _ in range(10):
+            assert browser.login(username, WRONG).status_code == 401
+
+    threads = [threading.Thread(target=stranger, args=(number,)) for number in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+
+def test_strangers_who_trip_the_ceiling_do_not_lock_the_owner_out_of_a_new_browser(site_all):
+    owner = make_user("owner")
+    add_totp(owner)
+    trip_the_accounts_ceiling(site_all, "owner")
+
+    new_browser = Browser(site_all, "198.51.100.77")
+    refused = new_browser.login("owner", PASSWORD)
+    assert refused.status_code == 429  # the ceiling holds for every browser the account does not know
+    assert "link" in refused.json()["error"]["message"]
+
+    # The owner's mailbox holds a link that lets the browser it is opened in through the ceiling, once.
+    link = re.search(r"/2fa/unlock/[^\s/]+/", site_all.mails_to("owner@example.com")[-1]).group(0)
+    assert new_browser.get(link).status_code == 200  # a page with a button: a mail scanner's visit spends nothing
+    assert new_browser.post(link, {}).status_code == 302
+    assert new_browser.login("owner", PASSWORD).json()["two_factor"]["state"] == "verify"
+    stranger = Browser(site_all, "203.0.113.99")
+    assert stranger.post(link, {}).status_code == 400  # spent
+    assert stranger.login("owner", PASSWORD).status_code == 429
+
+    # A password reset clears the ceiling: any browser signs in with the new password.
+    reset_by_email(site_all, Browser(site_all, "198.51.100.78"), "owner@example.com", NEW_PASSWORD)
+    later = Browser(site_all, "198.51.100.79")
+    assert later.login("owner", NEW_PASSWORD).json()["two_factor"]["state"] == "verify"
+
+
+def test_a_device_cookie_dies_with_the_password_and_a_copy_multiplies_no_guesses(site_all):
+    owner = make_user("owner")
+    totp = add_totp(owner)
+    known = verified_browser(site_all, owner, totp, "198.51.100.20")
+    old_copy = Browser(site_all, "203.0.113.50")  # the cookie, stolen, replayed from elsewhere
+    old_copy.http.cookies.set("twofactor_device", known.http.cookies["twofactor_device"])
+    change = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    assert known.post("/accounts/password/change/", change).status_code == 302
+
+    trip_the_accounts_ceiling(site_all, "owner")
+    # The cookie issued under the old password is worth nothing: its holder meets the ceiling like anyone.
+    assert old_copy.login("owner", WRONG).status_code == 429
+    known.api("POST", "/logout")
+    assert known.login("owner", NEW_PASSWORD).json()["two_factor"]["state"] == "verify"
+    assert known.http.cookies["twofactor_device"] != old_copy.http.cookies["twofactor_device"]  # renewed
+
+    # A copy of the current cookie shares the one budget the cookie has, ten a day: no refill every 90 seconds.
+    new_copy = Browser(site_all, "203.0.113.51")
+    new_copy.http.cookies.set("twofactor_device", known.http.cookies["twofactor_device"])
+    assert [new_copy.login("owner", WRONG).status_code for _ in range(10)] == [401] * 10
+    refused = new_copy.login("owner", WRONG)
+    assert refused.status_code == 429 and refused.json()["error"]["retry_after"] > 600, refused.text

@@ -1,6 +1,7 @@
 """twofactor.password_guard: attempts budgeted before the check; strangers never lock the owner out."""
 
 import pytest
+from django.test import RequestFactory
 
 from tests.support.api_client import ApiClient, error_of
 from tests.support.devices import add_totp
@@ -48,13 +49,53 @@ def test_a_known_browser_is_exempt_from_the_ceiling_others_ran_up(settings):
     assert browser.login("alice", PASSWORD)["two_factor"]["state"] == "verify"
 
 
-def test_a_known_browser_has_a_failure_budget_of_its_own(settings):
+def test_a_known_browser_has_a_days_budget_of_its_own_then_is_counted_like_any_other(settings):
     user = make_user()
     _device, totp = add_totp(user)
     browser = known_browser(totp)
     settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 2
-    fail(browser, times=2)
-    error_of(browser.post("/login", {"username": "alice", "password": PASSWORD}), 429, "throttled")
+    fail(browser, times=4)  # two of its own budget, then two of its address's, as any browser there
+    refused = error_of(browser.post("/login", {"username": "alice", "password": PASSWORD}), 429, "throttled")
+    assert 60 < refused["retry_after"] <= 450  # the sooner budget to come back: the address's (15 minutes / 2)
+
+
+def test_copies_of_a_device_cookie_share_its_one_budget(settings):
+    user = make_user()
+    _device, totp = add_totp(user)
+    browser = known_browser(totp)
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 2
+    for number in range(2):
+        fail(ApiClient(REMOTE_ADDR=f"203.0.113.{number}"))  # the ceiling is spent: only known browsers pass
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 3
+    copies = []
+    for number in range(3):
+        copy = ApiClient(REMOTE_ADDR=f"198.51.100.{number}")
+        copy.django.cookies["twofactor_device"] = browser.django.cookies["twofactor_device"].value
+        copies.append(copy)
+    for copy in copies:
+        fail(copy)
+    for client in [*copies, browser]:
+        refused = error_of(
+            client.post("/login", {"username": "alice", "password": "wrong-password-1"}), 429, "throttled"
+        )
+        assert refused["retry_after"] > 3600  # a day's budget: no refill every few minutes
+
+
+def test_the_device_cookie_dies_with_the_password(settings, client):
+    from twofactor import device_cookie
+
+    user = make_user()
+    _device, totp = add_totp(user)
+    browser = known_browser(totp)
+    cookie = browser.django.cookies["twofactor_device"].value
+    request = RequestFactory(HTTP_COOKIE=f"twofactor_device={cookie}").get("/")
+    assert device_cookie.known_device(request, user.pk)
+    user.set_password("a-brand-new-pass-8")
+    user.save()
+    assert device_cookie.known_device(request, user.pk) is None
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 1
+    fail(ApiClient(REMOTE_ADDR="203.0.113.1"))
+    error_of(browser.post("/login", {"username": "alice", "password": "a-brand-new-pass-8"}), 429, "throttled")
 
 
 def test_a_device_cookie_for_another_account_or_forged_counts_for_nothing(settings):
@@ -96,14 +137,14 @@ def test_username_and_email_share_the_accounts_budget(user, settings):
     assert account_for(" Alice@Example.com ") == user.pk
 
 
-def test_reauthentication_spends_the_same_budget(settings):
+def test_reauthentication_spends_the_same_budgets(settings):
     user = make_user()
     _device, totp = add_totp(user)
     settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 2
     client = ApiClient()
     client.login("alice", PASSWORD)
     client.verify(totp.now())
-    for _ in range(2):
+    for _ in range(4):  # the browser is known now: two of its own budget, then two of its address's
         error_of(
             client.post("/reauthenticate", {"password": "wrong-password-1", "code": totp.now()}),
             400,

@@ -64,6 +64,10 @@ PLAIN = {
     Kind.PASSWORD_CHANGED: lambda: _("Password changed"),
     Kind.PASSWORD_FAILED: lambda: _("A wrong password was entered in a signed-in session"),
     Kind.METHOD_RENAMED: lambda: _("A two-factor method was renamed"),
+    Kind.PASSWORD_CEILING: lambda: _(
+        "Too many wrong passwords from elsewhere: new browsers paused, a link to let yours in was mailed"
+    ),
+    Kind.BROWSER_UNLOCKED: lambda: _("A browser was let in with the link mailed to you"),
     Kind.STAFF_ACTION_REFUSED: lambda: _(
         "A staff member without the rank for it tried to act on this account: refused"
     ),

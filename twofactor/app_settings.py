@@ -212,7 +212,8 @@ class AppSettings:
 
     @property
     def PASSWORD_FAILURES_PER_ACCOUNT_IP(self) -> int:
-        """Password attempts for one account from one address (or one known browser) per 15 minutes."""
+        """Password attempts for one account from one address per 15 minutes; also the budget of one known browser
+        (its device cookie, shared by every copy of it) per day."""
         return int(self._get("PASSWORD_FAILURES_PER_ACCOUNT_IP", 10))
 
     @property
@@ -223,12 +224,14 @@ class AppSettings:
     @property
     def PASSWORD_FAILURES_PER_ACCOUNT(self) -> int:
         """The account's ceiling per day, from every address together (NIST SP 800-63B: at most 100).
-        Browsers holding the account's device cookie are exempt."""
+        Browsers holding the account's device cookie are exempt while their own budget lasts; once it is spent the
+        owner is mailed a link that lets one browser in, and a password change or reset clears it."""
         return int(self._get("PASSWORD_FAILURES_PER_ACCOUNT", 100))
 
     @property
     def DEVICE_COOKIE_DAYS(self) -> int:
-        """Lifetime of the device cookie a full sign-in leaves in the browser; 0 turns device cookies off."""
+        """Lifetime of the device cookie a full sign-in leaves in the browser (a password change or reset revokes it);
+        0 turns device cookies off."""
         return int(self._get("DEVICE_COOKIE_DAYS", 365))
 
     @property

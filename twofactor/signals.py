@@ -36,6 +36,8 @@ method_renamed = Signal()
 browser_trusted = Signal()
 trusted_browsers_revoked = Signal()
 password_alert = Signal()
+password_ceiling = Signal()
+browser_unlocked = Signal()
 
 SIGNALS: dict[str, Signal] = {
     Kind.SIGNED_IN: signed_in,
@@ -61,6 +63,8 @@ SIGNALS: dict[str, Signal] = {
     Kind.BROWSER_TRUSTED: browser_trusted,
     Kind.TRUSTED_BROWSERS_REVOKED: trusted_browsers_revoked,
     Kind.PASSWORD_ALERT: password_alert,
+    Kind.PASSWORD_CEILING: password_ceiling,
+    Kind.BROWSER_UNLOCKED: browser_unlocked,
 }
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .core import registry
-from .views import account, code_setup, manage, rescue, setup, signin
+from .views import account, code_setup, manage, rescue, setup, signin, unlock
 
 app_name = "twofactor"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("trusted-browsers/<int:browser_id>/revoke/", manage.revoke_trusted_browser, name="revoke_trusted_browser"),
     path("trusted-browsers/revoke-all/", manage.revoke_trusted_browsers, name="revoke_trusted_browsers"),
     path("rescue/", rescue.rescue, name="rescue"),
+    path("unlock/<str:token>/", unlock.unlock, name="unlock"),
     # Each method's own pages (set-up steps), in the order of TWOFACTOR_METHODS.
     *[pattern for method in registry.methods() for pattern in method_urls(method)],
 ]

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .. import remember, state
+from .. import device_cookie, password_guard, remember, state
 from ..core import registry
 from ..errors import TwoFactorError
 from ..models import RescueCodeDevice, UserSession
@@ -105,6 +105,7 @@ def password_changed(request, user, *, by_email: bool = False, actor=None) -> No
     state.end_sessions(UserSession.objects.filter(user=user).exclude(session_key=keep))
     reason = remember.Reason.PASSWORD_RESET if by_email else remember.Reason.PASSWORD_CHANGED
     remember.revoke_all(user, reason=reason, request=request, actor=actor)
+    password_guard.forget_failures(user)  # the guesses were at the old password
     if keep:
         state.mark_password_entered(request)
         # update_session_auth_hash gave this session a new key: keep it listed, and revocable, under that key.
@@ -115,6 +116,8 @@ def password_changed(request, user, *, by_email: bool = False, actor=None) -> No
             device_id=current.device_id if current else "",
             verified=bool(current and current.verified),
         )
+        if current and current.state in (state.VERIFIED, state.NONE):
+            device_cookie.issue(request, user)  # every device cookie died with the old password; this one goes on
     staff = {"by_staff": True, "actor": actor.pk, "actor_name": actor.get_username()} if actor is not None else {}
     emit(Kind.PASSWORD_CHANGED, user=user, request=request, by_email=by_email, **staff)
 

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .. import password_guard, remember, state
 from ..core import registry
@@ -10,6 +11,7 @@ from ..errors import TwoFactorError, invalid_code, reauthentication_required, th
 from ..models import TwoFactorDevice
 from ..signals import Kind, emit
 from ..verification import VerifyResult, verify_code, verify_first
+from . import unlock
 
 
 def _candidates(method: str | None, code: str, default: str | None) -> list[Method]:
@@ -145,7 +147,25 @@ def authenticate_password(request, identifier: str, password: str):
     Returns the user; raises TwoFactorError "invalid_credentials" (one generic message for a
     wrong identity, a wrong password or an inactive account) or "throttled".
     """
-    counted = password_guard.admit(request, password_guard.account_for(identifier), identifier)
+    user_pk = password_guard.account_for(identifier)
+    try:
+        counted = password_guard.admit(request, user_pk, identifier)
+    except TwoFactorError as refused:
+        if not password_guard.ceiling_reached(user_pk, identifier):
+            raise
+        # Strangers spent the account's ceiling: its owner gets a way in they cannot use (the same answer for any
+        # name, so it tells nobody whether the account exists).
+        if user_pk is not None:
+            unlock.offer_unlock_link(request, user_pk)
+        wait = refused.retry_after
+        message = ngettext(
+            "Too many wrong passwords were tried for this account. Try again in %(seconds)d second, or, if the "
+            "account is yours, open the link we mailed you in this browser to sign in now.",
+            "Too many wrong passwords were tried for this account. Try again in %(seconds)d seconds, or, if the "
+            "account is yours, open the link we mailed you in this browser to sign in now.",
+            wait,
+        ) % {"seconds": wait}
+        raise TwoFactorError("throttled", message, status=429, retry_after=wait) from None
     user = authenticate(request, username=identifier, password=password)
     if user is None or not user.is_active:
         raise TwoFactorError("invalid_credentials", _("The username, email or password is not correct."), status=401)

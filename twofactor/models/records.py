@@ -62,6 +62,8 @@ class SecurityEvent(models.Model):
         BROWSER_TRUSTED = "browser_trusted", _("Browser remembered")
         TRUSTED_BROWSERS_REVOKED = "trusted_browsers_revoked", _("Remembered browsers forgotten")
         PASSWORD_ALERT = "password_alert", _("Right password, failed second step: owner alerted")
+        PASSWORD_CEILING = "password_ceiling", _("Too many wrong passwords: new browsers paused")
+        BROWSER_UNLOCKED = "browser_unlocked", _("Browser let in with an unlock link")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="security_events"

@@ -32,6 +32,8 @@ ERROR_CODES = {
     "backup code or a rescue request.",
     "email_factor_paused": "403: after a password reset by email, a code by email cannot be the second step of "
     "an account that has another method (for TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS days).",
+    "invalid_link": "400: an unlock link (mailed when an account's ceiling of wrong passwords is spent) that was "
+    "used already, expired, or outlived the password it was made for.",
     "second_factor_required": "403: the account has a method, so adding another needs a session that passed "
     "its second step.",
     "not_found": "404: no such method of this user, or no such address.",
