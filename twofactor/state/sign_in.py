@@ -121,8 +121,8 @@ def mark_verified(request, device: TwoFactorDevice) -> SignInState:
     started_at = current.started_at if current else time.time()
     new = SignInState(device.user_id, VERIFIED, started_at, device.method, device.persistent_id, time.time())
     _write(request, new)
-    request.session.cycle_key()
     mark_code_entered(request)
+    request.session.cycle_key()  # after the last change to the session: a renaming store saves it all at once
     record_session(request, device.user_id, old_key=old_key, device_id=device.persistent_id, verified=True)
     device_cookie.issue(request, request.user)
     request.user.is_verified = lambda: True
