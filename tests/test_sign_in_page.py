@@ -12,6 +12,7 @@ from tests.support.devices import add_email, add_sms
 from tests.support.users import make_user, sign_in
 from twofactor import sms
 from twofactor.methods.email.models import EmailDevice
+from twofactor.methods.sms.method import SMSMethod
 
 
 def text(response) -> str:
@@ -126,3 +127,22 @@ def test_without_a_cooldown_a_reload_still_sends_nothing(client, settings):
     assert len(mail.outbox) == 1
     assert client.post("/2fa/verify/", {"action": "send"}).status_code == 302  # asked for: sent
     assert len(mail.outbox) == 2
+
+
+class CallMeMethod(SMSMethod):
+    """A method whose code must be asked for (as a voice call would be): nothing is sent as the page opens."""
+
+    sends_on_arrival = False
+
+
+@pytest.mark.django_db
+def test_a_method_that_does_not_send_on_arrival_sends_only_when_asked(client, settings):
+    settings.TWOFACTOR_METHODS = [
+        f"{__name__}.CallMeMethod" if path.endswith("SMSMethod") else path for path in settings.TWOFACTOR_METHODS
+    ]
+    add_sms(make_user())
+    sign_in(client)
+    page = client.get("/2fa/verify/")
+    assert sms.outbox == [] and "Send me a code" in text(page)
+    assert client.post("/2fa/verify/", {"action": "send"}).status_code == 302
+    assert len(sms.outbox) == 1

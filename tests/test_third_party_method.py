@@ -31,7 +31,7 @@ class Token:
         return binascii.hexlify(self.key).decode()
 
     def press(self) -> str:
-        code = f"{hotp(self.key, self.presses):06d}"
+        code = f"{hotp(self.key, self.presses, digits=8):08d}"
         self.presses += 1
         return code
 

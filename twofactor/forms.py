@@ -4,8 +4,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .codes import MAX_CODE_INPUT, normalize_backup_code, normalize_numeric_code
+from .codes import MAX_CODE_INPUT
 from .core import registry
+from .core.code_format import SIX_DIGITS, CodeFormat, invalid_message
 from .flows import TwoFactorError, authenticate_password
 from .models import RescueRequest
 
@@ -13,47 +14,80 @@ from .models import RescueRequest
 METHOD_CHOICES = registry.choices
 
 
-#: A field for a 6-digit code: the digit keypad on phones, the code offered from a text message or mail.
-NUMERIC_CODE_ATTRS = {"inputmode": "numeric", "pattern": "[0-9]{6}", "autocomplete": "one-time-code"}
+def typed_formats(methods) -> list[CodeFormat]:
+    """The code formats of `methods` that take a typed code, each once, in their order."""
+    return list(dict.fromkeys(method.code_format for method in methods if method.typed_code))
+
+
+def input_attrs(formats: list[CodeFormat]) -> dict:
+    """The code input's attributes for codes of these formats: one format's own, else a text keyboard."""
+    if len(formats) == 1:
+        return formats[0].widget_attrs()
+    digits = all(code_format.digits_only for code_format in formats)
+    return {"inputmode": "numeric" if digits else "text", "autocomplete": "one-time-code"}
 
 
 class CodeField(forms.CharField):
-    """A 6-digit code or a backup code; anything else is a clear form error before any check."""
+    """A typed code; the form (`CodeForm`) checks it against the formats of the methods it may be for."""
 
-    default_error_messages = {
-        "required": _("Enter the code."),
-        "invalid": _("Enter the 6-digit code, or a backup code like ABCD-EFGH-JKMN-PQRS."),
-    }
+    default_error_messages = {"required": _("Enter the code.")}
 
-    def __init__(self, *, allow_backup: bool = True, **kwargs):
+    def __init__(self, **kwargs):
         kwargs.setdefault("max_length", MAX_CODE_INPUT)
         kwargs.setdefault("label", _("Code"))
-        attrs = {"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
-        if not allow_backup:
-            attrs.update(NUMERIC_CODE_ATTRS)
-        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
-        self.allow_backup = allow_backup
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autofocus": True}))
         super().__init__(**kwargs)
 
-    def validate(self, value):
-        super().validate(value)
-        if value in self.empty_values:
-            return
-        if normalize_numeric_code(value, 6) is None and not (self.allow_backup and normalize_backup_code(value)):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+class CodeForm(forms.Form):
+    """A form with a typed `code`: refused with a clear error, before any device is asked, unless it has the
+    format of a method it may be for (`Method.code_format`); the input is drawn for those formats."""
+
+    def code_formats(self, method: str | None = None) -> list[CodeFormat]:
+        """The formats `code` may have: the named method's, else every active method's that takes a typed code."""
+        chosen = registry.get(method) if method else None
+        if chosen is not None and chosen.typed_code:
+            return [chosen.code_format]
+        return typed_formats(registry.methods())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "code" in self.fields:
+            self.fields["code"].widget.attrs.update(input_attrs(self.code_formats()))
+
+    def clean(self):
+        cleaned = super().clean()
+        code = cleaned.get("code")
+        if code:
+            formats = self.code_formats(cleaned.get("method") or None)
+            if not any(code_format.accepts(code) for code_format in formats):
+                self.add_error("code", forms.ValidationError(invalid_message(formats), code="invalid"))
+        return cleaned
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(CodeForm):
     code = CodeField()
     method = forms.ChoiceField(choices=METHOD_CHOICES, required=False, widget=forms.HiddenInput)
     remember = forms.BooleanField(required=False, label=_("Remember this browser"))
 
 
-class SetupConfirmForm(forms.Form):
-    code = CodeField(allow_backup=False, help_text=_("The 6-digit code, to prove the method works."))
+class SetupConfirmForm(CodeForm):
+    """The code from a method being set up: `method` (its key) when the page knows it, else any that is enrolled."""
+
+    code = CodeField(help_text=_("The code from the new method, to prove it works."))
+
+    def __init__(self, *args, method: str | None = None, **kwargs):
+        self.method = method
+        super().__init__(*args, **kwargs)
+
+    def code_formats(self, method=None):
+        chosen = registry.get(self.method)
+        if chosen is not None and chosen.typed_code:
+            return [chosen.code_format]
+        return typed_formats(registry.enrollable())  # recovery codes are made, never confirmed
 
 
-class ReauthenticateForm(forms.Form):
+class ReauthenticateForm(CodeForm):
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -72,10 +106,13 @@ class ReauthenticateForm(forms.Form):
             del self.fields["method"]
 
 
-class RescueCodeForm(forms.Form):
+class RescueCodeForm(CodeForm):
     """The 6-digit rescue code mailed to the account's address."""
 
-    code = CodeField(allow_backup=False, label=_("Code from the email"))
+    code = CodeField(label=_("Code from the email"))
+
+    def code_formats(self, method=None):
+        return [SIX_DIGITS]
 
 
 class RescueRequestForm(forms.Form):

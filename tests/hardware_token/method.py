@@ -1,10 +1,12 @@
 from django.urls import path
 
+from twofactor.core.code_format import CodeFormat
 from twofactor.core.method import Method
 from twofactor.web import openapi
 
 from . import views
 from .forms import TokenSecretForm
+from .models import DIGITS
 from .setup import KEY, check_pending_token
 
 
@@ -15,6 +17,8 @@ class HardwareTokenMethod(Method):
     model = "hardware_token.HardwareTokenDevice"
     verify_template = "hardware_token/verify.html"
     admin_fields = ("counter",)
+    #: Eight digits: the shared sign-in, re-authentication and confirm forms take them for this method only.
+    code_format = CodeFormat(length=DIGITS)
     setup_view_names = ("setup_hotp",)
     api_setup_view_names = ("setup_hotp",)
 

@@ -8,6 +8,7 @@ from twofactor.codes import normalize_numeric_code
 from twofactor.models import TwoFactorDevice
 
 LOOK_AHEAD = 5  # presses of the button the site did not see that are still accepted
+DIGITS = 8  # RFC 4226 codes have 6 to 8 digits; this token shows 8
 
 
 class HardwareTokenDevice(TwoFactorDevice):
@@ -25,12 +26,12 @@ class HardwareTokenDevice(TwoFactorDevice):
         return crypto.decrypt(self.encrypted_key)
 
     def check_code(self, code: str) -> bool:
-        code = normalize_numeric_code(code, 6)
+        code = normalize_numeric_code(code, DIGITS)
         if code is None:
             return False
         key = self.key
         for counter in range(self.counter, self.counter + LOOK_AHEAD):
-            if hotp(key, counter) == int(code):
+            if hotp(key, counter, digits=DIGITS) == int(code):
                 self.counter = counter + 1  # this code, and every earlier one, never works again
                 return True
         return False

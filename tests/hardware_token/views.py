@@ -18,7 +18,7 @@ from .setup import KEY, begin_token_setup
 @enrolment_page
 def setup_page(request):
     """Step 1: the token's secret; step 2: a code from the token (the generic confirm flow)."""
-    secret_form, code_form, status = TokenSecretForm(), SetupConfirmForm(), 200
+    secret_form, code_form, status = TokenSecretForm(), SetupConfirmForm(method=KEY), 200
     pending = (flows.pending(request) or {}).get("method") == KEY
     if request.method == "POST" and request.POST.get("action") == "secret":
         secret_form, status = TokenSecretForm(request.POST), 400
@@ -31,7 +31,7 @@ def setup_page(request):
             else:
                 return redirect(request.get_full_path())
     elif request.method == "POST":
-        code_form, status = SetupConfirmForm(request.POST), 400
+        code_form, status = SetupConfirmForm(request.POST, method=KEY), 400
         if code_form.is_valid():
             try:
                 return render_stored(request, flows.confirm(request, code_form.cleaned_data["code"]))

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.apps import apps
 
+from .code_format import SIX_DIGITS, CodeFormat
+
 if TYPE_CHECKING:
     from django.db.models import QuerySet
     from django.urls import URLPattern
@@ -43,6 +45,9 @@ class Method:
     recovery: ClassVar[bool] = False
     #: A code is sent on demand (the sign-in page shows "send me a code"); see `sent_code.SentCodeMethod`.
     sends_code: ClassVar[bool] = False
+    #: A method that sends codes sends one as the sign-in page first shows it (once per sign-in); off for a method
+    #: whose code must be asked for (a voice call would ring at every page load).
+    sends_on_arrival: ClassVar[bool] = False
     #: Included on the sign-in step above the code field: what to do to get a code.
     verify_template: ClassVar[str] = "twofactor/methods/verify_code.html"
     #: Recovery methods: a card of their own on the user's two-factor page, and an option on the rescue page
@@ -62,6 +67,9 @@ class Method:
     #: The sign-in page shows the typed-code form under `verify_template` (off for a method that answers
     #: another way, e.g. a signature made by the browser, whose template brings its own form).
     typed_code: ClassVar[bool] = True
+    #: What a typed code of this method looks like (length, alphabet) and how its field is drawn (`inputmode`,
+    #: `autocomplete`): the shared forms refuse any other input before a device is asked.
+    code_format: ClassVar[CodeFormat] = SIX_DIGITS
     #: Included on the password sign-in page when `offers_sign_in()`: a way to sign in without a password.
     login_template: ClassVar[str | None] = None
     #: The security record's sentence for a refused answer whose device gave a `rejection_reason`

@@ -36,14 +36,18 @@ def code_status(device) -> CodeStatus:
 def send_on_arrival(request, method: str, started_at: float) -> None:
     """Send the sign-in code the first time the sign-in page shows `method` during the sign-in begun at
     `started_at`; a reload (or a second tab) sends nothing. Inside the cooldown nothing is sent either:
-    the code sent moments ago still works, and the page says when another may be asked for."""
+    the code sent moments ago still works, and the page says when another may be asked for. A method that does
+    not send on arrival (`Method.sends_on_arrival`), or sends no code, is sent nothing."""
+    chosen = registry.get(method)
+    if chosen is None or not (chosen.sends_code and chosen.sends_on_arrival):
+        return
     record = request.session.get(ARRIVAL_KEY) or {}
     if record.get("sign_in") != started_at:
         record = {"sign_in": started_at, "methods": []}
     if method in record["methods"]:
         return
     request.session[ARRIVAL_KEY] = {"sign_in": started_at, "methods": [*record["methods"], method]}
-    device = registry.get(method).devices(request.user).first()
+    device = chosen.devices(request.user).first()
     if device is None or not device.generate_is_allowed()[0]:
         return
     send_sign_in_code(request, method)

@@ -22,6 +22,7 @@ class SentCodeMethod(Method):
     """
 
     sends_code = True
+    sends_on_arrival = True
     verify_template = "twofactor/methods/sent_code_verify.html"
     setup_template = "twofactor/setup_code.html"
     target_form_class: type[forms.Form] = forms.Form

@@ -27,7 +27,7 @@ def setup_page(request, method: str):
     except flows.TwoFactorError as failure:  # the method is already set up
         messages.info(request, failure.message)
         return redirect("twofactor:overview")
-    target_form, code_form, status = target_form_class(), SetupConfirmForm(), 200
+    target_form, code_form, status = target_form_class(), SetupConfirmForm(method=method), 200
     action = request.POST.get("action")
     if request.method == "POST" and action == "restart":  # a different address or number
         flows.clear_pending(request)
@@ -46,7 +46,7 @@ def setup_page(request, method: str):
         if response:
             return response
     elif request.method == "POST":
-        code_form = SetupConfirmForm(request.POST)
+        code_form = SetupConfirmForm(request.POST, method=method)
         status = 400
         if code_form.is_valid():
             try:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import flows, remember, state
 from ..core import registry
-from ..forms import NUMERIC_CODE_ATTRS, ReauthenticateForm, VerifyForm
+from ..forms import ReauthenticateForm, VerifyForm
 from ..web.pages import add_flow_error, safe_next, status_for
 
 
@@ -59,12 +59,11 @@ def verify(request):
     if request.method == "GET":
         devices = state.devices_of(request.user)
         method = _offered_method(request, current, devices)
-        if _sends_code(method):
-            # Fewer steps: the code goes out as the page opens, once per sign-in (a reload sends nothing).
-            try:
-                flows.send_on_arrival(request, method, current.started_at)
-            except flows.TwoFactorError as failure:
-                messages.error(request, failure.message)
+        # Fewer steps: a code goes out as the page opens, once per sign-in, for a method that sends on arrival.
+        try:
+            flows.send_on_arrival(request, method, current.started_at)
+        except flows.TwoFactorError as failure:
+            messages.error(request, failure.message)
     elif action == "send":
         devices = state.devices_of(request.user)
         try:
@@ -96,8 +95,8 @@ def verify(request):
     form = form or VerifyForm(initial={"method": method})
     context = {"form": form, "remember_enabled": remember.enabled(), **_method_context(devices, method)}
     current_method = registry.get(method)
-    if current_method is not None and not current_method.recovery:
-        form.fields["code"].widget.attrs.update(NUMERIC_CODE_ATTRS)
+    if current_method is not None and current_method.typed_code:  # the keyboard and autofill of its codes
+        form.fields["code"].widget.attrs.update(current_method.code_format.widget_attrs())
     if _sends_code(method) and context["current_device"] is not None:
         context["code_status"] = flows.code_status(context["current_device"])
         # The countdown ticks with a static script; a project without static files shows it as text only.

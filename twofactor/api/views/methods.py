@@ -44,7 +44,7 @@ def setup_sent_code(request, method: str):
 @endpoint("POST")
 def setup_confirm(request):
     """Store the pending method once its code checks out; the first method comes with backup codes."""
-    data = read_json(request, SetupConfirmForm)
+    data = read_json(request, SetupConfirmForm, method=(flows.pending(request) or {}).get("method"))
     stored = flows.confirm(request, data["code"])
     primary = state.primary_device(state.devices_of(request.user))
     return answer(

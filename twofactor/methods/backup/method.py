@@ -10,7 +10,7 @@ from ...signals import Kind, emit
 from ...web import openapi
 from . import api, views
 from .codes import replace_backup_codes
-from .forms import BackupCodeForm
+from .forms import BACKUP_CODE_FORMAT, BackupCodeForm
 from .models import with_unused_counts
 
 
@@ -26,6 +26,7 @@ class BackupCodesMethod(Method):
     rescue_template = "twofactor/methods/backup/rescue.html"
     admin_fields = ("remaining",)
     setup_view_names = ("backup_codes",)
+    code_format = BACKUP_CODE_FORMAT
 
     def urls(self):
         return [path("backup-codes/", views.backup_codes, name="backup_codes")]

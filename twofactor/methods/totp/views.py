@@ -15,21 +15,21 @@ from ...web.pages import (
     safe_next,
     status_for,
 )
-from .setup import begin_totp
+from .setup import KEY, begin_totp
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @enrolment_page
 def setup_page(request):
-    form = SetupConfirmForm()
+    form = SetupConfirmForm(method=KEY)
     status = 200
     try:
         if request.method == "POST" and request.POST.get("action") == "restart":
             begin_totp(request, restart=True)
             return redirect(request.get_full_path())
         if request.method == "POST":
-            form = SetupConfirmForm(request.POST)
+            form = SetupConfirmForm(request.POST, method=KEY)
             status = 400
             if form.is_valid():
                 try:
