@@ -38,6 +38,7 @@ def test_every_endpoint_is_listed():
         "send_code",
         "verify",
         "rescue",
+        "step_up",
         "devices",
         "device",
         "setup_totp",

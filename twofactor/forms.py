@@ -65,6 +65,10 @@ class CodeForm(forms.Form):
         return cleaned
 
 
+#: Longest browser answer (a WebAuthn assertion as JSON text) a form takes; its method checks its shape.
+MAX_CREDENTIAL_CHARS = 12_000
+
+
 class VerifyForm(CodeForm):
     code = CodeField()
     method = forms.ChoiceField(choices=METHOD_CHOICES, required=False, widget=forms.HiddenInput)
@@ -96,14 +100,37 @@ class ReauthenticateForm(CodeForm):
     )
     code = CodeField(required=False)
     method = forms.ChoiceField(choices=METHOD_CHOICES, required=False)
+    #: Instead of a code: a method's answer that is not typed (a passkey's assertion), with its `method`.
+    credential = forms.CharField(required=False, max_length=MAX_CREDENTIAL_CHARS, widget=forms.HiddenInput)
 
     def __init__(self, *args, needs_code: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        if needs_code:
-            self.fields["code"].required = True
-        else:
+        self.needs_code = needs_code
+        if not needs_code:
             del self.fields["code"]
             del self.fields["method"]
+            del self.fields["credential"]
+
+    def clean(self):
+        cleaned = super().clean()
+        missing = self.needs_code and not cleaned.get("code") and not cleaned.get("credential")
+        if missing and "code" in self.fields and "code" not in self.errors:
+            self.add_error("code", self.fields["code"].error_messages["required"])
+        return cleaned
+
+
+class StepUpForm(CodeForm):
+    """Confirm it's you: a code of one of the user's methods, or a passkey's answer (`credential`). No password."""
+
+    code = CodeField(required=False)
+    method = forms.ChoiceField(choices=METHOD_CHOICES, required=False)
+    credential = forms.CharField(required=False, max_length=MAX_CREDENTIAL_CHARS, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("credential") and not cleaned.get("code") and "code" not in self.errors:
+            self.add_error("code", self.fields["code"].error_messages["required"])
+        return cleaned
 
 
 class RescueCodeForm(CodeForm):

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .core import registry
-from .views import account, code_setup, manage, rescue, setup, signin, unlock
+from .views import account, code_setup, manage, rescue, setup, signin, step_up, unlock
 
 app_name = "twofactor"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("logout/", account.SignOutView.as_view(), name="logout"),
     path("verify/", signin.verify, name="verify"),
     path("reauthenticate/", signin.reauthenticate, name="reauthenticate"),
+    path("confirm/", step_up.step_up, name="step_up"),
     path("setup/", setup.choose, name="setup"),
     path("methods/<str:method>/remove/", manage.remove_method, name="remove_method"),
     path("turn-off/", manage.turn_off, name="turn_off"),

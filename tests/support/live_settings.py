@@ -19,3 +19,5 @@ TWOFACTOR_SMS_ENROLMENT_LIMIT_SITE_HOUR = 3
 TWOFACTOR_SMS_LIMIT_SITE_HOUR = 5
 # How soon a site whose Redis went away asks it again (the outage test restarts Redis within seconds).
 TWOFACTOR_CACHE_RETRY_SECONDS = int(os.environ.get("TWOFACTOR_CACHE_RETRY_SECONDS", "30"))
+# A test may serve the site with views of its own around it (tests/support/step_up_urls.py).
+ROOT_URLCONF = os.environ.get("TWOFACTOR_TEST_ROOT_URLCONF", ROOT_URLCONF)  # noqa: F405

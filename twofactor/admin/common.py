@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import flows, state
+from ..app_settings import app_settings
 from ..core import registry
 from ..locations import describe_browser
 from ..state import grace
@@ -155,6 +156,18 @@ class FilterLookupsOnly:
         if lookup.split("__", 1)[0] not in fields:
             return False
         return super().lookup_allowed(lookup, value, request)
+
+
+def ask_for_fresh_second_factor(request):
+    """None when the staff member proved a second factor in the last TWOFACTOR_REAUTH_SECONDS; else the answer
+    that sends them to "confirm it's you" and back (an action chosen from a list is chosen again: the page says so)."""
+    from ..decorators import step_up_response
+
+    try:
+        flows.require_fresh_second_factor(request, app_settings.REAUTH_SECONDS)
+    except flows.TwoFactorError:
+        return step_up_response(request, app_settings.REAUTH_SECONDS)
+    return None
 
 
 def outranked_refused(modeladmin, request, users, *, action: str) -> list:

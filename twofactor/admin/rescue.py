@@ -13,6 +13,7 @@ from .common import (
     ClientColumns,
     FilterLookupsOnly,
     LargeListAdmin,
+    ask_for_fresh_second_factor,
     confirm_with_note,
     methods_summary,
     outranked_refused,
@@ -128,6 +129,10 @@ class RescueRequestAdmin(ClientColumns, FilterLookupsOnly, LargeListAdmin):
         rescues = [rescue for rescue in rescues if rescue.user in allowed]
         if not rescues:
             return None
+        if action == "approve":  # approving resets someone else's two-factor: a fresh second factor first
+            stale = ask_for_fresh_second_factor(request)
+            if stale is not None:
+                return stale
         note, page = confirm_with_note(
             self,
             request,

@@ -15,6 +15,7 @@ from ..models import TrustedBrowser
 from .common import (
     RESET_PERMISSION,
     FilterLookupsOnly,
+    ask_for_fresh_second_factor,
     confirm_with_note,
     deadline_summary,
     methods_summary,
@@ -129,6 +130,9 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
         users = outranked_refused(self, request, users, action="reset")
         if not users:
             return None
+        stale = ask_for_fresh_second_factor(request)  # before the note is written, not after
+        if stale is not None:
+            return stale
         note, page = confirm_with_note(
             self,
             request,

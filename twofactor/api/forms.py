@@ -28,7 +28,7 @@ class APIReauthenticateForm(ReauthenticateForm):
 
     def __init__(self, *args, needs_code: bool = True, **kwargs):
         super().__init__(*args, needs_code=True, **kwargs)
-        self.fields["code"].required = needs_code
+        self.needs_code = needs_code
 
 
 class RescueForm(RescueCodeForm, RescueRequestForm):

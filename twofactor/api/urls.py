@@ -26,6 +26,7 @@ urlpatterns = [
     path("2fa/challenge", signin.send_code, name="send_code"),
     path("2fa/verify", signin.verify, name="verify"),
     path("2fa/rescue", signin.rescue, name="rescue"),
+    path("2fa/step-up", signin.step_up, name="step_up"),
     path("2fa/devices", methods.devices, name="devices"),
     path("2fa/devices/<str:device_id>", methods.device, name="device"),
     path("2fa/setup/confirm", methods.setup_confirm, name="setup_confirm"),

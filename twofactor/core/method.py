@@ -72,6 +72,10 @@ class Method:
     code_format: ClassVar[CodeFormat] = SIX_DIGITS
     #: Included on the password sign-in page when `offers_sign_in()`: a way to sign in without a password.
     login_template: ClassVar[str | None] = None
+    #: A method whose answer is not a typed code: its form on the "confirm it's you" page (step-up) and on
+    #: re-authentication. It posts `credential` (the answer) and `method` (its key) to the page it is on;
+    #: the page's context has `action` ("step_up" or "reauthenticate") and `next`.
+    confirm_template: ClassVar[str | None] = None
     #: The security record's sentence for a refused answer whose device gave a `rejection_reason`
     #: (e.g. a passkey whose signature counter went backwards), keyed by that reason.
     rejection_reasons: ClassVar[dict] = {}

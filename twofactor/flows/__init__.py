@@ -36,6 +36,7 @@ from .signin import (
     require_recent_authentication,
     verify,
 )
+from .step_up import require_fresh_second_factor, step_up
 from .trust import is_this_browser, revoke_trusted_browser, revoke_trusted_browsers, trusted_browsers
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "recently_reset_by_email",
     "remove_method",
     "require_recent_authentication",
+    "require_fresh_second_factor",
     "require_standing",
     "rescue_options",
     "resend_setup_code",
@@ -70,6 +72,7 @@ __all__ = [
     "setup",
     "sign_out_other_sessions",
     "sign_out_session",
+    "step_up",
     "turn_off",
     "TwoFactorError",
     "verify",

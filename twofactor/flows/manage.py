@@ -4,12 +4,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .. import device_cookie, password_guard, remember, state
+from ..app_settings import app_settings
 from ..core import registry
 from ..errors import TwoFactorError
 from ..models import RescueCodeDevice, UserSession
 from ..signals import Kind, emit
 from ..state import grace
 from .signin import require_recent_authentication
+from .step_up import require_fresh_second_factor
 
 
 def _current_key(request) -> str | None:
@@ -168,6 +170,14 @@ def standing_refusal(actor, user) -> str | None:
     return None
 
 
+def require_staff_step_up(actor, request) -> None:
+    """A staff member weakening someone else's account proves a fresh second factor first (401
+    "step_up_required", TWOFACTOR_REAUTH_SECONDS): a session left open at a desk cannot reset anyone. The
+    operator's shell (no actor or no request) is not asked."""
+    if actor is not None and request is not None:
+        require_fresh_second_factor(request, app_settings.REAUTH_SECONDS)
+
+
 def reset_user(user, *, actor=None, request=None, note: str = "", rescue: bool = False, notify: bool = True) -> int:
     """Remove every method of `user`, end all their sessions and revoke their trusted browsers (staff action,
     shell command; `rescue`: approving a request for help). At the next sign-in the user must enrol a method
@@ -176,6 +186,7 @@ def reset_user(user, *, actor=None, request=None, note: str = "", rescue: bool =
     administrator did).
     """
     require_standing(actor, user, request=request, action="reset")
+    require_staff_step_up(actor, request)
     with transaction.atomic():
         reason = remember.Reason.RESCUE if rescue else remember.Reason.RESET
         remember.revoke_all(user, reason=reason, request=request, actor=actor)

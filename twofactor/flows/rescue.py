@@ -30,7 +30,7 @@ from ..sent_code.caps import HOUR, SendCap, account_cap
 from ..sent_code.sending import SentCode, StoredTarget, send_code
 from ..signals import Kind, emit
 from ..users import account_address
-from .manage import require_standing, reset_user
+from .manage import require_staff_step_up, require_standing, reset_user
 from .signin import check_device_code, pending_sign_in
 
 TRIMMED_MARKER = "[…]\n"
@@ -200,6 +200,7 @@ def approve_rescue_request(rescue: RescueRequest, *, actor, request=None, note: 
     """Approve an open request: reset the user's two-factor (every method and session goes). The actor must
     outrank the user (flows.manage.require_standing), checked before anything changes."""
     require_standing(actor, rescue.user, request=request, action="approve")
+    require_staff_step_up(actor, request)
     with transaction.atomic():
         rescue = _lock_open(rescue)
         _mark_handled(rescue, RescueRequest.Status.APPROVED, actor, note)

@@ -10,7 +10,13 @@ Callers use the names re-exported here (`state.read`, `state.devices_of`, …).
 """
 
 from .policy import devices_of, primary_device, required_for
-from .reauth import REAUTH_KEY, mark_code_entered, mark_password_entered, recently_authenticated
+from .reauth import (
+    REAUTH_KEY,
+    mark_code_entered,
+    mark_password_entered,
+    recently_authenticated,
+    second_factor_fresh,
+)
 from .sessions import (
     end_sessions,
     end_unproven_sessions,
@@ -56,6 +62,7 @@ __all__ = [
     "read",
     "recently_authenticated",
     "review",
+    "second_factor_fresh",
     "record_session",
     "required_for",
     "rotate_key",

@@ -22,3 +22,8 @@ def recently_authenticated(request, *, code_required: bool) -> bool:
     if stamps.get("password_at", 0) < horizon:
         return False
     return not code_required or stamps.get("code_at", 0) >= horizon
+
+
+def second_factor_fresh(request, max_age: int) -> bool:
+    """Whether this session proved a second factor (a code or a passkey) in the last `max_age` seconds."""
+    return request.session.get(REAUTH_KEY, {}).get("code_at", 0) >= time.time() - max_age

@@ -13,6 +13,7 @@ from .. import flows, remember, state
 from ..core import registry
 from ..forms import ReauthenticateForm, VerifyForm
 from ..web.pages import add_flow_error, safe_next, status_for
+from .step_up import confirm_options
 
 
 def _method_context(devices, current_method):
@@ -135,7 +136,7 @@ def reauthenticate(request):
                 flows.reauthenticate(
                     request,
                     form.cleaned_data["password"],
-                    form.cleaned_data.get("code", ""),
+                    form.cleaned_data.get("credential") or form.cleaned_data.get("code", ""),
                     form.cleaned_data.get("method") or None,
                 )
             except flows.TwoFactorError as failure:
@@ -149,5 +150,8 @@ def reauthenticate(request):
         "current_method": method,
         "current": registry.get(method),
         "next": safe_next(request, ""),
+        # A passkey answers too (a passkey-only user need not spend a backup code): each such method's form.
+        "confirm_methods": confirm_options(devices, method)["confirm_methods"],
+        "action": "reauthenticate",
     }
     return render(request, "twofactor/reauthenticate.html", context, status=status)

@@ -16,7 +16,12 @@ def answer(data: dict, status: int = 200) -> JsonResponse:
 
 def error_answer(error: TwoFactorError) -> JsonResponse:
     """The error shape for a flow's (or the API's own) TwoFactorError; 429 carries Retry-After."""
-    body = {"code": error.code, "message": str(error.message), "fields": {k: str(v) for k, v in error.fields.items()}}
+    body = {
+        "code": error.code,
+        "message": str(error.message),
+        "fields": {k: str(v) for k, v in error.fields.items()},
+        **error.extra,
+    }
     if error.status == 429:
         body["retry_after"] = max(1, int(error.retry_after))
     response = answer({"error": body}, status=error.status)

@@ -20,6 +20,9 @@ ERROR_CODES = {
     "not_authenticated": "401: sign in first.",
     "two_factor_required": "401: the password step is done but the session must first pass the second step "
     "(state `verify`) or add a method (state `setup`).",
+    "step_up_required": "401 from a view that needs a fresh second factor (twofactor.decorators."
+    "require_fresh_second_factor): the session proved one longer than `max_age` seconds ago (the error object "
+    "carries `max_age`); answer with POST /2fa/step-up, then send the request again.",
     "sign_in_expired": "401: the pending sign-in waited too long for its second step; sign in again.",
     "csrf_failed": "403: the CSRF check failed (missing or wrong X-CSRFToken header or csrftoken cookie, "
     "or a foreign Origin/Referer).",
@@ -72,6 +75,11 @@ for people, `code` is stable for programs, `fields` maps field names to what is 
 429 answers add `retry_after` (seconds) and a `Retry-After` header. Request bodies are JSON objects
 (`Content-Type: application/json`) of at most {MAX_BODY_BYTES} bytes naming only documented fields.
 Unknown addresses under the API answer 404 `not_found`, unsupported methods 405 `method_not_allowed`.
+
+**Step-up.** A view of the site guarded by `require_fresh_second_factor` answers 401 `step_up_required`
+with `max_age` when the session proved its second factor longer ago than that: `POST /2fa/step-up` with a
+code, or a passkey's answer (options from `POST /2fa/verify/passkey/begin`), then repeat the request. A
+password is never enough there.
 
 **Re-authentication.** Removing a method and generating new backup codes need the password (and a
 code, when the user has methods) entered in the last few minutes: `POST /reauthenticate`.

@@ -1,6 +1,6 @@
 """The OpenAPI paths of the endpoints every method shares; each method adds its own (Method.openapi_paths)."""
 
-from ...forms import SetupConfirmForm, VerifyForm
+from ...forms import SetupConfirmForm, StepUpForm, VerifyForm
 from ...web.openapi import BODY_ERRORS, CSRF_ONLY_SECURITY, SESSION_SECURITY, operation
 from ..forms import APIReauthenticateForm, LoginForm, RescueForm, SendCodeForm
 
@@ -47,6 +47,18 @@ def shared_paths() -> dict:
                 "Reauthenticated",
                 [*BODY_ERRORS, 429],
                 form=APIReauthenticateForm(needs_code=False),
+            )
+        },
+        "/2fa/step-up": {
+            "post": operation(
+                "stepUp",
+                "Confirm it's you with a fresh second factor after a 401 `step_up_required`: a `code` of one of "
+                "the user's methods (`method` names it; email and SMS codes come from POST /2fa/challenge), or a "
+                "passkey's answer as `credential` with its `method` (options from POST /2fa/verify/passkey/begin). "
+                "No password. The session key changes.",
+                "SteppedUp",
+                [*BODY_ERRORS, 429],
+                form=StepUpForm,
             )
         },
         "/2fa/challenge": {

@@ -21,6 +21,10 @@ SCHEMAS = {
                     "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
                     "retry_after": {"type": "integer", "minimum": 1, "description": "Only on 429."},
+                    "max_age": {
+                        "type": "integer",
+                        "description": "Only on `step_up_required`: how recent (seconds) the second factor must be.",
+                    },
                 },
                 ["code", "message", "fields"],
             )
@@ -116,6 +120,10 @@ SCHEMAS = {
             "session": ref("Session"),
         },
         ["device", "backup_codes", "session"],
+    ),
+    "SteppedUp": obj(
+        {"confirmed": {"type": "boolean"}, "session": ref("Session")},
+        ["confirmed", "session"],
     ),
     "Reauthenticated": obj(
         {"reauthenticated": {"type": "boolean"}, "valid_seconds": {"type": "integer"}},

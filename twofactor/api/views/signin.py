@@ -2,7 +2,7 @@
 
 from ... import flows, state
 from ...app_settings import app_settings
-from ...forms import VerifyForm
+from ...forms import StepUpForm, VerifyForm
 from ...web.body import read_json
 from ...web.endpoint import endpoint
 from ...web.responses import answer
@@ -29,7 +29,8 @@ def verify(request):
 def reauthenticate(request):
     """Prove the password (and a code, when the user has methods) before removing a method or new codes."""
     data = read_json(request, APIReauthenticateForm, needs_code=bool(state.devices_of(request.user)))
-    flows.reauthenticate(request, data["password"], data.get("code") or "", data.get("method") or None)
+    answer_ = data.get("credential") or data.get("code") or ""  # a passkey's answer counts as the code
+    flows.reauthenticate(request, data["password"], answer_, data.get("method") or None)
     return answer({"reauthenticated": True, "valid_seconds": app_settings.REAUTH_SECONDS})
 
 
@@ -45,3 +46,12 @@ def rescue(request):
         return answer({"option": option, "session": session_shape(request)})
     flows.file_rescue_request(request, data["message"])
     return answer({"option": option, "filed": True})
+
+
+@endpoint("POST")
+def step_up(request):
+    """Confirm it's you for a view that answered 401 step_up_required: a code (`code`, `method`?) or a passkey's
+    answer (`credential`, `method`; options from POST /2fa/verify/passkey/begin). Never a password."""
+    data = read_json(request, StepUpForm)
+    flows.step_up(request, data["credential"] or data["code"], data["method"] or None)
+    return answer({"confirmed": True, "session": session_shape(request)})

@@ -27,6 +27,7 @@ class PasskeyMethod(Method):
     model = "twofactor.PasskeyDevice"
     verify_template = "twofactor/methods/passkey/verify.html"
     login_template = "twofactor/methods/passkey/sign_in.html"
+    confirm_template = "twofactor/methods/passkey/confirm.html"
     typed_code = False
     rejection_reasons = {
         "sign_count_not_increasing": _(
