@@ -39,7 +39,7 @@ def settings_read_by_the_app() -> dict[str, str]:
     code = sorted(ROOT.glob("twofactor/**/*.py"))
     found = settings_named_in(code)
     for path in code:
-        for name in re.findall(r"\bapp_settings\.([A-Z][A-Z0-9_]+)", path.read_text()):
+        for name in re.findall(r"\b[a-z]+_settings\.([A-Z][A-Z0-9_]+)", path.read_text()):
             found.setdefault(f"TWOFACTOR_{name}", str(path.relative_to(ROOT)))
     return found
 

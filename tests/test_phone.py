@@ -1,9 +1,9 @@
-"""twofactor.phone: numbers parsed, checked and normalised to E.164 before any text is sent."""
+"""twofactor.methods.sms.phone: numbers parsed, checked and normalised to E.164 before any text is sent."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from twofactor.phone import parse_phone
+from twofactor.methods.sms.phone import parse_phone
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,10 @@
-"""System check twofactor.E008: the SMS backend named by TWOFACTOR_SMS_BACKEND must work."""
+"""System check twofactor.E008: the SMS backend named by TWOFACTOR_SMS_BACKEND must work (a check of the SMS method:
+it runs only while TWOFACTOR_METHODS offers it)."""
 
 import pytest
+from django.core.checks import run_checks
 
-from twofactor.checks import check_sms_backend
+from twofactor.methods.sms.checks import backend_errors
 
 
 def ids(errors) -> list[str]:
@@ -12,13 +14,13 @@ def ids(errors) -> list[str]:
 @pytest.mark.parametrize("backend", ["console", "locmem", "twofactor.sms.backends.console.SMSBackend"])
 def test_working_backends_pass(settings, backend):
     settings.TWOFACTOR_SMS_BACKEND = backend
-    assert check_sms_backend(None) == []
+    assert backend_errors() == []
 
 
 @pytest.mark.parametrize("backend", ["carrier-pigeon", "no.such.module.SMSBackend", "os.path.join"])
 def test_an_unknown_backend_is_an_error_with_a_hint(settings, backend):
     settings.TWOFACTOR_SMS_BACKEND = backend
-    [error] = check_sms_backend(None)
+    [error] = backend_errors()
     assert error.id == "twofactor.E008"
     assert repr(backend) in error.msg and "console, file, locmem, twilio" in error.hint
 
@@ -29,7 +31,7 @@ def test_twilio_without_credentials_names_what_is_missing(settings):
     settings.TWOFACTOR_TWILIO_AUTH_TOKEN = ""
     settings.TWOFACTOR_TWILIO_FROM_NUMBER = ""
     settings.TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID = ""
-    [error] = check_sms_backend(None)
+    [error] = backend_errors()
     assert error.id == "twofactor.E008"
     # Named as the app's settings, not as this site's environment variables.
     assert "TWOFACTOR_TWILIO_AUTH_TOKEN" in error.msg
@@ -45,12 +47,24 @@ def test_twilio_with_credentials_and_a_sender_passes(settings, sender):
     settings.TWOFACTOR_TWILIO_FROM_NUMBER = ""
     settings.TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID = ""
     setattr(settings, sender, "+15005550006" if "NUMBER" in sender else "MG123")
-    assert check_sms_backend(None) == []
+    assert backend_errors() == []
 
 
 def test_the_file_backend_needs_a_folder(settings, tmp_path):
     settings.TWOFACTOR_SMS_BACKEND = "file"
     settings.TWOFACTOR_SMS_FILE_PATH = ""
-    assert ids(check_sms_backend(None)) == ["twofactor.E008"]
+    assert ids(backend_errors()) == ["twofactor.E008"]
     settings.TWOFACTOR_SMS_FILE_PATH = str(tmp_path)
-    assert check_sms_backend(None) == []
+    assert backend_errors() == []
+
+
+def test_the_sms_checks_run_only_while_the_method_is_offered(settings):
+    """A site without text messages is not asked to configure them: neither E008 nor E011 (DEBUG off, texts written
+    to the console) fires when TWOFACTOR_METHODS leaves the SMS method out."""
+    settings.DEBUG = False
+    settings.TWOFACTOR_SMS_BACKEND = "console"
+    assert "twofactor.E011" in ids(run_checks())
+    settings.TWOFACTOR_SMS_BACKEND = "carrier-pigeon"
+    assert "twofactor.E008" in ids(run_checks())
+    settings.TWOFACTOR_METHODS = [path for path in settings.TWOFACTOR_METHODS if ".sms." not in path]
+    assert not {"twofactor.E008", "twofactor.E011"} & set(ids(run_checks()))

@@ -4,6 +4,10 @@ This module is the one place where the app's settings are documented. A project 
 `TWOFACTOR_<NAME>` in its settings; nothing here is read at import time.
 """
 
+from functools import cache
+from importlib import import_module
+from importlib.util import find_spec
+
 from django.conf import settings
 
 REQUIRED_CHOICES = ("all", "staff", "optional")
@@ -18,9 +22,34 @@ BUILTIN_METHODS = (
 )
 
 
-class AppSettings:
+class Settings:
+    """`TWOFACTOR_<NAME>` settings, each a property that reads its value lazily with its default (`_get`) and says
+    what it means in its docstring. The core's are AppSettings; a method declares its own in a subclass (its
+    `Method.settings_class`), which `app_settings` reads too."""
+
+    #: Every Settings subclass a method declares, in the order their modules were imported.
+    declared: list[type["Settings"]] = []
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__name__ != "AppSettings":
+            Settings.declared.append(cls)
+
     def _get(self, name: str, default):
         return getattr(settings, f"TWOFACTOR_{name}", default)
+
+
+class AppSettings(Settings):
+    """The core's settings; a method's (TWOFACTOR_SMS_BACKEND, TWOFACTOR_WEBAUTHN_RP_ID …) are read through this
+    object as well."""
+
+    def __getattr__(self, name: str):
+        if name.isupper():
+            import_builtin_method_settings()
+            for settings_class in Settings.declared:
+                if isinstance(getattr(settings_class, name, None), property):
+                    return getattr(settings_class(), name)
+        raise AttributeError(f"No setting TWOFACTOR_{name}: neither the core nor a loaded method declares it.")
 
     @property
     def REQUIRED(self) -> str:
@@ -150,51 +179,6 @@ class AppSettings:
         return int(self._get("SEND_LIMIT_PER_ACCOUNT_HOUR", 10))
 
     @property
-    def SEND_LIMIT_PER_PHONE_HOUR(self) -> int:
-        """Sign-in text messages one confirmed phone number may be sent per hour, across accounts."""
-        return int(self._get("SEND_LIMIT_PER_PHONE_HOUR", 5))
-
-    @property
-    def SMS_LIMIT_SITE_HOUR(self) -> int:
-        """Sign-in text messages (to confirmed numbers) the whole site may send per hour."""
-        return int(self._get("SMS_LIMIT_SITE_HOUR", 500))
-
-    @property
-    def SMS_ENROLMENT_LIMIT_SITE_HOUR(self) -> int:
-        """Enrolment text messages (to numbers not yet proven) the whole site may send per hour: a budget of
-        its own, so open sign-up can never spend the sign-in budget."""
-        return int(self._get("SMS_ENROLMENT_LIMIT_SITE_HOUR", 100))
-
-    @property
-    def SMS_ENROLMENT_LIMIT_PER_PHONE_HOUR(self) -> int:
-        """Enrolment text messages one number (not yet proven) may be sent per hour, across accounts."""
-        return int(self._get("SMS_ENROLMENT_LIMIT_PER_PHONE_HOUR", 3))
-
-    @property
-    def SMS_ENROLMENT_LIMIT_PER_IP_HOUR(self) -> int:
-        """Enrolment text messages one client address may ask for per hour."""
-        return int(self._get("SMS_ENROLMENT_LIMIT_PER_IP_HOUR", 10))
-
-    @property
-    def EMAIL_ENROLMENT_LIMIT_PER_ADDRESS_HOUR(self) -> int:
-        """Enrolment codes (to an address not yet proven) one address may be mailed per hour, across accounts: sign-up
-        spam cannot bomb a mailbox. Sign-in codes to a confirmed address do not count here."""
-        return int(self._get("EMAIL_ENROLMENT_LIMIT_PER_ADDRESS_HOUR", 3))
-
-    @property
-    def EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR(self) -> int:
-        """Enrolment codes by email one client address may ask for per hour."""
-        return int(self._get("EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR", 10))
-
-    @property
-    def SMS_ALLOWED_REGIONS(self) -> list[str]:
-        """Phone regions (ISO 3166 codes, e.g. ["GB", "US"]) that may receive texts; empty allows all."""
-        value = self._get("SMS_ALLOWED_REGIONS", [])
-        if isinstance(value, str):
-            value = value.split(",")
-        return [region.strip().upper() for region in value if region.strip()]
-
-    @property
     def RESCUE_LIMIT_PER_ACCOUNT_HOUR(self) -> int:
         """Rescue submissions (requests and emailed codes) per account per hour."""
         return int(self._get("RESCUE_LIMIT_PER_ACCOUNT_HOUR", 5))
@@ -257,66 +241,11 @@ class AppSettings:
         return list(self._get("METHODS", BUILTIN_METHODS))
 
     @property
-    def WEBAUTHN_RP_ID(self) -> str:
-        """Passkeys: the relying-party id, the site's registrable domain ("example.com"); empty means the
-        request's host, which only development should rely on (a system check demands it when DEBUG is off)."""
-        return self._get("WEBAUTHN_RP_ID", "")
-
-    @property
     def TRUST_HOST_HEADER(self) -> bool:
         """The Host header is known to name this site even with DEBUG off, because the router in front forwards a
         request only to the app that owns its host (Heroku's): passkeys may then take their relying party and
         origin from the request when TWOFACTOR_WEBAUTHN_RP_ID / _ORIGINS are unset. Off: they must be set."""
         return bool(self._get("TRUST_HOST_HEADER", False))
-
-    @property
-    def WEBAUTHN_ORIGINS(self) -> list[str]:
-        """Passkeys: the origins a browser may sign from ("https://example.com"); empty means the request's."""
-        value = self._get("WEBAUTHN_ORIGINS", [])
-        return [value] if isinstance(value, str) else list(value)
-
-    @property
-    def WEBAUTHN_RP_NAME(self) -> str:
-        """Passkeys: the site's name the browser shows; TWOFACTOR_ISSUER when empty."""
-        return self._get("WEBAUTHN_RP_NAME", "") or self.ISSUER
-
-    @property
-    def WEBAUTHN_USER_VERIFICATION(self) -> str:
-        """Passkeys as a second step: "required", "preferred" or "discouraged" (a PIN or fingerprint on the key).
-        Signing in without a password always requires it."""
-        return self._get("WEBAUTHN_USER_VERIFICATION", "preferred")
-
-    @property
-    def WEBAUTHN_ATTESTATION(self) -> str:
-        """Passkeys: the attestation asked for at enrolment, "none", "indirect", "direct" or "enterprise" (verified
-        when the authenticator gives one)."""
-        return self._get("WEBAUTHN_ATTESTATION", "none")
-
-    @property
-    def WEBAUTHN_CHALLENGE_SECONDS(self) -> int:
-        """Passkeys: how long a challenge may be answered; each is good once."""
-        return int(self._get("WEBAUTHN_CHALLENGE_SECONDS", 300))
-
-    @property
-    def WEBAUTHN_BEGINS_PER_IP(self) -> int:
-        """Passkeys: sign-in ceremonies one client address may begin per 15 minutes."""
-        return int(self._get("WEBAUTHN_BEGINS_PER_IP", 60))
-
-    @property
-    def WEBAUTHN_ASSERTIONS_PER_IP(self) -> int:
-        """Passkeys: answers (assertions) one client address may submit per 15 minutes; an accepted one is given
-        back. A refused answer is counted here, never against the credential, so strangers cannot lock it."""
-        return int(self._get("WEBAUTHN_ASSERTIONS_PER_IP", 20))
-
-    @property
-    def WEBAUTHN_PASSWORDLESS(self) -> bool:
-        """Passkeys: whether the sign-in page offers signing in with a passkey alone (no password)."""
-        return bool(self._get("WEBAUTHN_PASSWORDLESS", True))
-
-    @property
-    def BACKUP_CODE_COUNT(self) -> int:
-        """Backup codes in one set."""
-        return int(self._get("BACKUP_CODE_COUNT", 10))
 
     @property
     def EVENT_RETENTION_DAYS(self) -> int:
@@ -334,46 +263,6 @@ class AppSettings:
         """While the cache cannot be reached, rate limits count in the database; the cache is asked again
         after this many seconds (twofactor.cache_health)."""
         return max(1, int(self._get("CACHE_RETRY_SECONDS", 30)))
-
-    @property
-    def SMS_BACKEND(self) -> str:
-        """A short name (console, file, locmem, twilio) or the dotted path of a backend class."""
-        return self._get("SMS_BACKEND", "console")
-
-    @property
-    def SMS_FILE_PATH(self) -> str:
-        """Folder for the file SMS backend."""
-        return self._get("SMS_FILE_PATH", "")
-
-    @property
-    def TWILIO_ACCOUNT_SID(self) -> str:
-        """Twilio: the account SID (ACxxxxxxxx) the twilio SMS backend sends with."""
-        return self._get("TWILIO_ACCOUNT_SID", "")
-
-    @property
-    def TWILIO_AUTH_TOKEN(self) -> str:
-        """Twilio: the account's auth token (a secret: keep it out of the repository)."""
-        return self._get("TWILIO_AUTH_TOKEN", "")
-
-    @property
-    def TWILIO_FROM_NUMBER(self) -> str:
-        """Twilio: the sender number in E.164 ("+14155550100"), used unless a Messaging Service SID is set."""
-        return self._get("TWILIO_FROM_NUMBER", "")
-
-    @property
-    def TWILIO_MESSAGING_SERVICE_SID(self) -> str:
-        """Twilio: a Messaging Service SID (MGxxxxxxxx) to send from; it takes precedence over the from number."""
-        return self._get("TWILIO_MESSAGING_SERVICE_SID", "")
-
-    @property
-    def TWILIO_TIMEOUT_SECONDS(self) -> float:
-        """Twilio: how long to wait for its API before the send counts as failed ("we could not send the code")."""
-        return float(self._get("TWILIO_TIMEOUT_SECONDS", 10))
-
-    @property
-    def TWILIO_HTTP_CLIENT(self) -> str:
-        """Dotted path of a twilio.http.HttpClient class; empty for Twilio's own (tests swap the transport)."""
-        return self._get("TWILIO_HTTP_CLIENT", "")
 
     @property
     def IPV6_PREFIX(self) -> int:
@@ -397,6 +286,15 @@ class AppSettings:
     def ALLOWED_PATHS(self) -> list[str]:
         """Extra path prefixes a session waiting for its second step may reach."""
         return list(self._get("ALLOWED_PATHS", []))
+
+
+@cache
+def import_builtin_method_settings() -> None:
+    """The built-in methods' settings modules (light: they import nothing else), whether or not they are offered."""
+    for dotted_path in BUILTIN_METHODS:
+        package = dotted_path.rsplit(".", 2)[0]
+        if find_spec(f"{package}.settings") is not None:
+            import_module(f"{package}.settings")
 
 
 app_settings = AppSettings()

@@ -6,12 +6,10 @@ import warnings
 from django.conf import settings
 from django.core.checks import Error, Info, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
 from . import contact
 from .app_settings import REQUIRED_CHOICES, app_settings
 from .core import registry
-from .sms import BACKENDS
 
 MIDDLEWARE_PATH = "twofactor.middleware.TwoFactorMiddleware"
 
@@ -242,51 +240,6 @@ def _check_trusted_proxies() -> list[Error]:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
             return [Error(f"TWOFACTOR_TRUSTED_PROXIES has {entry!r}, not an address.", hint=hint, id="twofactor.E009")]
-    return []
-
-
-@register(Tags.security)
-def check_sms_backend(app_configs, **kwargs):
-    """twofactor.E008: an SMS backend that cannot be loaded, or the Twilio/file backend without its settings."""
-    name = app_settings.SMS_BACKEND
-    try:
-        backend_class = import_string(BACKENDS.get(name, name))
-    except ImportError:
-        backend_class = None
-    if not callable(getattr(backend_class, "send_messages", None)):
-        return [
-            Error(
-                f"TWOFACTOR_SMS_BACKEND is {name!r}, which is not an SMS backend.",
-                hint=f"Use one of {', '.join(BACKENDS)}, or the dotted path of a BaseSMSBackend subclass.",
-                id="twofactor.E008",
-            )
-        ]
-    if backend_class.__module__ == "twofactor.sms.backends.twilio":
-        missing = [
-            f"TWOFACTOR_{setting}"
-            for setting in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
-            if not getattr(app_settings, setting)
-        ]
-        if not (app_settings.TWILIO_FROM_NUMBER or app_settings.TWILIO_MESSAGING_SERVICE_SID):
-            missing.append("TWOFACTOR_TWILIO_FROM_NUMBER or TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID")
-        if missing:
-            return [
-                Error(
-                    f"The Twilio SMS backend is chosen but {'; '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
-                    "not set.",
-                    hint="Set TWOFACTOR_TWILIO_ACCOUNT_SID, TWOFACTOR_TWILIO_AUTH_TOKEN and TWOFACTOR_TWILIO_FROM_NUMBER "
-                    "or TWOFACTOR_TWILIO_MESSAGING_SERVICE_SID, or choose another TWOFACTOR_SMS_BACKEND.",
-                    id="twofactor.E008",
-                )
-            ]
-    if backend_class.__module__ == "twofactor.sms.backends.file" and not app_settings.SMS_FILE_PATH:
-        return [
-            Error(
-                "The file SMS backend is chosen but TWOFACTOR_SMS_FILE_PATH is not set.",
-                hint="Set TWOFACTOR_SMS_FILE_PATH to a writable folder, or choose another TWOFACTOR_SMS_BACKEND.",
-                id="twofactor.E008",
-            )
-        ]
     return []
 
 

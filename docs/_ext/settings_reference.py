@@ -24,6 +24,7 @@ class Setting:
     name: str  # TWOFACTOR_…
     default: object
     description: str
+    owner: str = ""  # a method's settings: who reads them (its settings class's docstring); "" for the core's
 
 
 class _Captured(Exception):
@@ -48,7 +49,7 @@ def settings_of(settings_class, module) -> list[Setting]:
     for attribute, value in vars(settings_class).items():
         if not isinstance(value, property):
             continue
-        real_settings, module.settings = module.settings, _ReferringSettings()
+        real_settings, module.settings = getattr(module, "settings", None), _ReferringSettings()
         try:
             value.fget(_Recorder())
         except _Captured as captured:
@@ -59,15 +60,29 @@ def settings_of(settings_class, module) -> list[Setting]:
             raise LookupError(f"{settings_class.__name__}.{attribute} does not read a setting through _get")
         finally:
             module.settings = real_settings
-        found.append(Setting(PREFIX + attribute, default, " ".join((inspect.getdoc(value) or "").split())))
+        owner = "" if settings_class.__name__ == "AppSettings" else " ".join((settings_class.__doc__ or "").split())
+        found.append(Setting(PREFIX + attribute, default, " ".join((inspect.getdoc(value) or "").split()), owner))
     return found
 
 
 def app_settings() -> list[Setting]:
-    """Every setting of the app."""
+    """Every setting of the app: the core's, then each method's (its `Method.settings_class`)."""
+    import sys
+
     from twofactor import app_settings as module
 
-    return settings_of(module.AppSettings, module)
+    found = settings_of(module.AppSettings, module)
+    for settings_class in method_settings_classes():
+        found.extend(settings_of(settings_class, sys.modules[settings_class.__module__]))
+    return found
+
+
+def method_settings_classes() -> list[type]:
+    """The built-in methods' settings classes (and any other method's already loaded)."""
+    from twofactor.app_settings import Settings, import_builtin_method_settings
+
+    import_builtin_method_settings()
+    return list(Settings.declared)
 
 
 def default_text(default: object) -> str:
@@ -89,7 +104,10 @@ def default_text(default: object) -> str:
 
 def markdown(settings: list[Setting]) -> str:
     """The settings as a Markdown definition list: the name, then its description and its default."""
-    entries = []
+    entries, owner = [], ""
     for setting in settings:
+        if setting.owner != owner:
+            owner = setting.owner
+            entries.append(f"### {owner.rstrip('.')}\n")
         entries.append(f"`{setting.name}`\n: {setting.description}\n\n  Default: {default_text(setting.default)}.\n")
     return "\n".join(entries)

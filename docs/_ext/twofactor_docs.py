@@ -49,7 +49,10 @@ class GeneratedMarkdown(SphinxDirective):
 
 
 class SettingsTable(GeneratedMarkdown):
-    sources = ("twofactor/app_settings.py",)
+    sources = (
+        "twofactor/app_settings.py",
+        *(f"twofactor/methods/{name}/settings.py" for name in ("sms", "email", "passkey", "backup")),
+    )
 
     def markdown(self) -> str:
         return settings_reference.markdown(settings_reference.app_settings())

@@ -54,6 +54,9 @@ class Method:
     #: (a form posted with action=<key>, its code checked like any other sign-in code).
     overview_template: ClassVar[str | None] = None
     rescue_template: ClassVar[str | None] = None
+    #: Its settings (TWOFACTOR_<NAME>): a twofactor.app_settings.Settings subclass whose properties read them with
+    #: their defaults; documented with the core's, and readable through `app_settings` too.
+    settings_class: ClassVar[type | None] = None
     #: Extra read-only device fields the admin shows (never a secret).
     admin_fields: ClassVar[tuple[str, ...]] = ()
     #: URL names (in the app's and the API's namespaces) of the set-up steps a session that

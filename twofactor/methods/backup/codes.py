@@ -4,11 +4,11 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ... import flows, state
-from ...app_settings import app_settings
 from ...codes import generate_backup_code, hash_code, normalize_backup_code
 from ...errors import TwoFactorError
 from ...signals import Kind, emit
 from .models import BackupCode, BackupCodeDevice
+from .settings import backup_settings
 
 
 def replace_backup_codes(user) -> list[str]:
@@ -19,7 +19,7 @@ def replace_backup_codes(user) -> list[str]:
     device.codes.all().delete()
     device.throttle_reset(commit=False)
     device.save()
-    codes = [generate_backup_code() for _ in range(app_settings.BACKUP_CODE_COUNT)]
+    codes = [generate_backup_code() for _ in range(backup_settings.BACKUP_CODE_COUNT)]
     BackupCode.objects.bulk_create(
         BackupCode(device=device, code_hash=hash_code(normalize_backup_code(code), peppered=False)) for code in codes
     )

@@ -12,10 +12,12 @@ from . import api, views
 from .codes import replace_backup_codes
 from .forms import BACKUP_CODE_FORMAT, BackupCodeForm
 from .models import with_unused_counts
+from .settings import BackupSettings
 
 
 class BackupCodesMethod(Method):
     key = "backup"
+    settings_class = BackupSettings
     label = _("Backup code")
     in_sentence = _("a backup code")
     title = _("Backup codes")

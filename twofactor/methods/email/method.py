@@ -3,7 +3,6 @@
 from django.utils.translation import gettext_lazy as _
 
 from ... import delivery, flows, state
-from ...app_settings import app_settings
 from ...client_info import budget_address
 from ...core import registry
 from ...errors import TwoFactorError
@@ -13,11 +12,13 @@ from ...sent_code.method import SentCodeMethod
 from ...users import account_address
 from .forms import EmailSetupForm
 from .models import EmailDevice
+from .settings import EmailSettings, email_settings
 from .setup import KEY, begin_email_setup
 
 
 class EmailMethod(SentCodeMethod):
     key = KEY
+    settings_class = EmailSettings
     label = _("Email")
     in_sentence = _("a code by email")
     title = _("Code by email")
@@ -62,12 +63,12 @@ class EmailMethod(SentCodeMethod):
         return [
             SendCap(
                 f"twofactor:send:email-enrolment:{digest(target)}",
-                app_settings.EMAIL_ENROLMENT_LIMIT_PER_ADDRESS_HOUR,
+                email_settings.EMAIL_ENROLMENT_LIMIT_PER_ADDRESS_HOUR,
                 too_many_codes,
             ),
             SendCap(
                 f"twofactor:send:email-enrolment-ip:{budget_address(request)}",
-                app_settings.EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR,
+                email_settings.EMAIL_ENROLMENT_LIMIT_PER_IP_HOUR,
                 too_many_codes,
             ),
         ]

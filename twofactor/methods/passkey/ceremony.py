@@ -31,8 +31,8 @@ from webauthn.helpers.structs import (
 )
 
 from ... import ratelimit
-from ...app_settings import app_settings
 from ...errors import TwoFactorError
+from .settings import passkey_settings
 
 logger = logging.getLogger("twofactor.passkey")
 
@@ -55,9 +55,9 @@ def relying_party(request) -> RelyingParty:
     """The configured relying party, or, in development, the request's host and origin."""
     host = request.get_host()
     return RelyingParty(
-        id=app_settings.WEBAUTHN_RP_ID or split_domain_port(host)[0],
-        origins=app_settings.WEBAUTHN_ORIGINS or [f"{request.scheme}://{host}"],
-        name=app_settings.WEBAUTHN_RP_NAME,
+        id=passkey_settings.WEBAUTHN_RP_ID or split_domain_port(host)[0],
+        origins=passkey_settings.WEBAUTHN_ORIGINS or [f"{request.scheme}://{host}"],
+        name=passkey_settings.WEBAUTHN_RP_NAME,
     )
 
 
@@ -80,7 +80,7 @@ def take_challenge(request, purpose: str) -> bytes:
         records = dict(records)
         record = records.pop(purpose)
         request.session[CHALLENGES_KEY] = records
-    if record is None or time.time() - record["issued_at"] > app_settings.WEBAUTHN_CHALLENGE_SECONDS:
+    if record is None or time.time() - record["issued_at"] > passkey_settings.WEBAUTHN_CHALLENGE_SECONDS:
         raise _expired()
     return base64url_to_bytes(record["challenge"])
 
@@ -123,7 +123,7 @@ def take_signed_challenge(request, purpose: str, credential: dict) -> bytes:
     ):
         raise _expired()
     age = time.time() - int.from_bytes(body[NONCE_BYTES:], "big")
-    lifetime = app_settings.WEBAUTHN_CHALLENGE_SECONDS
+    lifetime = passkey_settings.WEBAUTHN_CHALLENGE_SECONDS
     if not -CLOCK_SKEW_SECONDS <= age <= lifetime:
         raise _expired()
     # Taken once: a second answer within the challenge's lifetime (+ skew) finds the nonce spent.
@@ -184,12 +184,12 @@ def registration_options(request, user, *, user_handle: bytes, challenge: bytes,
         user_name=user.get_username(),
         user_display_name=getattr(user, "get_full_name", str)() or user.get_username(),
         challenge=challenge,
-        timeout=app_settings.WEBAUTHN_CHALLENGE_SECONDS * 1000,
-        attestation=AttestationConveyancePreference(app_settings.WEBAUTHN_ATTESTATION),
+        timeout=passkey_settings.WEBAUTHN_CHALLENGE_SECONDS * 1000,
+        attestation=AttestationConveyancePreference(passkey_settings.WEBAUTHN_ATTESTATION),
         authenticator_selection=AuthenticatorSelectionCriteria(
             # A discoverable credential can also sign in without a password.
             resident_key=ResidentKeyRequirement.PREFERRED,
-            user_verification=UserVerificationRequirement(app_settings.WEBAUTHN_USER_VERIFICATION),
+            user_verification=UserVerificationRequirement(passkey_settings.WEBAUTHN_USER_VERIFICATION),
         ),
         exclude_credentials=_descriptors(existing),
     )
@@ -201,9 +201,9 @@ def authentication_options(request, *, challenge: bytes, devices=(), user_verifi
     options = webauthn.generate_authentication_options(
         rp_id=relying_party(request).id,
         challenge=challenge,
-        timeout=app_settings.WEBAUTHN_CHALLENGE_SECONDS * 1000,
+        timeout=passkey_settings.WEBAUTHN_CHALLENGE_SECONDS * 1000,
         allow_credentials=_descriptors(devices),
-        user_verification=UserVerificationRequirement(user_verification or app_settings.WEBAUTHN_USER_VERIFICATION),
+        user_verification=UserVerificationRequirement(user_verification or passkey_settings.WEBAUTHN_USER_VERIFICATION),
     )
     return _json(options)
 
@@ -227,7 +227,7 @@ def verify_registration(request, credential: dict, challenge: bytes) -> NewCrede
             expected_challenge=challenge,
             expected_rp_id=rp.id,
             expected_origin=rp.origins,
-            require_user_verification=app_settings.WEBAUTHN_USER_VERIFICATION == "required",
+            require_user_verification=passkey_settings.WEBAUTHN_USER_VERIFICATION == "required",
         )
     except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError) as error:
         logger.info("passkey registration refused: %s", error)

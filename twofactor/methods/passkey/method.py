@@ -12,6 +12,7 @@ from ...web import openapi
 from . import api, ceremony, throttle, views
 from .forms import BeginForm, CredentialForm, EnrolmentForm, SecondStepForm
 from .models import KEY
+from .settings import PasskeySettings, passkey_settings
 from .signin import SECOND_STEP
 
 USER_VERIFICATION = ("required", "preferred", "discouraged")
@@ -20,6 +21,7 @@ ATTESTATION = ("none", "indirect", "direct", "enterprise")
 
 class PasskeyMethod(Method):
     key = KEY
+    settings_class = PasskeySettings
     label = _("Passkey or security key")
     in_sentence = _("a passkey")
     title = _("Passkey")
@@ -60,7 +62,7 @@ class PasskeyMethod(Method):
         ]
 
     def offers_sign_in(self) -> bool:
-        return app_settings.WEBAUTHN_PASSWORDLESS
+        return passkey_settings.WEBAUTHN_PASSWORDLESS
 
     def device_for_code(self, devices, code):
         try:
@@ -81,7 +83,7 @@ class PasskeyMethod(Method):
         throttle.count_answer(request)  # per client address, never against the credential
         challenge = ceremony.take_challenge(request, SECOND_STEP)
         credential = ceremony.parse_credential(code)
-        required = app_settings.WEBAUTHN_USER_VERIFICATION == "required"
+        required = passkey_settings.WEBAUTHN_USER_VERIFICATION == "required"
         return ceremony.bind(request, credential, challenge, require_user_verification=required)
 
     def on_code_accepted(self, request, user, device):
@@ -103,7 +105,7 @@ class PasskeyMethod(Method):
 
     def check(self):
         errors = []
-        named = app_settings.WEBAUTHN_RP_ID and app_settings.WEBAUTHN_ORIGINS
+        named = passkey_settings.WEBAUTHN_RP_ID and passkey_settings.WEBAUTHN_ORIGINS
         if not settings.DEBUG and not named and not app_settings.TRUST_HOST_HEADER:
             errors.append(
                 Error(
@@ -114,7 +116,7 @@ class PasskeyMethod(Method):
                     id="twofactor.E020",
                 )
             )
-        for origin in app_settings.WEBAUTHN_ORIGINS:
+        for origin in passkey_settings.WEBAUTHN_ORIGINS:
             if not origin.startswith(("https://", "http://localhost")):
                 errors.append(
                     Error(
@@ -123,18 +125,18 @@ class PasskeyMethod(Method):
                         id="twofactor.E021",
                     )
                 )
-        if app_settings.WEBAUTHN_USER_VERIFICATION not in USER_VERIFICATION:
+        if passkey_settings.WEBAUTHN_USER_VERIFICATION not in USER_VERIFICATION:
             errors.append(
                 Error(
-                    f"TWOFACTOR_WEBAUTHN_USER_VERIFICATION is {app_settings.WEBAUTHN_USER_VERIFICATION!r}.",
+                    f"TWOFACTOR_WEBAUTHN_USER_VERIFICATION is {passkey_settings.WEBAUTHN_USER_VERIFICATION!r}.",
                     hint=f"Use one of {', '.join(USER_VERIFICATION)}.",
                     id="twofactor.E022",
                 )
             )
-        if app_settings.WEBAUTHN_ATTESTATION not in ATTESTATION:
+        if passkey_settings.WEBAUTHN_ATTESTATION not in ATTESTATION:
             errors.append(
                 Error(
-                    f"TWOFACTOR_WEBAUTHN_ATTESTATION is {app_settings.WEBAUTHN_ATTESTATION!r}.",
+                    f"TWOFACTOR_WEBAUTHN_ATTESTATION is {passkey_settings.WEBAUTHN_ATTESTATION!r}.",
                     hint=f"Use one of {', '.join(ATTESTATION)}.",
                     id="twofactor.E023",
                 )

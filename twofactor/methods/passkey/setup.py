@@ -8,11 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from ... import flows
-from ...app_settings import app_settings
 from ...errors import TwoFactorError
 from ...signals import Kind, emit
 from . import ceremony
 from .models import KEY, PasskeyDevice
+from .settings import passkey_settings
 
 NAME_MAX_LENGTH = 64
 
@@ -58,7 +58,7 @@ def check_pending_passkey(request, record: dict, code: str) -> PasskeyDevice:
     The challenge is good once: the pending record goes whatever the outcome.
     """
     flows.setup.clear_pending(request)
-    if time.time() - record.get("started_at", 0) > app_settings.WEBAUTHN_CHALLENGE_SECONDS:
+    if time.time() - record.get("started_at", 0) > passkey_settings.WEBAUTHN_CHALLENGE_SECONDS:
         raise TwoFactorError(
             "challenge_expired",
             _("The passkey request expired. Please start again."),

@@ -5,11 +5,11 @@ from django.contrib.auth import login
 from django.utils.translation import gettext_lazy as _
 
 from ... import flows, state
-from ...app_settings import app_settings
 from ...errors import TwoFactorError
 from ...signals import Kind, emit
 from . import ceremony, throttle
 from .models import KEY, PasskeyDevice
+from .settings import passkey_settings
 
 #: Challenge purposes: the second step of a sign-in (in the session), and a sign-in without a password (signed).
 SECOND_STEP, PASSWORDLESS = "second_step", "passwordless"
@@ -30,7 +30,7 @@ def begin_passwordless(request) -> dict:
 
     Nothing is stored for the stranger asking: the challenge is signed (ceremony.issue_signed_challenge),
     and the client address's budget of begins is counted."""
-    if not app_settings.WEBAUTHN_PASSWORDLESS:
+    if not passkey_settings.WEBAUTHN_PASSWORDLESS:
         raise TwoFactorError("not_found", _("Signing in with a passkey alone is turned off."), status=404)
     throttle.count_begin(request)
     challenge = ceremony.issue_signed_challenge(request, PASSWORDLESS)
@@ -49,7 +49,7 @@ def sign_in_without_password(request, text: str):
     the client address before anything is checked; nothing is stored in a session until it signs in; a
     known credential, an unknown one and a bad signature get one answer, and none of them locks the credential.
     """
-    if not app_settings.WEBAUTHN_PASSWORDLESS:
+    if not passkey_settings.WEBAUTHN_PASSWORDLESS:
         raise TwoFactorError("not_found", _("Signing in with a passkey alone is turned off."), status=404)
     throttle.count_answer(request)
     credential = ceremony.parse_credential(text)

@@ -7,9 +7,9 @@ owner's credential id cannot lock it. Begins and answers count against the clien
 """
 
 from ... import ratelimit
-from ...app_settings import app_settings
 from ...client_info import budget_address
 from ...errors import throttled
+from .settings import passkey_settings
 
 WINDOW_SECONDS = 15 * 60
 
@@ -17,14 +17,16 @@ WINDOW_SECONDS = 15 * 60
 def count_begin(request) -> None:
     """Count one ceremony begun from this client address; 429 when its budget is spent."""
     _consume(
-        ratelimit.Limit(f"passkey:begin:{budget_address(request)}", app_settings.WEBAUTHN_BEGINS_PER_IP, WINDOW_SECONDS)
+        ratelimit.Limit(
+            f"passkey:begin:{budget_address(request)}", passkey_settings.WEBAUTHN_BEGINS_PER_IP, WINDOW_SECONDS
+        )
     )
 
 
 def count_answer(request) -> ratelimit.Limit:
     """Count one assertion submitted from this client address, before it is checked; 429 when spent."""
     limit = ratelimit.Limit(
-        f"passkey:answer:{budget_address(request)}", app_settings.WEBAUTHN_ASSERTIONS_PER_IP, WINDOW_SECONDS
+        f"passkey:answer:{budget_address(request)}", passkey_settings.WEBAUTHN_ASSERTIONS_PER_IP, WINDOW_SECONDS
     )
     _consume(limit)
     request._twofactor_passkey_answer = limit

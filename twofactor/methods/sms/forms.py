@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ...phone import MAX_PHONE_INPUT, default_region, parse_phone
+from .phone import MAX_PHONE_INPUT, default_region, parse_phone
 
 
 class PhoneSetupForm(forms.Form):

@@ -2,22 +2,20 @@
 
 import logging
 
-from django.conf import settings
-from django.core.checks import Error
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ... import delivery, sms
-from ...app_settings import app_settings
 from ...client_info import budget_address
 from ...errors import TwoFactorError
 from ...models.devices import masked_phone
-from ...phone import region_allowed
 from ...sent_code.caps import SendCap, digest, too_many_codes
 from ...sent_code.method import SentCodeMethod
-from ...sms import BACKENDS
+from . import checks
 from .forms import PhoneSetupForm
 from .models import SMSDevice
+from .phone import region_allowed
+from .settings import SMSSettings, sms_settings
 from .setup import KEY, begin_sms_setup
 
 logger = logging.getLogger("twofactor.sms")
@@ -34,6 +32,7 @@ def sms_unavailable(retry_after: int) -> TwoFactorError:
 
 class SMSMethod(SentCodeMethod):
     key = KEY
+    settings_class = SMSSettings
     label = _("Text message")
     in_sentence = _("a text message")
     offer = _("Text message (SMS)")
@@ -48,19 +47,9 @@ class SMSMethod(SentCodeMethod):
     api_summary = _("Send a confirmation code to a phone number.")
 
     def check(self):
-        """twofactor.E011: with DEBUG off, texts must be sent, never written to the log or to files."""
-        backend = BACKENDS.get(app_settings.SMS_BACKEND, app_settings.SMS_BACKEND)
-        if settings.DEBUG or backend not in (BACKENDS["console"], BACKENDS["file"]):
-            return []
-        return [
-            Error(
-                f"With DEBUG off, text messages go to {backend}, which writes them out instead of sending them: "
-                "sign-in codes would land in the log or in files, and reach no one.",
-                hint="Set TWOFACTOR_SMS_BACKEND to twilio (with the TWOFACTOR_TWILIO_* settings), "
-                "or leave the SMS method out of TWOFACTOR_METHODS.",
-                id="twofactor.E011",
-            )
-        ]
+        """twofactor.E008 (an SMS backend that cannot work) and E011 (texts written out with DEBUG off); run only
+        while the method is offered."""
+        return [*checks.backend_errors(), *checks.log_errors()]
 
     def deliver(self, target, code, *, purpose, user, host=""):
         delivery.send_code_sms(target, code, purpose=purpose, user=user, host=host)
@@ -91,24 +80,24 @@ class SMSMethod(SentCodeMethod):
             return [
                 SendCap(
                     f"twofactor:send:phone-enrolment:{digest(target)}",
-                    app_settings.SMS_ENROLMENT_LIMIT_PER_PHONE_HOUR,
+                    sms_settings.SMS_ENROLMENT_LIMIT_PER_PHONE_HOUR,
                     too_many_codes,
                 ),
                 SendCap(
                     f"twofactor:send:sms-enrolment-ip:{budget_address(request)}",
-                    app_settings.SMS_ENROLMENT_LIMIT_PER_IP_HOUR,
+                    sms_settings.SMS_ENROLMENT_LIMIT_PER_IP_HOUR,
                     too_many_codes,
                 ),
                 SendCap(
                     "twofactor:send:sms-site-enrolment",
-                    app_settings.SMS_ENROLMENT_LIMIT_SITE_HOUR,
+                    sms_settings.SMS_ENROLMENT_LIMIT_SITE_HOUR,
                     sms_unavailable,
                     logging.WARNING,
                 ),
             ]
         return [
-            SendCap(f"twofactor:send:phone:{digest(target)}", app_settings.SEND_LIMIT_PER_PHONE_HOUR, too_many_codes),
-            SendCap("twofactor:send:sms-site", app_settings.SMS_LIMIT_SITE_HOUR, sms_unavailable, logging.WARNING),
+            SendCap(f"twofactor:send:phone:{digest(target)}", sms_settings.SEND_LIMIT_PER_PHONE_HOUR, too_many_codes),
+            SendCap("twofactor:send:sms-site", sms_settings.SMS_LIMIT_SITE_HOUR, sms_unavailable, logging.WARNING),
         ]
 
     def begin_setup(self, request, data):

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from ... import flows
 from ...core import registry
 from ...errors import TwoFactorError
-from ...phone import parse_phone
 from ...sent_code.enrolment import send_setup_code
 from ...sent_code.sending import SentCode
+from .phone import parse_phone
 
 KEY = "sms"
 

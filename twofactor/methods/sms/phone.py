@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import PhoneNumber
 
+from .settings import sms_settings
+
 MAX_PHONE_INPUT = 40
 # Digits and the separators people type; letters (vanity numbers, "ext.") are refused outright.
 ALLOWED_CHARACTERS = re.compile(r"^\+?[\d\s().\-/]+$")
@@ -73,9 +75,7 @@ def region_allowed(number) -> bool:
 
     The SMS-pumping defence: fraudsters request codes to expensive destinations they earn from.
     """
-    from .app_settings import app_settings
-
-    allowed = app_settings.SMS_ALLOWED_REGIONS
+    allowed = sms_settings.SMS_ALLOWED_REGIONS
     if not allowed:
         return True
     if isinstance(number, str):

@@ -1,0 +1,16 @@
+"""The backup-code method's settings. Read as TWOFACTOR_<NAME>, here or through
+twofactor.app_settings.app_settings."""
+
+from ...app_settings import Settings
+
+
+class BackupSettings(Settings):
+    """Read by the backup-code method (`backup`)."""
+
+    @property
+    def BACKUP_CODE_COUNT(self) -> int:
+        """Backup codes in one set."""
+        return int(self._get("BACKUP_CODE_COUNT", 10))
+
+
+backup_settings = BackupSettings()
