@@ -34,6 +34,7 @@ ALLOWED_WHILE_VERIFYING = {
     "twofactor:verify_passkey",
     "twofactor_api:verify_passkey_begin",
     "twofactor_api:verify_passkey_complete",
+    "twofactor:not_you",  # the "Not you?" link of a mail: it only takes access away
     "set_language",  # the footer's language switcher
     "time_zone",  # and its time-zone page (TWOFACTOR_ALLOWED_PATHS)
 }
@@ -58,6 +59,7 @@ ALLOWED_WHILE_SETTING_UP = {
     "twofactor_api:setup_sms",
     "twofactor_api:setup_confirm",
     "twofactor_api:openapi",
+    "twofactor:not_you",
     "twofactor:setup_passkey",
     "twofactor_api:setup_passkey_begin",
     "twofactor_api:setup_passkey_complete",

@@ -234,7 +234,11 @@ def test_sign_in_from_a_new_browser_and_network_is_mailed_but_not_the_first(db):
     assert signed_in_from(user, "198.51.100.4", FIREFOX)  # another network
     [notice] = user_mails(user)
     assert "New sign-in" in notice.subject
-    assert "198.51.100.4" in notice.body and "Firefox on Windows" in notice.body and "If it was not you" in notice.body
+    assert (
+        "198.51.100.4" in notice.body
+        and "Firefox on Windows" in notice.body
+        and "Not you? This link signs that sign-in out" in notice.body
+    )
     assert signed_in_from(user, "198.51.100.4", SAFARI_IPHONE)  # another browser
     assert "Safari on iOS" in user_mails(user)[-1].body
     assert not signed_in_from(user, "198.51.100.4", SAFARI_IPHONE)

@@ -1,12 +1,15 @@
 """Issue 25 over HTTP against a live gunicorn (several workers): trusted browsers, revoked by their owner and
 automatically; what a copied or forged cookie gets."""
 
+import re
 import time
+import types
 
 import pyotp
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core import signing
 from django.utils import timezone
 
 from tests.support.live_server import Browser, LiveServer
@@ -207,3 +210,67 @@ def test_the_right_password_and_wrong_codes_send_one_alert_a_day(site):
     right_password_then_wrong_codes(site, owner, "198.51.100.44")
     assert len(alerts(site, owner)) == 1
     assert SecurityEvent.objects.filter(user=owner.user, kind=Kind.PASSWORD_ALERT).count() == 1
+
+
+# "Not you?"
+
+SAFARI_ON_MAC = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+)
+
+
+def not_you_link(site: LiveServer, owner: Owner) -> str:
+    [mail] = [body for body in site.mails_to(owner.user.email) if "Not you?" in body]
+    return re.search(r"/2fa/not-you/\S+/", mail).group(0)
+
+
+def stranger_signed_in_after_the_owner(site: LiveServer, owner: Owner) -> Browser:
+    home = browser(site, "198.51.100.7")
+    home.http.headers["User-Agent"] = SAFARI_ON_MAC
+    home.login(owner.username, PASSWORD)
+    assert home.api("POST", "/2fa/verify", {"code": owner.code()}).json()["verified"] is True  # the first location
+    stranger = browser(site, "203.0.113.66")
+    stranger.login(owner.username, PASSWORD)
+    assert stranger.api("POST", "/2fa/verify", {"code": owner.code(), "remember": True}).json()["verified"] is True
+    return stranger
+
+
+def test_the_not_you_link_ends_the_session_it_names_once(site):
+    owner = Owner()
+    stranger = stranger_signed_in_after_the_owner(site, owner)
+    link = not_you_link(site, owner)
+    reader = Browser(site, "198.51.100.7")  # the owner, reading mail on another device
+    shown = reader.get(link)
+    assert shown.status_code == 200 and "Sign that sign-in out" in shown.text
+    assert stranger.state()["verified"] is True  # opening the link changed nothing
+    done = reader.post(link, {})
+    assert done.status_code == 200 and "is signed out." in done.text and "signed nobody in" in done.text
+    assert stranger.state()["authenticated"] is False
+    assert not TrustedBrowser.objects.filter(user=owner.user).exists()
+    assert second_step_state(stranger, owner) == "verify"  # its remember cookie opens nothing any more
+    assert reader.state()["authenticated"] is False  # and the link signed nobody in
+    # Once: a second use does nothing, even against the stranger's next sign-in.
+    stranger.login(owner.username, PASSWORD)
+    assert stranger.api("POST", "/2fa/verify", {"code": owner.code()}).json()["verified"] is True
+    again = reader.post(link, {})
+    assert again.status_code == 400 and "does not work any more" in again.text
+    assert stranger.state()["verified"] is True
+    assert SecurityEvent.objects.filter(user=owner.user, kind=Kind.SIGN_IN_DISOWNED).count() == 1
+
+
+def test_a_not_you_link_older_than_24_hours_does_nothing(site):
+    owner = Owner()
+    stranger = stranger_signed_in_after_the_owner(site, owner)
+    token = not_you_link(site, owner).removeprefix("/2fa/not-you/").rstrip("/")
+    payload = signing.loads(token, salt="twofactor.not-you")
+    real = signing.time
+    signing.time = types.SimpleNamespace(time=lambda: time.time() - 24 * 3600 - 5)
+    try:
+        stale = signing.dumps({**payload, "n": payload["n"] + "x"}, salt="twofactor.not-you", compress=True)
+    finally:
+        signing.time = real
+    reader = Browser(site, "198.51.100.7")
+    answer = reader.post(f"/2fa/not-you/{stale}/", {})
+    assert answer.status_code == 400 and "does not work any more" in answer.text
+    assert stranger.state()["verified"] is True
+    assert TrustedBrowser.objects.filter(user=owner.user).exists()

@@ -73,6 +73,7 @@ PLAIN = {
     ),
     Kind.BROWSER_TRUSTED: lambda: _("A browser was remembered: it skips the second step"),
     Kind.TRUSTED_BROWSERS_REVOKED: lambda: _("Remembered browsers forgotten"),
+    Kind.SIGN_IN_DISOWNED: lambda: _("A sign-in was reported with “Not you?”"),
     Kind.PASSWORD_ALERT: lambda: _(
         "Your password was given but the second step failed: you were alerted, change your password"
     ),
@@ -200,6 +201,14 @@ def _special(kind: str, data: dict) -> str:
             "%(browser)s remembered: it skips the second step for %(count)d days",
             days,
         ) % {"browser": _browser(data), "count": days}
+    if kind == Kind.SIGN_IN_DISOWNED:
+        if data.get("session_ended"):
+            return _("A sign-in from %(browser)s was reported with “Not you?” and signed out") % {
+                "browser": _browser(data)
+            }
+        return _("A sign-in from %(browser)s was reported with “Not you?” (it had ended already)") % {
+            "browser": _browser(data)
+        }
     if kind == Kind.PASSWORD_ALERT and data.get("network"):
         return _(
             "Your password was given from %(browser)s on the network %(network)s, but the second step failed: "

@@ -35,6 +35,7 @@ ALLOWED_VIEWS = {
         "twofactor_api:verify",
         "twofactor_api:rescue",
         "twofactor_api:openapi",
+        "twofactor:not_you",  # the "Not you?" link only takes access away, whoever opens it
         "set_language",  # the footer's language switcher (Django's, CSRF-protected, redirects within the site)
     },
     state.SETUP: {
@@ -47,6 +48,7 @@ ALLOWED_VIEWS = {
         "twofactor_api:devices",
         "twofactor_api:setup_confirm",
         "twofactor_api:openapi",
+        "twofactor:not_you",
         "set_language",
     },
 }

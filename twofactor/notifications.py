@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import ratelimit
+from . import not_you, ratelimit
 from .app_settings import app_settings
 from .browsers import describe_browser
 from .client_info import client_ip, user_agent
@@ -101,6 +101,8 @@ def notify_user(sender, user, request, data, **kwargs) -> None:
     }
     if by_staff:
         context.update(ip="", browser="")
+    if kind == Kind.NEW_LOCATION:
+        context["not_you_url"] = not_you.link_for(request, user)  # ends that sign-in, signs nobody in
     # The user's own request speaks the user's language; a staff member's does not: use the user's last one.
     with translation.override(users_language(user) if kind in IN_USERS_LANGUAGE else translation.get_language()):
         subject = subject % {"site_name": app_settings.ISSUER}

@@ -35,6 +35,8 @@ _SALT = "twofactor.remember"
 #: is not one, and costs no query.
 MAX_TOKEN_LENGTH = 64
 _PENDING_ATTRIBUTE = "_twofactor_remember_cookie"
+#: The request attribute naming the trusted browser (its id) that vouched for this request's sign-in.
+USED_ATTRIBUTE = "_twofactor_trusted_browser_id"
 
 
 class Reason:
@@ -157,6 +159,7 @@ def trusted_browser(request, user) -> TrustedBrowser | None:
         return None
     record.last_used_at = timezone.now()
     TrustedBrowser.objects.filter(pk=record.pk).update(last_used_at=record.last_used_at)
+    setattr(request, USED_ATTRIBUTE, record.pk)
     return record
 
 

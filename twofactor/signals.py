@@ -38,6 +38,7 @@ trusted_browsers_revoked = Signal()
 password_alert = Signal()
 password_ceiling = Signal()
 browser_unlocked = Signal()
+sign_in_disowned = Signal()
 
 SIGNALS: dict[str, Signal] = {
     Kind.SIGNED_IN: signed_in,
@@ -65,6 +66,7 @@ SIGNALS: dict[str, Signal] = {
     Kind.PASSWORD_ALERT: password_alert,
     Kind.PASSWORD_CEILING: password_ceiling,
     Kind.BROWSER_UNLOCKED: browser_unlocked,
+    Kind.SIGN_IN_DISOWNED: sign_in_disowned,
 }
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .core import registry
-from .views import account, code_setup, manage, rescue, setup, signin, step_up, unlock
+from .views import account, code_setup, manage, not_you, rescue, setup, signin, step_up, unlock
 
 app_name = "twofactor"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("login/", account.SignInView.as_view(), name="login"),
     path("logout/", account.SignOutView.as_view(), name="logout"),
     path("verify/", signin.verify, name="verify"),
+    path("not-you/<str:token>/", not_you.not_you, name="not_you"),
     path("reauthenticate/", signin.reauthenticate, name="reauthenticate"),
     path("confirm/", step_up.step_up, name="step_up"),
     path("setup/", setup.choose, name="setup"),

@@ -13,6 +13,7 @@ from .manage import (
     sign_out_session,
     turn_off,
 )
+from .not_you import disown_sign_in, not_you_link
 from .rescue import (
     approve_rescue_request,
     deny_rescue_request,
@@ -41,6 +42,8 @@ from .trust import is_this_browser, revoke_trusted_browser, revoke_trusted_brows
 
 __all__ = [
     "approve_rescue_request",
+    "disown_sign_in",
+    "not_you_link",
     "authenticate_password",
     "check_code",
     "check_device_code",
