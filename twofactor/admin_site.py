@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,20 @@ from .web.pages import safe_next
 
 
 class TwoFactorAdminSite(admin.AdminSite):
+    index_template = "twofactor/admin/index.html"  # Django's, with a link to the adoption page
+
+    def get_urls(self):
+        from .admin.adoption import adoption_view
+
+        return [
+            path(
+                "twofactor/adoption/",
+                self.admin_view(lambda request: adoption_view(request, self)),
+                name="twofactor_adoption",
+            ),
+            *super().get_urls(),
+        ]
+
     def has_permission(self, request) -> bool:
         return super().has_permission(request) and getattr(request.user, "is_verified", lambda: False)()
 
