@@ -11,10 +11,6 @@ from axe_playwright_python.sync_playwright import Axe
 SCREENSHOTS = Path(os.environ.get("TWOFA_SCREENSHOTS") or Path(tempfile.gettempdir()) / "twofa_site-screenshots")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-#: Content that changes from run to run (keys, QR codes, codes, dates, countdowns): covered in screenshots.
-DYNAMIC = (
-    ".qr img, [data-secret], [data-otpauth], [data-backup-codes], time, #resend-wait, [data-sessions] td, td.muted"
-)
 SERIOUS = {"serious", "critical"}
 
 _axe = Axe()
@@ -32,23 +28,17 @@ def serious_violations(page) -> list[str]:
 
 
 def screenshot(page, name: str) -> Path:
-    """A full-page picture of the current step, with dynamic content masked."""
+    """A full-page picture of the current step, as it is (the committed ones come from a frozen clock and fixed
+    data: tests/support/still_pictures.py)."""
     viewport = page.viewport_size or DESKTOP
     scheme = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") and "dark" or "light"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}-{viewport['width']}-{scheme}.png"
-    page.screenshot(
-        path=str(path),
-        full_page=True,
-        mask=[page.locator(DYNAMIC)],
-        mask_color="#8c95a6",
-        animations="disabled",
-        caret="hide",
-    )
+    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
     return path
 
 
-#: Screenshots committed under docs/screenshots/ (shown in the README), compared with each fresh render.
+#: Screenshots committed under docs/screenshots/ (shown in the README and the docs), compared with each fresh render.
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: A pixel counts as changed when a channel moves by more than this; a picture drifts past MAX_CHANGED of them.
 PIXEL_TOLERANCE = 48
@@ -79,7 +69,7 @@ def compare_with_committed(fresh: Path) -> str | None:
 
 def check(page, name: str, seen: dict, drift: list | None = None, shown: tuple = ()) -> None:
     """Run axe on the page and take its screenshot; record violations in `seen` (name -> lines), and, when the
-    picture is one of those `shown` in the README, how it drifted from the committed one in `drift`."""
+    picture is one of those `shown` in the README and the docs, how it drifted from the committed one in `drift`."""
     page.wait_for_load_state()
     violations = serious_violations(page)
     if violations:

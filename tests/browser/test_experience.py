@@ -1,6 +1,7 @@
 """The journeys as a new user meets them: every page checked by axe-core at phone and desktop widths, in light
 and dark colour schemes; the code sent on arrival; sign-in and enrolment with the keyboard only; each language;
-the screenshots shown in the README, compared with fresh renders."""
+the screenshots shown in the README and the docs, rendered from a frozen clock and fixed data and compared with
+fresh renders."""
 
 import os
 import re
@@ -13,13 +14,14 @@ from playwright.sync_api import expect
 from tests.support.browser_steps import enter_code, sign_in_with_password
 from tests.support.browser_steps import sign_up as sign_up_with
 from tests.support.devices import add_totp
+from tests.support.still_pictures import StillPictures
 from tests.support.users import PASSWORD, make_user
 
 from .pages import DESKTOP, PHONE, check
 
 pytestmark = pytest.mark.browser
 
-#: The steps whose pictures are committed under docs/screenshots/ and shown in the README.
+#: The steps whose pictures are committed under docs/screenshots/ and shown in the README and the docs.
 SHOWN_IN_README = (
     "sign-in-390-light.png",
     "verify-email-390-light.png",
@@ -61,8 +63,11 @@ def enrol_authenticator(page) -> pyotp.TOTP:
 @pytest.mark.skipif(ON_POSTGRES, reason="the accessibility sweep runs once per CI run, on the SQLite pass")
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_no_page_of_the_journeys_has_a_serious_accessibility_violation(new_page, transactional_db, viewport, scheme):
-    page = new_page(viewport=viewport, color_scheme=scheme)
+def test_no_page_of_the_journeys_has_a_serious_accessibility_violation(
+    new_page, transactional_db, monkeypatch, viewport, scheme
+):
+    still = StillPictures(monkeypatch)  # a frozen clock and fixed data: the screenshots need no masks
+    page = still.open(new_page, viewport=viewport, color_scheme=scheme)
     name = f"u{viewport['width']}{scheme}"
     seen: dict[str, list[str]] = {}
     drift: list[str] = []
@@ -78,7 +83,7 @@ def test_no_page_of_the_journeys_has_a_serious_accessibility_violation(new_page,
     step("choose-a-method")
     totp = enrol_authenticator(page)
     step("authenticator-set-up")
-    page.fill("input[name=code]", totp.now())
+    page.fill("input[name=code]", still.code(totp))
     page.get_by_role("button", name="Confirm and turn on").click()
     page.wait_for_selector("[data-backup-codes]")
     step("backup-codes")
@@ -115,7 +120,9 @@ def test_no_page_of_the_journeys_has_a_serious_accessibility_violation(new_page,
     enter_code(page, mailed_code(f"{name}@example.com", SIGN_IN_SUBJECT))
     page.wait_for_url(re.compile(r"/$"))
     assert seen == {}, "\n".join(f"{page_name}: {line}" for page_name, lines in seen.items() for line in lines)
-    assert drift == [], "The README's screenshots no longer show the pages as they are:\n" + "\n".join(drift)
+    assert drift == [], (
+        "The committed screenshots (docs/screenshots/) no longer show the pages as they are:\n" + "\n".join(drift)
+    )
 
 
 # The passkey pages: axe-core at two widths, in two colour schemes

@@ -5,6 +5,7 @@ Plain helpers, imported by name:
     devices.py             add_totp, add_email, add_sms: a confirmed method of each kind
     api_client.py          ApiClient: /api/v1/ as a single-page app calls it (JSON, CSRF enforced)
     authenticator_clock.py a stand-in for the phone's clock (several TOTP codes in a row)
+    still_pictures.py      a frozen clock and fixed data for the screenshots committed under docs/screenshots/
     soft_authenticator.py  a software WebAuthn authenticator (real P-256 signatures)
     twilio_fake.py         the Twilio HTTP edge: records requests, answers with canned responses
     growth.py              many rows fast (admin growth tests, bench/)

@@ -3,10 +3,11 @@
   var text = document.querySelector("[data-countdown]");
   if (!text) return;
   var button = document.querySelector("[data-countdown-button]");
-  var left = parseInt(text.getAttribute("data-countdown"), 10);
+  // Counted from the clock, not from the ticks: a background tab's timers are slowed down, the clock is not.
+  var end = Date.now() + parseInt(text.getAttribute("data-countdown"), 10) * 1000;
   if (button) button.disabled = true;
   var timer = setInterval(function () {
-    left -= 1;
+    var left = Math.ceil((end - Date.now()) / 1000);
     if (left <= 0) {
       clearInterval(timer);
       text.textContent = text.getAttribute("data-done");
