@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.browser_steps import enter_code, sign_in_with_password
 from tests.support.devices import add_totp
+from tests.support.user_agents import LAPTOP, PHONE
 from tests.support.users import PASSWORD, make_user
 from twofactor import state
 from twofactor.methods.backup.codes import replace_backup_codes
@@ -61,17 +62,17 @@ def test_regenerating_backup_codes_requires_reauthentication(new_page, alice, cl
 
 def test_where_you_are_signed_in_lists_both_browsers_and_signs_one_out(new_page, alice, clock):
     _user, totp = alice
-    laptop = signed_in_page(new_page, clock, totp, user_agent="Laptop browser")
-    phone = signed_in_page(new_page, clock, totp, user_agent="Phone browser")
+    laptop = signed_in_page(new_page, clock, totp, user_agent=LAPTOP)
+    phone = signed_in_page(new_page, clock, totp, user_agent=PHONE)
 
     laptop.goto("/2fa/")
-    rows = laptop.locator("tr", has_text=re.compile("Laptop browser|Phone browser"))
+    rows = laptop.locator("tr", has_text=re.compile("Firefox on Windows|Safari on iOS"))
     assert rows.count() == 2
-    assert "This browser" in rows.filter(has_text="Laptop browser").inner_text()
-    rows.filter(has_text="Phone browser").get_by_role("button", name="Sign out this session").click()
+    assert "This browser" in rows.filter(has_text="Firefox on Windows").inner_text()
+    rows.filter(has_text="Safari on iOS").get_by_role("button", name="Sign out this session").click()
     laptop.wait_for_url(re.compile(r"/2fa/$"))
     assert "That session was signed out" in laptop.content()
-    assert laptop.locator("tr", has_text="Phone browser").count() == 0
+    assert laptop.locator("tr", has_text="Safari on iOS").count() == 0
 
     phone.goto("/")
     assert "/accounts/login/" in phone.url

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.support.browser_steps import enter_code, sign_in_with_password, sign_out
 from tests.support.delivery_fixtures import code_in
 from tests.support.devices import add_email, add_sms, add_totp
+from tests.support.user_agents import LAPTOP, PHONE
 from tests.support.users import PASSWORD, make_user
 from twofactor import sms, state
 from twofactor.methods.backup.codes import replace_backup_codes
@@ -257,8 +258,8 @@ def test_changing_the_password_signs_out_the_other_browser(new_page, transaction
     user = make_user("alice")
     _device, totp = add_totp(user)
     browsers = []
-    for name in ("Laptop browser", "Phone browser"):
-        browser_page = new_page(user_agent=name)
+    for agent in (LAPTOP, PHONE):
+        browser_page = new_page(user_agent=agent)
         sign_in_with_password(browser_page, "alice", PASSWORD)
         enter_code(browser_page, clock.code(totp))
         expect_home(browser_page, "alice")
@@ -267,7 +268,7 @@ def test_changing_the_password_signs_out_the_other_browser(new_page, transaction
 
     new_password = PASSWORD + "-changed"
     laptop.goto("/2fa/")
-    expect(laptop.locator("tr", has_text="Phone browser")).to_have_count(1)
+    expect(laptop.locator("tr", has_text="Safari on iOS")).to_have_count(1)
     laptop.get_by_role("link", name="Change your password").click()
     laptop.wait_for_url(re.compile(r"/accounts/password/change/"))
     laptop.get_by_label("Old password").fill(PASSWORD)
@@ -276,8 +277,8 @@ def test_changing_the_password_signs_out_the_other_browser(new_page, transaction
     laptop.get_by_role("button", name="Continue").click()
     laptop.wait_for_url(re.compile(r"/2fa/$"))
     expect(laptop.get_by_role("status")).to_contain_text("Your other sessions were signed out.")
-    expect(laptop.locator("tr", has_text="Phone browser")).to_have_count(0)
-    expect(laptop.locator("tr", has_text="Laptop browser")).to_contain_text("This browser")
+    expect(laptop.locator("tr", has_text="Safari on iOS")).to_have_count(0)
+    expect(laptop.locator("tr", has_text="Firefox on Windows")).to_contain_text("This browser")
 
     phone.goto("/")
     assert "/accounts/login/" in phone.url
