@@ -176,3 +176,16 @@ def test_every_address_the_docs_give_exists():
 def test_a_stale_address_is_caught():
     assert _exists("/2fa/setup/passkey/") and _exists("/api/v1/2fa/devices/1")
     assert not _exists("/2fa/setup/carrier-pigeon/") and not _exists("/api/v1/2fa/carrier-pigeon")
+
+
+def test_no_page_names_an_internal_issue_number():
+    """Readers of the docs, SECURITY.md and the package page cannot see the project's tracker: say what changed."""
+    pages = [*PAGES, ROOT / "twofactor" / "README.md"]
+    named = re.compile(r"\bissues?\s*#?\d+|(?<!\w)#\d{1,5}\b", re.IGNORECASE)  # not a 6-digit code: #123456
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {match.group(0)}"
+        for path in pages
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        for match in named.finditer(line)
+    ]
+    assert found == []

@@ -1,6 +1,7 @@
 """The JSON API for single-page and mobile clients, mounted with path("api/v1/", include("twofactor.api.urls")).
 
-Views (views/) parse and answer HTTP only and call the same flows as the pages; endpoint.py holds what
-every view shares (methods, CSRF, sign-in, the error shape), body.py reads JSON through Django forms,
-shapes.py builds the answers, and openapi.py is the OpenAPI document describing all of it.
+Views (views/) parse and answer HTTP only and call the same flows as the pages; forms.py validates the bodies;
+openapi/ is the OpenAPI document describing all of it (each method adds its own endpoints). What the views share
+with the pages and with each method's endpoints (the endpoint decorator, JSON bodies, answers and their shapes)
+lives in twofactor.web.
 """
