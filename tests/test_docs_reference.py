@@ -189,3 +189,20 @@ def test_no_page_names_an_internal_issue_number():
         for match in named.finditer(line)
     ]
     assert found == []
+
+
+def test_the_readme_opens_with_the_two_commands_and_ci_runs_the_second():
+    """The interface: the README's first lines give exactly two commands, one runs the site, one the whole suite."""
+    readme = (ROOT / "README.md").read_text().splitlines()
+    assert readme[1:2] == [""] and readme[2] == "```sh" and readme[5] == "```", readme[:6]
+    commands = [line.split("#")[0].strip() for line in readme[3:5]]
+    assert commands == ["python3 scripts/dev.py run", "python3 scripts/dev.py test"]
+    assert "python3 scripts/dev.py test\n" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_link_of_the_readme_leads_to_a_file():
+    """The README is read on the repository's page, outside Sphinx (which checks the docs' own links)."""
+    readme = (ROOT / "README.md").read_text()
+    targets = [target for target in re.findall(r"\]\(([^)\s]+)\)", readme) if "://" not in target]
+    assert "docs/settings.md" in targets and "SECURITY.md" in targets
+    assert [target for target in targets if not (ROOT / target.split("#")[0]).exists()] == []
