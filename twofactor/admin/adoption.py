@@ -165,7 +165,7 @@ def chart(weekly: list[tuple[date, int]], width: int = 640, height: int = 200) -
     slot = width / max(len(weekly), 1)
     bars = []
     for index, (week, count) in enumerate(weekly):
-        bar_height = round((height - 30) * count / top, 1)
+        bar_height = round((height - 40) * count / top, 1)  # room above the tallest bar for its number
         bars.append(
             {
                 "x": round(index * slot + slot * 0.15, 1),
