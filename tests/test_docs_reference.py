@@ -206,3 +206,41 @@ def test_every_link_of_the_readme_leads_to_a_file():
     targets = [target for target in re.findall(r"\]\(([^)\s]+)\)", readme) if "://" not in target]
     assert "docs/settings.md" in targets and "SECURITY.md" in targets
     assert [target for target in targets if not (ROOT / target.split("#")[0]).exists()] == []
+
+
+def _tests_and_test_modules() -> set[str]:
+    names = set()
+    for path in ROOT.glob("tests/**/*.py"):
+        names.add(path.stem)
+        names |= set(re.findall(r"def (test_\w+)", path.read_text()))
+    return names
+
+
+def test_every_test_the_pages_name_exists():
+    """SECURITY.md names, for each attack, the test that stops it; the pages name tests and test modules too."""
+    known = _tests_and_test_modules()
+    named = {
+        name: path.relative_to(ROOT)
+        for path in PAGES
+        for name in re.findall(r"\b(test_[a-z0-9_]*[a-z0-9])\b(?!<)", path.read_text())
+    }
+    assert len([name for name, path in named.items() if str(path) == "SECURITY.md"]) > 20
+    assert sorted(f"{name} ({path})" for name, path in named.items() if name not in known) == []
+
+
+def test_every_file_the_pages_name_exists():
+    """A path in backticks is a file of the repository, or a template the app's loader finds."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    missing = []
+    for path in PAGES:
+        pattern = r"`((?:twofactor|twofa_site|accounts|tests|scripts|bench|docs|templates)/[\w./-]+)`"
+        for name in sorted(set(re.findall(pattern, path.read_text()))):
+            if (ROOT / name).exists():
+                continue
+            try:
+                get_template(name)
+            except TemplateDoesNotExist:
+                missing.append(f"{name} ({path.relative_to(ROOT)})")
+    assert missing == []
