@@ -172,3 +172,80 @@ def test_a_password_change_page_by_name_or_path_passes_the_checks(settings, valu
 
     settings.TWOFACTOR_PASSWORD_CHANGE_URL = value
     assert not [error for error in check_settings(None) if error.id.startswith("twofactor.E06")]
+
+
+# Guessing against the account: one mail a day (with the unlock link when the ceiling is spent)
+
+
+def guessing_mails(user) -> list:
+    return [
+        message
+        for message in mail.outbox
+        if user.email in message.to and "wrong passwords were tried" in message.subject
+    ]
+
+
+def wrong_passwords(address: str, count: int, username: str = "alice") -> list[int]:
+    client = Client(REMOTE_ADDR=address, HTTP_USER_AGENT=FIREFOX_ON_WINDOWS)
+    return [
+        client.post("/accounts/login/", {"username": username, "password": f"wrong-guess-{n}"}).status_code
+        for n in range(count)
+    ]
+
+
+@pytest.fixture
+def small_budgets(settings):
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 3
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 8
+
+
+def test_an_address_that_spends_its_budget_for_the_account_tells_the_owner_once(owner, small_budgets):
+    user, _totp = owner
+    assert wrong_passwords("203.0.113.66", 5) == [200, 200, 200, 429, 429]
+    [notice] = guessing_mails(user)
+    assert notice.subject == "Many wrong passwords were tried on your twofa_site account"
+    body = notice.body
+    assert "At least 3 wrong passwords were tried for your account in the last 24 hours." in body
+    assert "The latest came from Firefox on Windows, on the network 203.0.113.0/24." in body
+    assert "Your account is safe: none of these passwords was accepted, and nobody got in." in body
+    assert "https://accounts.example.com/accounts/password/change/" in body
+    assert "/2fa/unlock/" not in body  # nothing is locked: no link
+    assert "wrong-guess" not in body and "close" not in body
+    event = SecurityEvent.objects.get(user=user, kind=Kind.PASSWORD_GUESSING)
+    assert event.data["attempts"] == 3 and event.data["network"] == "203.0.113.0/24" and event.data["mailed"] is True
+    assert describe(event) == (
+        "At least 3 wrong passwords in a day, many from one address: you were told, nobody got in"
+    )
+    # Another address the same day: no second mail.
+    wrong_passwords("198.51.100.9", 4)
+    assert len(guessing_mails(user)) == 1
+
+
+def test_the_ceiling_brings_the_unlock_link_in_the_same_kind_of_mail_once(owner, small_budgets):
+    user, _totp = owner
+    wrong_passwords("203.0.113.1", 4)  # an address budget spent: the day's notice, without a link
+    wrong_passwords("203.0.113.2", 3)
+    wrong_passwords("203.0.113.3", 3)  # the ceiling (8) is spent along the way
+    for address in ("203.0.113.4", "203.0.113.5"):
+        wrong_passwords(address, 2)
+    first, second = guessing_mails(user)
+    assert "/2fa/unlock/" not in first.body
+    assert "At least 8 wrong passwords were tried" in second.body and "/2fa/unlock/" in second.body
+    assert "cannot be signed in to from a new browser for a while" in second.body
+    assert SecurityEvent.objects.filter(user=user, kind=Kind.PASSWORD_CEILING).count() == 1
+
+
+def test_when_the_ceiling_trips_first_its_mail_is_the_days_only_one(owner, small_budgets, settings):
+    settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT = 4
+    user, _totp = owner
+    for number in range(4):
+        wrong_passwords(f"203.0.113.{number}", 1)
+    wrong_passwords("203.0.113.9", 1)  # the ceiling is spent: the mail with the link
+    wrong_passwords("203.0.113.10", 6)
+    [notice] = guessing_mails(user)
+    assert "/2fa/unlock/" in notice.body
+
+
+def test_an_unknown_name_mails_nobody(db, small_budgets):
+    wrong_passwords("203.0.113.66", 6, username="nobody")
+    assert mail.outbox == []

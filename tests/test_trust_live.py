@@ -274,3 +274,20 @@ def test_a_not_you_link_older_than_24_hours_does_nothing(site):
     assert answer.status_code == 400 and "does not work any more" in answer.text
     assert stranger.state()["verified"] is True
     assert TrustedBrowser.objects.filter(user=owner.user).exists()
+
+
+# Guessing against the account
+
+
+def test_guessing_from_one_address_tells_the_owner_once_a_day(site):
+    owner = Owner()
+    guesser = browser(site, "203.0.113.80")
+    statuses = [guesser.login(owner.username, f"wrong-guess-{n}").status_code for n in range(12)]
+    assert statuses.count(401) == 10 and statuses[10:] == [429, 429]
+    [notice] = [body for body in site.mails_to(owner.user.email) if "wrong passwords were tried" in body]
+    assert "At least 10 wrong passwords were tried for your account in the last 24 hours." in notice
+    assert "none of these passwords was accepted, and nobody got in" in notice
+    assert "wrong-guess" not in notice and "/2fa/unlock/" not in notice
+    other = browser(site, "198.51.100.80")
+    assert [other.login(owner.username, f"again-{n}").status_code for n in range(11)][-1] == 429
+    assert len([body for body in site.mails_to(owner.user.email) if "wrong passwords were tried" in body]) == 1

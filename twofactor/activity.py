@@ -74,6 +74,7 @@ PLAIN = {
     Kind.BROWSER_TRUSTED: lambda: _("A browser was remembered: it skips the second step"),
     Kind.TRUSTED_BROWSERS_REVOKED: lambda: _("Remembered browsers forgotten"),
     Kind.SIGN_IN_DISOWNED: lambda: _("A sign-in was reported with “Not you?”"),
+    Kind.PASSWORD_GUESSING: lambda: _("Many wrong passwords were tried from one address: you were told, nobody got in"),
     Kind.PASSWORD_ALERT: lambda: _(
         "Your password was given but the second step failed: you were alerted, change your password"
     ),
@@ -201,6 +202,19 @@ def _special(kind: str, data: dict) -> str:
             "%(browser)s remembered: it skips the second step for %(count)d days",
             days,
         ) % {"browser": _browser(data), "count": days}
+    if kind in (Kind.PASSWORD_GUESSING, Kind.PASSWORD_CEILING) and isinstance(data.get("attempts"), int):
+        attempts = data["attempts"]
+        if kind == Kind.PASSWORD_CEILING:
+            return ngettext(
+                "At least %(count)d wrong password in a day: new browsers paused, you were mailed a link to let yours in",
+                "At least %(count)d wrong passwords in a day: new browsers paused, you were mailed a link to let yours in",
+                attempts,
+            ) % {"count": attempts}
+        return ngettext(
+            "At least %(count)d wrong password in a day, many from one address: you were told, nobody got in",
+            "At least %(count)d wrong passwords in a day, many from one address: you were told, nobody got in",
+            attempts,
+        ) % {"count": attempts}
     if kind == Kind.SIGN_IN_DISOWNED:
         if data.get("session_ended"):
             return _("A sign-in from %(browser)s was reported with “Not you?” and signed out") % {

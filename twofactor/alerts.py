@@ -1,4 +1,4 @@
-"""Alerts the owner can act on, mailed at once: "someone knows your password".
+"""Alerts the owner can act on, mailed at once: "someone knows your password", and guessing against the account.
 
 The right password followed by a second step that fails (the method's throttle trips, or
 TWOFACTOR_PASSWORD_ALERT_FAILURES wrong answers in a row) is the clearest sign that the password leaked.
@@ -9,14 +9,22 @@ codes tried, no hint of which were close). Each alert is a security event (Kind.
 
 A sign-in abandoned without a wrong answer is no alert: the owner closing a tab looks the same.
 Receivers of CODE_FAILED and THROTTLED, connected by twofactor.receivers.
+
+Guessing: when strangers spend an (account, address) budget of wrong passwords, or the account's daily ceiling,
+the owner is mailed how many were tried, that nobody got in, and what to do; when the ceiling is spent (new
+browsers locked out) the same mail carries the link that lets one browser in (flows.unlock). One such mail a day
+per account, plus one carrying the link if the day's first had none: never two for one trip, never a flood.
+Neither mail says whether any attempt came near.
 """
+
+from collections.abc import Callable
 
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from . import notifications, ratelimit, state
+from . import notifications, password_guard, ratelimit, state
 from .app_settings import app_settings
 from .browsers import browser_family, describe_family
 from .client_info import client_ip, user_agent
@@ -87,4 +95,43 @@ def alert_password_known(request, user, *, trigger: str) -> bool:
         network=network,
         mailed=mailed,
     )
+    return True
+
+
+def alert_guessing(request, user, *, unlock_link: Callable[[], str] | None = None) -> bool:
+    """Mail the owner that strangers are guessing the password: the counts, that nobody got in, what to do, and
+    (`unlock_link`: the account's ceiling is spent) the link that lets one browser in. At most one a day, plus one
+    with the link when the day's first had none. Returns whether a mail was made (sent or not)."""
+    locked = unlock_link is not None
+    if locked:
+        if not ratelimit.consume(f"alert:guessing-locked:user:{user.pk}", 1, DAY_SECONDS).allowed:
+            return False
+        ratelimit.consume(f"alert:guessing:user:{user.pk}", 1, DAY_SECONDS)  # this is the day's notice too
+    elif not ratelimit.consume(f"alert:guessing:user:{user.pk}", 1, DAY_SECONDS).allowed:
+        return False
+    attempts = password_guard.failures_today(user.pk)
+    address = client_ip(request) or ""
+    network = network_of(address) if address else ""
+    recipient = account_address(user)
+    sent = False
+    if recipient and user.is_active:
+        with translation.override(notifications.users_language(user)):
+            common = notifications.common_context(request)
+            context = {
+                **common,
+                "ip": "",  # said in words below, with the network
+                "browser": "",
+                "latest_browser": common["browser"],
+                "username": user.get_username(),
+                "attempts": attempts,
+                "network": network,
+                "unlock_url": unlock_link() if locked else "",
+                "password_change_url": password_change_url(request),
+            }
+            subject = _("Many wrong passwords were tried on your %(site_name)s account") % {
+                "site_name": app_settings.ISSUER
+            }
+            sent = notifications.send_templated_mail("guessing", subject, context, [recipient])
+    kind = Kind.PASSWORD_CEILING if locked else Kind.PASSWORD_GUESSING
+    emit(kind, user=user, request=request, attempts=attempts, network=network, link_sent=sent and locked, mailed=sent)
     return True

@@ -91,6 +91,23 @@ def ceiling_reached(user_pk, identifier: str = "") -> bool:
     return not ratelimit.peek(ceiling.key, ceiling.limit, ceiling.window_seconds).allowed
 
 
+def address_limit_reached(request, user_pk, identifier: str = "") -> bool:
+    """Whether this client address spent its budget of passwords for the account (the (account, address) limit)."""
+    limit = ratelimit.Limit(
+        f"password:account-ip:{_account(user_pk, identifier)}:{budget_address(request)}",
+        app_settings.PASSWORD_FAILURES_PER_ACCOUNT_IP,
+        WINDOW_SECONDS,
+    )
+    return not ratelimit.peek(limit.key, limit.limit, limit.window_seconds).allowed
+
+
+def failures_today(user_pk) -> int:
+    """At least how many wrong passwords strangers tried for the account in the last 24 hours (what its ceiling
+    still counts; known browsers and right passwords are not in it)."""
+    ceiling = _ceiling(_account(user_pk))
+    return ratelimit.in_use(ceiling.key, ceiling.limit, ceiling.window_seconds)
+
+
 def forget_failures(user) -> None:
     """The password changed: the guesses against the old one no longer matter, so the ceiling starts afresh."""
     ratelimit.reset(_ceiling(_account(user.pk)).key)

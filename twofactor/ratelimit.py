@@ -97,6 +97,16 @@ def peek(key: str, limit: int, window_seconds: int, *, now: datetime | None = No
     return _refused(tat, moment, interval, window_seconds)
 
 
+def in_use(key: str, limit: int, window_seconds: int, *, now: datetime | None = None) -> int:
+    """How many attempts the bucket still counts: those of the last window, less what has leaked out since (so at
+    most the attempts made within the window), and less what was given back."""
+    moment = _moment(now, limit, window_seconds)
+    if limit == 0:
+        return 0
+    interval = window_seconds / limit
+    return min(limit, max(0, math.ceil((_store().arrival_time(key) - moment) / interval)))
+
+
 def reset(key: str) -> None:
     """Forget every attempt counted for `key` (for tests and administrators)."""
     _store().reset(key)

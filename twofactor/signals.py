@@ -39,6 +39,7 @@ password_alert = Signal()
 password_ceiling = Signal()
 browser_unlocked = Signal()
 sign_in_disowned = Signal()
+password_guessing = Signal()
 
 SIGNALS: dict[str, Signal] = {
     Kind.SIGNED_IN: signed_in,
@@ -67,6 +68,7 @@ SIGNALS: dict[str, Signal] = {
     Kind.PASSWORD_CEILING: password_ceiling,
     Kind.BROWSER_UNLOCKED: browser_unlocked,
     Kind.SIGN_IN_DISOWNED: sign_in_disowned,
+    Kind.PASSWORD_GUESSING: password_guessing,
 }
 
 

@@ -151,12 +151,13 @@ def authenticate_password(request, identifier: str, password: str):
     try:
         counted = password_guard.admit(request, user_pk, identifier)
     except TwoFactorError as refused:
-        if not password_guard.ceiling_reached(user_pk, identifier):
+        locked = password_guard.ceiling_reached(user_pk, identifier)
+        if user_pk is not None and (locked or password_guard.address_limit_reached(request, user_pk, identifier)):
+            # Strangers are guessing: the owner is told (once a day), with a way in they cannot use when the ceiling
+            # is spent. The answer below is the same for any name, so it tells nobody whether the account exists.
+            unlock.warn_owner(request, user_pk, locked=locked)
+        if not locked:
             raise
-        # Strangers spent the account's ceiling: its owner gets a way in they cannot use (the same answer for any
-        # name, so it tells nobody whether the account exists).
-        if user_pk is not None:
-            unlock.offer_unlock_link(request, user_pk)
         wait = refused.retry_after
         message = ngettext(
             "Too many wrong passwords were tried for this account. Try again in %(seconds)d second, or, if the "

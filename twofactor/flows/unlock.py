@@ -5,6 +5,9 @@ it is opened in known to the account: that browser gets a device cookie, so a bu
 ceiling. Devise's lockable with `unlock_strategy :email` unlocks the account; this unlocks one browser, so the
 strangers stay where they were. Whoever holds the mailbox could reset the password anyway: the link gives them
 nothing more (a budget of TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP guesses a day).
+
+The link travels in the one mail that tells the owner about the guessing (twofactor.alerts.alert_guessing: how
+many were tried, that nobody got in, what to do), at most one a day, so it is good for a day too.
 """
 
 import hashlib
@@ -13,47 +16,34 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import reverse
-from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from .. import device_cookie, notifications, ratelimit
-from ..app_settings import app_settings
+from .. import alerts, device_cookie, ratelimit
 from ..errors import TwoFactorError
 from ..links import absolute_url
 from ..signals import Kind, emit
 
-UNLOCK_SECONDS = 3600
+UNLOCK_SECONDS = 24 * 60 * 60
 _SALT = "twofactor.unlock"
 
 
-def offer_unlock_link(request, user_pk) -> bool:
-    """Mail the owner of account `user_pk` an unlock link, at most one an hour; True when one went."""
+def warn_owner(request, user_pk, *, locked: bool) -> bool:
+    """Strangers spent the account's budget from one address, or (`locked`) its daily ceiling: mail the owner, at
+    most once a day (twofactor.alerts.alert_guessing), with the unlock link when locked. True when a mail was made."""
     user = get_user_model()._default_manager.filter(pk=user_pk).first()
-    address = (getattr(user, user.get_email_field_name(), "") or "").strip() if user is not None else ""
-    if not address or not user.is_active:
+    if user is None:
         return False
-    if not ratelimit.consume(f"password:unlock-mail:user:{user.pk}", 1, UNLOCK_SECONDS).allowed:
-        return False  # one is out already: strangers who keep trying must not bomb the mailbox
+    return alerts.alert_guessing(request, user, unlock_link=(lambda: _unlock_url(request, user)) if locked else None)
+
+
+def _unlock_url(request, user) -> str:
     payload = {
         "u": user.pk,
         "n": secrets.token_urlsafe(16),
         "p": device_cookie.password_fingerprint(user.pk, user.password),
     }
-    token = signing.dumps(payload, salt=_SALT)
-    context = {
-        "username": user.get_username(),
-        "unlock_url": absolute_url(reverse("twofactor:unlock", args=[token]), request),
-        "valid_minutes": UNLOCK_SECONDS // 60,
-        **notifications.common_context(request),
-    }
-    with translation.override(notifications.users_language(user)):
-        subject = _("Many wrong passwords were tried on your %(site_name)s account") % {
-            "site_name": app_settings.ISSUER
-        }
-        sent = notifications.send_templated_mail("unlock", subject, context, [address])
-    emit(Kind.PASSWORD_CEILING, user=user, request=request, link_sent=sent)
-    return sent
+    return absolute_url(reverse("twofactor:unlock", args=[signing.dumps(payload, salt=_SALT)]), request)
 
 
 def check_unlock_link(token: str):

@@ -65,6 +65,7 @@ class SecurityEvent(models.Model):
         PASSWORD_CEILING = "password_ceiling", _("Too many wrong passwords: new browsers paused")
         BROWSER_UNLOCKED = "browser_unlocked", _("Browser let in with an unlock link")
         SIGN_IN_DISOWNED = "sign_in_disowned", _("Sign-in reported with “Not you?”")
+        PASSWORD_GUESSING = "password_guessing", _("Many wrong passwords from one address: owner told")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="security_events"
