@@ -170,3 +170,13 @@ def test_a_session_in_grace_pays_one_query_for_its_deadline_and_a_verified_one_n
 
 def test_the_banner_is_not_shown_outside_grace(settings, verified_client):
     assert 'class="grace-banner"' not in verified_client.get("/").content.decode()
+
+
+def test_the_home_page_says_verified_only_to_a_verified_session(verified_client):
+    assert "your session is verified" in verified_client.get("/").content.decode()
+    make_user("bob")
+    in_grace = Client()
+    sign_in(in_grace, "bob")
+    page = in_grace.get("/").content.decode()
+    assert "your session is verified" not in page
+    assert "with your password only" in page
