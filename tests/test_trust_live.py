@@ -15,6 +15,7 @@ from django.utils import timezone
 from tests.support.live_server import Browser, LiveServer
 from tests.test_attacks_live import PASSWORD, add_totp
 from twofactor.methods.backup.codes import replace_backup_codes
+from twofactor.methods.backup.models import BackupCode
 from twofactor.methods.email.models import EmailDevice
 from twofactor.models import SecurityEvent, TrustedBrowser
 
@@ -291,3 +292,23 @@ def test_guessing_from_one_address_tells_the_owner_once_a_day(site):
     other = browser(site, "198.51.100.80")
     assert [other.login(owner.username, f"again-{n}").status_code for n in range(11)][-1] == 429
     assert len([body for body in site.mails_to(owner.user.email) if "wrong passwords were tried" in body]) == 1
+
+
+# Few backup codes left
+
+
+def test_the_backup_code_notice_appears_at_two_left(site):
+    owner = Owner()
+    unused = BackupCode.objects.filter(device__user=owner.user, used_at__isnull=True).order_by("pk")
+    BackupCode.objects.filter(pk__in=list(unused.values_list("pk", flat=True))[3:]).update(used_at=timezone.now())
+    owner.codes = owner.codes[:3]
+    page = browser(site, "198.51.100.30")
+    assert page.post("/accounts/login/", {"username": owner.username, "password": PASSWORD}).status_code == 302
+    done = page.post("/2fa/verify/", {"code": owner.codes.pop()})  # 3 -> 2 left
+    assert done.status_code == 302
+    after = page.get(done.headers["Location"]).text
+    assert "Only 2 unused backup codes are left: make a new set before you run out." in after
+    assert "Make new backup codes" in after
+    assert "Only 2 unused backup codes are left" in page.get("/2fa/").text
+    [low] = [body for body in site.mails_to(owner.user.email) if "Only 2 unused codes are left." in body]
+    assert "Make a new set now" in low

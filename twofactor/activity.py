@@ -74,6 +74,7 @@ PLAIN = {
     Kind.BROWSER_TRUSTED: lambda: _("A browser was remembered: it skips the second step"),
     Kind.TRUSTED_BROWSERS_REVOKED: lambda: _("Remembered browsers forgotten"),
     Kind.SIGN_IN_DISOWNED: lambda: _("A sign-in was reported with “Not you?”"),
+    Kind.BACKUP_CODES_LOW: lambda: _("Few backup codes left: you were mailed to make a new set"),
     Kind.PASSWORD_GUESSING: lambda: _("Many wrong passwords were tried from one address: you were told, nobody got in"),
     Kind.PASSWORD_ALERT: lambda: _(
         "Your password was given but the second step failed: you were alerted, change your password"
@@ -215,6 +216,13 @@ def _special(kind: str, data: dict) -> str:
             "At least %(count)d wrong passwords in a day, many from one address: you were told, nobody got in",
             attempts,
         ) % {"count": attempts}
+    if kind == Kind.BACKUP_CODES_LOW and isinstance(data.get("remaining"), int):
+        left = data["remaining"]
+        return ngettext(
+            "Only %(count)d backup code left: you were mailed to make a new set",
+            "Only %(count)d backup codes left: you were mailed to make a new set",
+            left,
+        ) % {"count": left}
     if kind == Kind.SIGN_IN_DISOWNED:
         if data.get("session_ended"):
             return _("A sign-in from %(browser)s was reported with “Not you?” and signed out") % {

@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 
-from . import device_cookie, remember, state
+from . import device_cookie, remember, sign_in_notices, state
 from .app_settings import app_settings
 from .core import registry
 
@@ -107,6 +107,12 @@ class TwoFactorMiddleware:
         user.is_verified = lambda: current.verified
         user.otp_device = SimpleLazyObject(_device_loader(current.device_id)) if current.verified else None
         if current.state in (state.VERIFIED, state.NONE, state.GRACE):
+            if (
+                sign_in_notices.pending(request, current.verified_at)
+                and request.method == "GET"
+                and not self._wants_json(request)
+            ):
+                sign_in_notices.show(request, user, current.verified_at)  # the first page after signing in
             return self.get_response(request)
         if current.expired:
             logout(request)

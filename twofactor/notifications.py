@@ -41,6 +41,7 @@ USER_MAILS = {
     Kind.METHOD_REMOVED: ("method_removed", _("A two-factor method was removed from your %(site_name)s account")),
     Kind.BACKUP_CODES_GENERATED: ("backup_codes_generated", _("New backup codes for your %(site_name)s account")),
     Kind.BACKUP_CODE_USED: ("backup_code_used", _("A backup code was used on your %(site_name)s account")),
+    Kind.BACKUP_CODES_LOW: ("backup_codes_low", _("Few backup codes left on your %(site_name)s account")),
     Kind.RESCUE_FILED: ("rescue_filed", _("We received your request for help with %(site_name)s")),
     Kind.RESCUE_HANDLED: ("rescue_handled", _("Your request for help with %(site_name)s was answered")),
     Kind.RESET: ("reset", _("Two-factor authentication was reset on your %(site_name)s account")),
@@ -52,6 +53,7 @@ USER_MAILS = {
 COVERED_BY = {
     Kind.BACKUP_CODES_GENERATED: Kind.METHOD_ADDED,  # the first method comes with its backup codes
     Kind.RESET: Kind.RESCUE_HANDLED,  # an approved rescue request is a reset
+    Kind.BACKUP_CODE_USED: Kind.BACKUP_CODES_LOW,  # the drop to few codes left says a code was used
 }
 
 #: Events done by staff: the mail names no address (it would be the staff member's).

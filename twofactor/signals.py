@@ -40,6 +40,7 @@ password_ceiling = Signal()
 browser_unlocked = Signal()
 sign_in_disowned = Signal()
 password_guessing = Signal()
+backup_codes_low = Signal()
 
 SIGNALS: dict[str, Signal] = {
     Kind.SIGNED_IN: signed_in,
@@ -69,6 +70,7 @@ SIGNALS: dict[str, Signal] = {
     Kind.BROWSER_UNLOCKED: browser_unlocked,
     Kind.SIGN_IN_DISOWNED: sign_in_disowned,
     Kind.PASSWORD_GUESSING: password_guessing,
+    Kind.BACKUP_CODES_LOW: backup_codes_low,
 }
 
 

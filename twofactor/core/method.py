@@ -172,6 +172,11 @@ class Method:
     def on_code_accepted(self, request, user, device: TwoFactorDevice) -> None:
         """After one of this method's codes was accepted (sign-in or re-authentication)."""
 
+    def sign_in_notices(self, request, user) -> list[str]:
+        """What the user should see on the first page after signing in (a few backup codes left): sentences, or
+        safe HTML. Asked on that page, not at the second step, so signing in reads nothing more."""
+        return []
+
     def pending_label(self, device: TwoFactorDevice) -> str:
         """How the second step names `device` before the session is verified: never a name its owner chose (a
         method whose devices the owner names, as passkeys, overrides this; the others' names are the app's)."""

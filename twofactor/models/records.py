@@ -66,6 +66,7 @@ class SecurityEvent(models.Model):
         BROWSER_UNLOCKED = "browser_unlocked", _("Browser let in with an unlock link")
         SIGN_IN_DISOWNED = "sign_in_disowned", _("Sign-in reported with “Not you?”")
         PASSWORD_GUESSING = "password_guessing", _("Many wrong passwords from one address: owner told")
+        BACKUP_CODES_LOW = "backup_codes_low", _("Few backup codes left")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="security_events"

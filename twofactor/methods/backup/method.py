@@ -1,6 +1,8 @@
 """Backup codes: single-use recovery codes, made with the first method and shown once."""
 
-from django.urls import path
+from django.core.checks import Error
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -12,7 +14,19 @@ from . import api, views
 from .codes import replace_backup_codes
 from .forms import BACKUP_CODE_FORMAT, BackupCodeForm
 from .models import with_unused_counts
-from .settings import BackupSettings
+from .settings import BackupSettings, backup_settings
+
+
+def few_left_notice(remaining: int) -> str:
+    """The notice of a set running out, with the link to make a new one (safe HTML)."""
+    sentence = ngettext(
+        "Only %(count)d unused backup code is left: make a new set before you run out.",
+        "Only %(count)d unused backup codes are left: make a new set before you run out.",
+        remaining,
+    ) % {"count": remaining}
+    return format_html(
+        '{} <a href="{}">{}</a>', sentence, reverse("twofactor:backup_codes"), _("Make new backup codes")
+    )
 
 
 class BackupCodesMethod(Method):
@@ -49,7 +63,30 @@ class BackupCodesMethod(Method):
         return looks_like_backup_code(code)
 
     def on_code_accepted(self, request, user, device):
-        emit(Kind.BACKUP_CODE_USED, user=user, request=request, remaining=device.remaining)
+        remaining = device.remaining
+        if remaining == backup_settings.BACKUP_CODES_LOW:
+            # The count just dropped to the threshold: this mail (once per drop) also says a code was used.
+            emit(Kind.BACKUP_CODES_LOW, user=user, request=request, remaining=remaining)
+        emit(Kind.BACKUP_CODE_USED, user=user, request=request, remaining=remaining)
+
+    def sign_in_notices(self, request, user):
+        device = with_unused_counts(self.devices(user)).first()
+        if device is None or not device.few_left:
+            return []
+        return [few_left_notice(device.remaining)]
+
+    def check(self):
+        low, count = backup_settings.BACKUP_CODES_LOW, backup_settings.BACKUP_CODE_COUNT
+        if 0 <= low < count:
+            return []
+        return [
+            Error(
+                f"TWOFACTOR_BACKUP_CODES_LOW is {low}, with sets of {count} codes (TWOFACTOR_BACKUP_CODE_COUNT).",
+                hint="Give the unused codes at or below which the owner is warned, from 0 to one less than a set "
+                "(2 by default).",
+                id="twofactor.E062",
+            )
+        ]
 
     def usable(self, device):
         return device.remaining > 0

@@ -9,6 +9,7 @@ from django_otp.models import Device
 
 from ...codes import matches_hash, normalize_backup_code
 from ...models.devices import TwoFactorDevice
+from .settings import backup_settings
 
 #: The annotation `with_unused_counts` adds, which `remaining` reads.
 UNUSED_COUNT = "unused_code_count"
@@ -39,6 +40,11 @@ class BackupCodeDevice(TwoFactorDevice):
         match.used_at = timezone.now()
         match.save(update_fields=["used_at"])
         return True
+
+    @property
+    def few_left(self) -> bool:
+        """Whether the unused codes are at or below TWOFACTOR_BACKUP_CODES_LOW (time to make a new set)."""
+        return self.remaining <= backup_settings.BACKUP_CODES_LOW
 
     @property
     def remaining(self) -> int:

@@ -12,5 +12,11 @@ class BackupSettings(Settings):
         """Backup codes in one set."""
         return int(self._get("BACKUP_CODE_COUNT", 10))
 
+    @property
+    def BACKUP_CODES_LOW(self) -> int:
+        """Unused backup codes at or below which the owner is warned: a notice on the two-factor page and on the page
+        after sign-in, and one mail each time the count drops to it."""
+        return int(self._get("BACKUP_CODES_LOW", 2))
+
 
 backup_settings = BackupSettings()
