@@ -120,6 +120,9 @@ def test_the_password_step_looks_the_record_up_once_by_its_hash(account):
     assert len(reads) == 2, reads  # the lookup, and its last-used time
     assert reads[0].startswith("SELECT") and '"token_hash" =' in reads[0]
     assert reads[1].startswith("UPDATE")
+    # It reads no device list: the record names the device that vouched for the browser.
+    device_tables = ("twofactor_totpdevice", "twofactor_emaildevice", "twofactor_smsdevice", "twofactor_passkeydevice")
+    assert not [query["sql"] for query in captured.captured_queries if any(t in query["sql"] for t in device_tables)]
 
 
 def test_another_browser_still_needs_a_code(account):

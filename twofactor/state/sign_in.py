@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .. import device_cookie
 from ..app_settings import app_settings
-from ..models import TwoFactorDevice
+from ..models import TrustedBrowser, TwoFactorDevice
 from . import grace
 from .policy import devices_of, primary_device, required_for
 from .reauth import mark_code_entered
@@ -72,14 +72,16 @@ def _write(request, state: SignInState) -> None:
     }
 
 
-def begin(request, user, *, remembered_device: TwoFactorDevice | None = None) -> SignInState:
-    """Start the two-factor part of a sign-in whose password step just succeeded."""
-    devices = devices_of(user)
+def begin(request, user, *, remembered_device: TrustedBrowser | TwoFactorDevice | None = None) -> SignInState:
+    """Start the two-factor part of a sign-in whose password step just succeeded.
+
+    `remembered_device`: the trusted browser (or device) that vouches for this browser; the sign-in is then verified
+    at once, recorded as done by the device that made the browser trusted, and reads no device list."""
     if remembered_device is not None:
         new = SignInState(
             user.pk, VERIFIED, time.time(), remembered_device.method, remembered_device.persistent_id, time.time()
         )
-    elif devices:
+    elif devices := devices_of(user):
         primary = primary_device(devices) or devices[0]
         new = SignInState(user.pk, VERIFY, time.time(), primary.method)
     else:
