@@ -9,6 +9,7 @@ import base64
 import re
 import threading
 import time
+from datetime import timedelta
 from importlib import import_module
 
 import pyotp
@@ -16,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from tests.support.live_server import Browser, LiveServer, six_digit_code
 from twofactor.methods.email.models import EmailDevice
@@ -561,3 +563,74 @@ def test_a_device_cookie_dies_with_the_password_and_a_copy_multiplies_no_guesses
     assert [new_copy.login("owner", WRONG).status_code for _ in range(10)] == [401] * 10
     refused = new_copy.login("owner", WRONG)
     assert refused.status_code == 429 and refused.json()["error"]["retry_after"] > 600, refused.text
+
+
+# Issue 20. The mailbox never replaces both factors, at any time
+
+
+def reset_long_ago(user, days: int = 30) -> None:
+    """Date the account's reset by email `days` back: the rule does not wear off with time."""
+    past = timezone.now() - timedelta(days=days)
+    SecurityEvent.objects.filter(user=user, kind="password_changed").update(created_at=past)
+
+
+def test_the_mailbox_alone_never_opens_the_admin_for_a_staff_member_whose_only_method_is_email(site_all):
+    staff = make_user("helper", is_staff=True)
+    EmailDevice.objects.create(user=staff, name="Code by email", email="helper@example.com", confirmed=True)
+    mailbox_reader = Browser(site_all, "203.0.113.66")
+    reset_by_email(site_all, mailbox_reader, "helper@example.com", NEW_PASSWORD)
+
+    assert mailbox_reader.login("helper", NEW_PASSWORD).json()["two_factor"]["state"] == "verify"
+    refused = mailbox_reader.api("POST", "/2fa/challenge", {"method": "email"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "email_factor_paused", refused.text
+    guessed = mailbox_reader.api("POST", "/2fa/verify", {"code": "123456", "method": "email"})
+    assert guessed.status_code == 403
+    assert mailbox_reader.state()["verified"] is False
+    assert mailbox_reader.get("/admin/").status_code == 302
+
+
+def test_a_mailbox_reset_long_ago_still_gives_no_code_by_email(site_all):
+    victim = make_user("victim")
+    add_totp(victim)
+    EmailDevice.objects.create(user=victim, name="Code by email", email="victim@example.com", confirmed=True)
+    mailbox_reader = Browser(site_all, "203.0.113.66")
+    reset_by_email(site_all, mailbox_reader, "victim@example.com", NEW_PASSWORD)
+    reset_long_ago(victim)  # day 30: no pause to wait out
+
+    assert mailbox_reader.login("victim", NEW_PASSWORD).json()["two_factor"]["state"] == "verify"
+    rescue = mailbox_reader.api("POST", "/2fa/rescue", {"option": "email"})
+    assert rescue.status_code == 403 and rescue.json()["error"]["code"] == "rescue_by_email_refused", rescue.text
+    challenge = mailbox_reader.api("POST", "/2fa/challenge", {"method": "email"})
+    assert challenge.status_code == 403 and challenge.json()["error"]["code"] == "email_factor_paused"
+    assert mailbox_reader.state()["verified"] is False
+
+
+def test_a_session_rescued_by_email_changes_nothing_and_every_channel_is_told(site_all):
+    owner, _totp = owner_with_phone("victim")
+    # Someone with the password (phished, not reset) and the mailbox: the rescue code by email lets them in...
+    intruder = Browser(site_all, "203.0.113.66")
+    assert intruder.login("victim", PASSWORD).json()["two_factor"]["state"] == "verify"
+    assert intruder.api("POST", "/2fa/rescue", {"option": "email"}).status_code == 200
+    code = six_digit_code(site_all.mails_to("victim@example.com", at_least=1)[-1])
+    rescued = intruder.api("POST", "/2fa/rescue", {"option": "email_code", "code": code})
+    assert rescued.status_code == 200 and rescued.json()["session"]["verified"] is True, rescued.text
+
+    # ...to a limited session: no method added or removed, no backup codes, until the waiting period is over.
+    attempts = {
+        "add the intruder's mailbox": intruder.api("POST", "/2fa/setup/email", {"email": "intruder@evil.example"}),
+        "add a passkey": intruder.api("POST", "/2fa/setup/passkey/begin", {"name": "Mine"}),
+        "remove the owner's app": intruder.api("DELETE", "/2fa/devices/totp", {}),
+        "new backup codes": intruder.api("POST", "/2fa/backup-codes", {}),
+    }
+    for what, answer in attempts.items():
+        assert answer.status_code == 403 and answer.json()["error"]["code"] == "limited_session", (what, answer.text)
+    page = intruder.post("/2fa/methods/totp/remove/", {})
+    assert page.status_code == 302 and page.headers["Location"] == "/2fa/"
+    assert TOTPDevice.objects.filter(user=owner).exists()
+    assert not EmailDevice.objects.filter(user=owner).exists()
+
+    # The owner hears of it on every channel: the mailbox (the intruder's too) and the phone.
+    notice = site_all.mails_to("victim@example.com")[-1]
+    assert "rescue code" in notice and "cannot change your two-factor methods" in notice
+    [text] = [text for text in site_all.texts() if OWNER_PHONE in text and "rescue" in text]
+    assert "Not you?" in text

@@ -68,6 +68,9 @@ PLAIN = {
         "Too many wrong passwords from elsewhere: new browsers paused, a link to let yours in was mailed"
     ),
     Kind.BROWSER_UNLOCKED: lambda: _("A browser was let in with the link mailed to you"),
+    Kind.RESCUE_SESSION: lambda: _(
+        "A session signed in with a rescue code by email: it cannot change your methods for a while"
+    ),
     Kind.STAFF_ACTION_REFUSED: lambda: _(
         "A staff member without the rank for it tried to act on this account: refused"
     ),

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from . import mailbox, state
 from .app_settings import app_settings
 from .views import password
 from .web.pages import safe_next
@@ -31,7 +32,19 @@ class TwoFactorAdminSite(admin.AdminSite):
         ]
 
     def has_permission(self, request) -> bool:
-        return super().has_permission(request) and getattr(request.user, "is_verified", lambda: False)()
+        return (
+            super().has_permission(request)
+            and getattr(request.user, "is_verified", lambda: False)()
+            and self.holds_staff_method(request)
+        )
+
+    @staticmethod
+    def holds_staff_method(request) -> bool:
+        """Staff enter only once they hold a method that is not mailbox-bound (twofactor.mailbox), asked once a
+        request: a promoted user whose only method is a code by email is sent to set one up first."""
+        if not hasattr(request, "_twofactor_staff_method"):
+            request._twofactor_staff_method = mailbox.holds_staff_method(state.devices_of(request.user))
+        return request._twofactor_staff_method
 
     def password_change(self, request, extra_context=None):
         """The admin's own password page, through the site's password guard and announcements (views.password)."""
@@ -57,5 +70,11 @@ class TwoFactorAdminSite(admin.AdminSite):
         if not (user.is_active and user.is_staff):
             raise PermissionDenied
         # Staff whose session has no second step: the middleware already sends a pending one to verify.
-        messages.info(request, _("The admin needs two-factor authentication: add a method first."), fail_silently=True)
+        if getattr(user, "is_verified", lambda: False)():
+            message = _("The admin needs one of these: %(methods)s. Set one up first.") % {
+                "methods": mailbox.staff_method_names()
+            }
+        else:
+            message = _("The admin needs two-factor authentication: add a method first.")
+        messages.info(request, message, fail_silently=True)
         return HttpResponseRedirect(reverse("twofactor:setup") + "?" + urlencode({REDIRECT_FIELD_NAME: target}))

@@ -139,9 +139,22 @@ class AppSettings(Settings):
         return bool(self._get("RESCUE_BY_EMAIL", True))
 
     @property
-    def RESCUE_BY_EMAIL_PAUSE_DAYS(self) -> int:
-        """Days after a password reset by email during which no code by email may replace the second step."""
-        return int(self._get("RESCUE_BY_EMAIL_PAUSE_DAYS", 7))
+    def RESCUE_WAIT_HOURS(self) -> int:
+        """Hours a session that signed in with a rescue code by email stays limited: it cannot add, remove or rename
+        a method, make backup codes, change the password or sign other sessions out. The account's address and
+        phones are told at the sign-in, so the owner can end it first."""
+        return int(self._get("RESCUE_WAIT_HOURS", 72))
+
+    @property
+    def STAFF_METHODS(self) -> list[str]:
+        """Keys of the methods that count for staff and superusers, never one whose codes go to a mailbox (a reset by
+        email reaches that too); empty (the default) means every active method that is neither mailbox-bound nor
+        recovery codes. Staff hold one before any other method, cannot remove their last one, and enter the admin
+        only once they hold one. A site may narrow it, e.g. to ["totp", "passkey"]."""
+        value = self._get("STAFF_METHODS", [])
+        if isinstance(value, str):
+            value = value.split(",")
+        return [key.strip() for key in value if key.strip()]  # empty: twofactor.mailbox.staff_methods() decides
 
     @property
     def PENDING_SIGN_IN_SECONDS(self) -> int:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.checks import Error, Info, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from . import contact
+from . import contact, mailbox
 from .app_settings import REQUIRED_CHOICES, app_settings
 from .core import registry
 
@@ -250,7 +250,35 @@ def check_methods(app_configs, **kwargs):
         active = registry.methods()
     except ImproperlyConfigured:
         return []
-    return [message for method in active for message in method.check()]
+    return [*_check_staff_methods(active), *(message for method in active for message in method.check())]
+
+
+def _check_staff_methods(active) -> list[Error]:
+    """twofactor.E070: TWOFACTOR_STAFF_METHODS names an inactive method, one whose codes go to a mailbox, or none
+    that is active (no staff member could enter the admin)."""
+    methods = {method.key: method for method in active}
+    usable = [key for key, method in methods.items() if not method.mailbox_bound and not method.recovery]
+    hint = f"List keys of active methods that are not mailbox-bound nor recovery codes (here: {', '.join(usable)})."
+    for key in mailbox.staff_methods():
+        method = methods.get(key)
+        if method is None:
+            problem = "is not an active method (TWOFACTOR_METHODS)"
+        elif method is not None and method.mailbox_bound:
+            problem = "sends its codes to a mailbox, which a password reset by email reaches too"
+        elif method is not None and method.recovery:
+            problem = "is recovery codes, which come with another method"
+        else:
+            continue
+        return [Error(f"TWOFACTOR_STAFF_METHODS has {key!r}, which {problem}.", hint=hint, id="twofactor.E070")]
+    if not any(key in methods for key in mailbox.staff_methods()):
+        return [
+            Error(
+                "No method of TWOFACTOR_STAFF_METHODS is active: no staff member could enter the admin.",
+                hint=hint,
+                id="twofactor.E070",
+            )
+        ]
+    return []
 
 
 CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"

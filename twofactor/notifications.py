@@ -1,9 +1,9 @@
 """Mails about security events: receivers of the signals in twofactor.signals.
 
 The user is mailed when a method is added or removed, backup codes are made or used, a
-rescue request is filed or handled, staff reset two-factor, the password is changed or reset, and on
-a sign-in from a new browser and network; a password change or reset is texted to the account's
-phones as well. Rescue requests also go to TWOFACTOR_RESCUE_EMAIL (else ADMINS).
+rescue request is filed or handled, staff reset two-factor, the password is changed or reset, someone
+signs in with a rescue code by email, and on a sign-in from a new browser and network; a password
+change or reset and a rescue sign-in are texted to the account's phones as well. Rescue requests also go to TWOFACTOR_RESCUE_EMAIL (else ADMINS).
 Each mail says what happened, when, from where, and what to do if it was not the user;
 none carries a secret or a code. Templates (override them in a project):
     twofactor/email/notify_<name>.txt and .html, extending notify_base.txt and .html
@@ -47,6 +47,7 @@ USER_MAILS = {
     Kind.RESET: ("reset", _("Two-factor authentication was reset on your %(site_name)s account")),
     Kind.NEW_LOCATION: ("new_location", _("New sign-in to your %(site_name)s account")),
     Kind.PASSWORD_CHANGED: ("password_changed", _("The password of your %(site_name)s account was changed")),
+    Kind.RESCUE_SESSION: ("rescue_session", _("Someone signed in to your %(site_name)s account with a rescue code")),
 }
 
 #: Within one request, the first mail of these pairs already tells the user about the second event.
@@ -61,11 +62,11 @@ STAFF_ACTIONS = {Kind.RESCUE_HANDLED, Kind.RESET}
 
 #: Events whose request may be someone else's (a reset link opened by whoever holds the mailbox): the notice speaks
 #: the user's language, as for staff actions, not the request's.
-IN_USERS_LANGUAGE = {*STAFF_ACTIONS, Kind.PASSWORD_CHANGED}
+IN_USERS_LANGUAGE = {*STAFF_ACTIONS, Kind.PASSWORD_CHANGED, Kind.RESCUE_SESSION}
 
 #: Events texted to every phone of the account as well (`Method.send_notice`, see `phone_notice`): a mail alone
 #: would only tell whoever holds the mailbox, which is what a password reset by email needs.
-PHONE_NOTICES = {Kind.PASSWORD_CHANGED}
+PHONE_NOTICES = {Kind.PASSWORD_CHANGED, Kind.RESCUE_SESSION}
 
 RESCUE_CODE = _("Rescue code by email")
 
@@ -130,6 +131,11 @@ def notify_phones(sender, user, request, data, **kwargs) -> None:
 
 def phone_notice(kind: str, data: dict) -> str:
     """The text of a notice (%(site_name)s, %(url)s: the account's security page), in the active language."""
+    if kind == Kind.RESCUE_SESSION:
+        return _(
+            "%(site_name)s: someone signed in to your account with a rescue code sent by email. Not you? Sign in "
+            "with your app or a backup code, change your password and secure your mailbox: %(url)s"
+        )
     if data.get("by_email"):
         return _(
             "%(site_name)s: the password of your account was reset with a link sent by email. Not you? Someone can "

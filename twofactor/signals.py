@@ -41,6 +41,7 @@ browser_unlocked = Signal()
 sign_in_disowned = Signal()
 password_guessing = Signal()
 backup_codes_low = Signal()
+rescue_session = Signal()
 
 SIGNALS: dict[str, Signal] = {
     Kind.SIGNED_IN: signed_in,
@@ -71,6 +72,7 @@ SIGNALS: dict[str, Signal] = {
     Kind.SIGN_IN_DISOWNED: sign_in_disowned,
     Kind.PASSWORD_GUESSING: password_guessing,
     Kind.BACKUP_CODES_LOW: backup_codes_low,
+    Kind.RESCUE_SESSION: rescue_session,
 }
 
 

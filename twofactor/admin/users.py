@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import flows
+from .. import flows, mailbox, state
 from ..models import TrustedBrowser
 from .common import (
     RESET_PERMISSION,
@@ -31,6 +31,22 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
 
     def has_reset_two_factor_permission(self, request) -> bool:
         return request.user.has_perm(RESET_PERMISSION)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        promoted = {"is_staff", "is_superuser"} & set(getattr(form, "changed_data", ()))
+        if promoted and mailbox.is_staff(obj) and not mailbox.holds_staff_method(state.devices_of(obj)):
+            # Not refused: a new staff member usually has no method yet. The admin stays closed to them until they
+            # hold one (TwoFactorAdminSite), and their next visit sends them to set it up.
+            self.message_user(
+                request,
+                _(
+                    "%(username)s holds none of these: %(methods)s. They cannot use the admin until they set one up; "
+                    "they will be asked to at their next visit."
+                )
+                % {"username": obj.get_username(), "methods": mailbox.staff_method_names()},
+                messages.WARNING,
+            )
 
     def get_inlines(self, request, obj):
         inlines = list(super().get_inlines(request, obj))

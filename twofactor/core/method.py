@@ -67,6 +67,9 @@ class Method:
     #: sign-in page: a method whose answer is not a typed code posts it to a view of its own.
     verify_view_names: ClassVar[tuple[str, ...]] = ()
     api_verify_view_names: ClassVar[tuple[str, ...]] = ()
+    #: Its codes go to a mailbox (email): whoever resets the password by email reads them too, so it never stands in
+    #: for a second factor after such a reset, and never counts as a staff method (TWOFACTOR_STAFF_METHODS).
+    mailbox_bound: ClassVar[bool] = False
     #: The sign-in page shows the typed-code form under `verify_template` (off for a method that answers
     #: another way, e.g. a signature made by the browser, whose template brings its own form).
     typed_code: ClassVar[bool] = True

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .. import device_cookie, password_guard, remember, state
+from .. import device_cookie, mailbox, password_guard, remember, state
 from ..app_settings import app_settings
 from ..core import registry
 from ..errors import TwoFactorError
@@ -39,6 +39,14 @@ def remove_method(request, ref: str) -> None:
             raise TwoFactorError(
                 "conflict",
                 _("This site requires two-factor authentication: add another method before removing this one."),
+                status=409,
+            )
+        if remaining and mailbox.is_staff(user) and not mailbox.holds_staff_method(remaining):
+            # Left with a mailbox-bound method alone, a reset by email would be all it takes to the admin.
+            raise TwoFactorError(
+                "conflict",
+                _("Staff accounts keep one of these: %(methods)s. Add another before removing this one.")
+                % {"methods": mailbox.staff_method_names()},
                 status=409,
             )
         removed = [device] if remaining else [d for d in devices if d == device or d.method in recovery]
@@ -99,8 +107,8 @@ def password_changed(request, user, *, by_email: bool = False, actor=None) -> No
     and the change is recorded and announced (a mail to the account's address and a text to its phones, see
     twofactor.notifications).
 
-    `by_email`: the password was reset through a link mailed to the user, which pauses rescue by
-    email for TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS (see flows.rescue.email_rescue_refusal).
+    `by_email`: the password was reset through a link mailed to the user: while it is the account's password, the
+    mailbox stands in for no second factor (twofactor.mailbox).
     `actor`: a staff member set it (the user admin's password form).
     """
     keep = _current_key(request) if getattr(request, "user", None) == user else None
@@ -108,6 +116,7 @@ def password_changed(request, user, *, by_email: bool = False, actor=None) -> No
     reason = remember.Reason.PASSWORD_RESET if by_email else remember.Reason.PASSWORD_CHANGED
     remember.revoke_all(user, reason=reason, request=request, actor=actor)
     password_guard.forget_failures(user)  # the guesses were at the old password
+    mailbox.password_changed(user, by_email=by_email)  # whether the mailbox knows the password now
     if keep:
         state.mark_password_entered(request)
         # update_session_auth_hash gave this session a new key: keep it listed, and revocable, under that key.

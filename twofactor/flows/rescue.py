@@ -11,20 +11,19 @@ Every submission counts against TWOFACTOR_RESCUE_LIMIT_PER_ACCOUNT_HOUR.
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import delivery, ratelimit, state
+from .. import delivery, mailbox, ratelimit, state
 from ..app_settings import app_settings
 from ..client_info import budget_address, client_ip, user_agent
 from ..core import registry
 from ..core.method import Method
 from ..errors import TwoFactorError
-from ..models import RescueCodeDevice, RescueRequest, SecurityEvent
+from ..models import RescueCodeDevice, RescueRequest
 from ..models.devices import masked_email
 from ..sent_code.caps import HOUR, SendCap, account_cap
 from ..sent_code.sending import SentCode, StoredTarget, send_code
@@ -72,19 +71,12 @@ def rescue_options(request) -> RescueOptions:
 # The user's side
 
 
-def recently_reset_by_email(user) -> bool:
-    """Whether the password was reset through a mailed link within TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS."""
-    since = timezone.now() - timedelta(days=app_settings.RESCUE_BY_EMAIL_PAUSE_DAYS)
-    return SecurityEvent.objects.filter(
-        user=user, kind=SecurityEvent.Kind.PASSWORD_CHANGED, data__by_email=True, created_at__gte=since
-    ).exists()
-
-
 def email_rescue_refusal(user) -> TwoFactorError | None:
     """Why a rescue code by email may not replace this user's second step, if it may not.
 
     The mailbox must never stand in for both factors: not for staff (whose session opens the
-    admin), and not for anyone whose password was just reset through that same mailbox.
+    admin), and not for anyone whose password was set through that same mailbox (twofactor.mailbox), however
+    long ago.
     """
     if user.is_staff or user.is_superuser:
         return TwoFactorError(
@@ -95,13 +87,12 @@ def email_rescue_refusal(user) -> TwoFactorError | None:
             ),
             status=403,
         )
-    if recently_reset_by_email(user):
+    if mailbox.password_from_mailbox(user):
         return TwoFactorError(
             "rescue_by_email_refused",
             _(
-                "Your password was reset by email recently, so a code by email cannot replace your second step "
-                "as well: whoever reads your mailbox would have both. Use a backup code, or ask the "
-                "administrators for help."
+                "Your password was reset by email, so a code by email cannot replace your second step as well: "
+                "whoever reads your mailbox would have both. Use a backup code, or ask the administrators for help."
             ),
             status=403,
         )
@@ -152,6 +143,9 @@ def verify_rescue_code(request, code: str) -> None:
         raise TwoFactorError("no_code_sent", _("Ask for a rescue code first."), status=409)
     state.mark_verified(request, check_device_code(request, user, device, code))
     emit(Kind.SIGNED_IN, user=user, request=request, method=device.method, remembered=False)
+    # A limited session (flows.signin.require_full_session), and the owner told on every channel: the mailbox may be
+    # the intruder's, the phone is not.
+    emit(Kind.RESCUE_SESSION, user=user, request=request, hours=app_settings.RESCUE_WAIT_HOURS)
 
 
 def file_rescue_request(request, message: str) -> RescueRequest:

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .. import state
+from .. import mailbox, state
 from ..core import registry
 from ..errors import TwoFactorError
 from ..models import TwoFactorDevice
@@ -19,7 +19,7 @@ from ..sent_code.enrolment import send_setup_code
 from ..sent_code.sending import SentCode
 from ..signals import Kind, emit
 from ..state.enrolment import PENDING_KEY, clear_pending, pending, record_failure, save_pending
-from .signin import require_recent_authentication
+from .signin import require_full_session, require_recent_authentication
 
 __all__ = [
     "PENDING_KEY",
@@ -32,6 +32,7 @@ __all__ = [
     "pending",
     "record_failure",
     "require_enrolment_allowed",
+    "require_staff_method_first",
     "resend_setup_code",
     "save_pending",
     "send_setup_code",
@@ -61,6 +62,7 @@ def require_enrolment_allowed(request, *, at_confirm: bool = False) -> None:
     sign-in (or re-authentication), younger than TWOFACTOR_SETUP_SECONDS.
     """
     user = request.user
+    require_full_session(request)
     current = state.read(request)
     if any(not registry.for_device(device).recovery for device in state.devices_of(user)):
         if current is None or not current.verified or current.user_id != user.pk:
@@ -80,11 +82,28 @@ def require_enrolment_allowed(request, *, at_confirm: bool = False) -> None:
 
 
 def ensure_method_is_new(user, method: str) -> None:
-    if any(device.method == method for device in state.devices_of(user)):
+    """A method the user may start setting up: not one they hold, and for staff, a staff method first."""
+    devices = state.devices_of(user)
+    if any(device.method == method for device in devices):
         raise TwoFactorError(
             "conflict",
             _("You already use this method. Remove it first if you want to set it up again."),
             status=409,
+        )
+    require_staff_method_first(user, method, devices)
+
+
+def require_staff_method_first(user, method: str, devices=None) -> None:
+    """Staff and superusers hold a method that is not mailbox-bound (TWOFACTOR_STAFF_METHODS) before any other: a
+    code by email alone would let whoever resets their password by email into the admin (twofactor.mailbox)."""
+    if not mailbox.is_staff(user) or mailbox.staff_method(method):
+        return
+    if not mailbox.holds_staff_method(state.devices_of(user) if devices is None else devices):
+        raise TwoFactorError(
+            "staff_method_required",
+            _("Staff accounts set up one of these first: %(methods)s. Then you may add other methods.")
+            % {"methods": mailbox.staff_method_names()},
+            status=403,
         )
 
 
@@ -137,6 +156,7 @@ def store_method(request, device: TwoFactorDevice) -> StoredMethod:
         # rule below sees the methods a concurrent confirmation may just have stored.
         get_user_model()._default_manager.select_for_update().filter(pk=user.pk).first()
         require_enrolment_allowed(request, at_confirm=True)
+        require_staff_method_first(user, device.method)
         if device.already_stored():
             raise TwoFactorError("conflict", _("This method is already set up."), status=409)
         device.save()

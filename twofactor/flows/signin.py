@@ -1,6 +1,11 @@
 """The second step of sign-in, and the code check that re-authentication shares with it."""
 
+import time
+from datetime import UTC, datetime
+
 from django.contrib.auth import authenticate
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -200,5 +205,28 @@ def reauthenticate(request, password: str, code: str = "", method: str | None = 
 
 
 def require_recent_authentication(request) -> None:
+    """A change that weakens the account (a method, backup codes, sessions): a full session that proved the password
+    (and a code, when the user has methods) within TWOFACTOR_REAUTH_SECONDS."""
+    require_full_session(request)
     if not state.recently_authenticated(request, code_required=bool(state.devices_of(request.user))):
         raise reauthentication_required()
+
+
+def require_full_session(request) -> None:
+    """A session whose second step was a rescue code by email is limited for TWOFACTOR_RESCUE_WAIT_HOURS: it adds,
+    removes and renames no method, makes no backup codes, changes no password and signs no session out, while the
+    owner, told on every channel of the account, can end it (twofactor.mailbox)."""
+    current = state.read(request)
+    until = current.limited_until if current is not None else None
+    if until is not None and time.time() < until:
+        moment = date_format(timezone.localtime(datetime.fromtimestamp(until, tz=UTC)), "DATETIME_FORMAT")
+        raise TwoFactorError(
+            "limited_session",
+            _(
+                "You signed in with a rescue code sent by email, so for your security this session cannot change "
+                "your two-factor methods, backup codes, password or sessions until %(moment)s. Sign in with one of "
+                "your methods or a backup code to do it now, or ask the administrators for help."
+            )
+            % {"moment": moment},
+            status=403,
+        )

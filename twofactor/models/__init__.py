@@ -1,5 +1,6 @@
 from ..core.loading import import_builtin_models
 from .devices import SentCodeDevice, TwoFactorDevice
+from .mailbox import MailboxPassword
 from .policy import EnrolmentDeadline
 from .records import (
     KnownLocation,
@@ -18,6 +19,7 @@ import_builtin_models()
 __all__ = [
     "EnrolmentDeadline",
     "KnownLocation",
+    "MailboxPassword",
     "RateCounter",
     "RescueCodeDevice",
     "RescueRequest",

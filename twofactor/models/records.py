@@ -67,6 +67,7 @@ class SecurityEvent(models.Model):
         SIGN_IN_DISOWNED = "sign_in_disowned", _("Sign-in reported with “Not you?”")
         PASSWORD_GUESSING = "password_guessing", _("Many wrong passwords from one address: owner told")
         BACKUP_CODES_LOW = "backup_codes_low", _("Few backup codes left")
+        RESCUE_SESSION = "rescue_session", _("Signed in with a rescue code by email: changes held back")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="security_events"

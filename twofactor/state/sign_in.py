@@ -29,6 +29,8 @@ from .sessions import record_session
 SESSION_KEY = "twofactor"
 
 VERIFY, SETUP, VERIFIED, NONE, GRACE = "verify", "setup", "verified", "none", "grace"
+#: The `method` of a session verified by a rescue code by email (the rescue code is no method of the registry).
+RESCUE = "rescue"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,13 @@ class SignInState:
     @property
     def verified(self) -> bool:
         return self.state == VERIFIED
+
+    @property
+    def limited_until(self) -> float | None:
+        """A session whose second step was a rescue code by email is limited until then (epoch seconds)."""
+        if self.state != VERIFIED or self.method != RESCUE or self.verified_at is None:
+            return None
+        return self.verified_at + app_settings.RESCUE_WAIT_HOURS * 3600
 
 
 def read(request) -> SignInState | None:

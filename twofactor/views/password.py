@@ -23,6 +23,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
     def clean_old_password(self):
         old_password = self.cleaned_data["old_password"]
         try:
+            flows.require_full_session(self.request)  # not from a session a rescue code by email opened
             flows.check_password(self.request, self.user, old_password)
         except flows.TwoFactorError as error:
             raise forms.ValidationError(error.message, code=error.code) from None

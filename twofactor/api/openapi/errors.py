@@ -31,10 +31,15 @@ ERROR_CODES = {
     "reauthentication_required": "403: POST /reauthenticate first (password, and a code when the user has methods).",
     "rescue_by_email_disabled": "403: this site does not mail rescue codes (TWOFACTOR_RESCUE_BY_EMAIL is off).",
     "rescue_by_email_refused": "403: a code by email may not replace this account's second step (staff and "
-    "superusers, or a password reset by email in the last TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS days); use a "
-    "backup code or a rescue request.",
-    "email_factor_paused": "403: after a password reset by email, a code by email cannot be the second step of "
-    "an account that has another method (for TWOFACTOR_RESCUE_BY_EMAIL_PAUSE_DAYS days).",
+    "superusers, or an account whose password a reset by email set, however long ago); use a backup code or a "
+    "rescue request.",
+    "email_factor_paused": "403: while the password is one a reset by email set, a code by email cannot be the "
+    "second step of an account that has another method, or of a staff account; changing the password once signed "
+    "in lifts it.",
+    "limited_session": "403: this session signed in with a rescue code by email: it adds, removes and renames no "
+    "method, makes no backup codes, changes no password and signs no session out for TWOFACTOR_RESCUE_WAIT_HOURS.",
+    "staff_method_required": "403: staff and superusers set up one of TWOFACTOR_STAFF_METHODS (not mailbox-bound) "
+    "before any other method.",
     "invalid_link": "400: an unlock link (mailed when an account's ceiling of wrong passwords is spent) that was "
     "used already, expired, or outlived the password it was made for.",
     "second_factor_required": "403: the account has a method, so adding another needs a session that passed "

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from ... import delivery, flows, state
+from ... import delivery, mailbox, state
 from ...client_info import budget_address
 from ...core import registry
 from ...errors import TwoFactorError
@@ -24,6 +24,7 @@ class EmailMethod(SentCodeMethod):
     title = _("Code by email")
     offer = _("Code by email")
     model = "twofactor.EmailDevice"
+    mailbox_bound = True
     admin_fields = ("email",)
     target_form_class = EmailSetupForm
     setup_title = _("Get codes by email")
@@ -35,21 +36,23 @@ class EmailMethod(SentCodeMethod):
     api_summary = _("Send a confirmation code to the account's (or another) address.")
 
     def refusal(self, user):
-        """After a reset by email, when the account has a method beyond email, the mailbox must not stand in for
-        that method too."""
-        if not flows.recently_reset_by_email(user):  # one query, asked first: the device list costs one per method
+        """While the password is one a reset by email set (twofactor.mailbox), the mailbox must not be the second
+        factor too: not for staff, and not for an account that has another method (an account whose only method is
+        email chose its mailbox as its second factor)."""
+        if not mailbox.password_from_mailbox(user):  # one query, asked first: the device list costs one per method
             return None
         others = [
             device
             for device in state.devices_of(user)
             if device.method != KEY and not registry.for_device(device).recovery
         ]
-        if others:
+        if others or mailbox.is_staff(user):
             return TwoFactorError(
                 "email_factor_paused",
                 _(
-                    "Your password was reset by email recently, so a code by email cannot be your second step for "
-                    "now. Use your other method or a backup code."
+                    "Your password was reset by email, so a code by email cannot be your second step as well: use "
+                    "another method or a backup code, or ask the administrators for help. Changing your password "
+                    "once you are signed in lifts this."
                 ),
                 status=403,
             )
