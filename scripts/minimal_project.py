@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Build the `twofactor` wheel, install it into a clean virtual environment, and run the second project's suite.
+"""Build the `twofactor` wheel, install it into clean virtual environments, and run the second project's suite.
 
     python3 scripts/minimal_project.py          every Python line below that this machine has
     python3 scripts/minimal_project.py 3.13     one line
 
 tests/projects/minimal is a project unlike twofa_site (an email-only user model, no `accounts` app, the app
-under /security/); it sees the app only as installed from the wheel, never the source tree.
+under /security/); it sees the app only as installed from the wheel, never the source tree. On each line the
+wheel is installed twice: without extras (a TOTP, email and backup-code site that must never import twilio,
+phonenumbers or webauthn) and with [sms,passkeys] (every built-in method).
 """
 
 import glob
@@ -21,6 +23,8 @@ PROJECT = ROOT / "tests" / "projects" / "minimal"
 #: Python line → the Django installed with it: the 5.2 LTS, and 6.1 (which needs Python 3.12 or newer).
 LINES = {"3.11": "Django==5.2.19", "3.13": "Django==6.1.3"}
 TEST_TOOLS = ("pytest", "pytest-django")
+#: The wheel's extras each line is installed with: none, then every built-in method's.
+EXTRAS = ("", "sms,passkeys")
 #: The method-registry tests of the main suite (the test-only method, the isolation and registry checks), also run
 #: on every line but the first (whose full suite runs them already), from the source tree.
 REGISTRY_TESTS = (
@@ -83,29 +87,31 @@ def main(versions: list[str]) -> int:
             if python is None:
                 missing.append(version)
                 continue
-            print(f"== Minimal project on Python {version} with {LINES[version]} (from {wheel.name})", flush=True)
-            venv = work / f"venv-{version}"
-            run(python, "-m", "venv", venv)
-            bin_dir = venv / "bin"
-            run(
-                bin_dir / "python",
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                f"{wheel}",
-                LINES[version],
-                *(pinned[tool] for tool in TEST_TOOLS),
-                "-c",
-                constraints,
-            )
             env = {
                 key: value
                 for key, value in os.environ.items()
                 if key not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV"}
             }
-            run(bin_dir / "python", "-m", "pytest", "-q", cwd=PROJECT, env=env)
+            for extras in EXTRAS:
+                requirement = f"{wheel}[{extras}]" if extras else f"{wheel}"
+                print(f"== Minimal project on Python {version} with {LINES[version]} ({requirement})", flush=True)
+                venv = work / f"venv-{version}-{extras.replace(',', '-') or 'plain'}"
+                run(python, "-m", "venv", venv)
+                bin_dir = venv / "bin"
+                run(
+                    bin_dir / "python",
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    requirement,
+                    LINES[version],
+                    *(pinned[tool] for tool in TEST_TOOLS),
+                    "-c",
+                    constraints,
+                )
+                run(bin_dir / "python", "-m", "pytest", "-q", cwd=PROJECT, env={**env, "MINIMAL_EXTRAS": extras})
             if version != next(iter(LINES)):
                 print(f"== The method-registry tests on Python {version} with {LINES[version]}", flush=True)
                 source_venv = work / f"source-venv-{version}"

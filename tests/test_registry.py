@@ -42,3 +42,35 @@ def test_a_user_holds_one_device_of_a_kind(method):
     model.objects.bulk_create([model(**fields)])
     with pytest.raises(IntegrityError), transaction.atomic():
         model.objects.bulk_create([model(**fields)])
+
+
+def test_unset_the_methods_are_the_built_in_ones_whose_libraries_are_installed(settings, monkeypatch):
+    from twofactor import app_settings as module
+
+    del settings.TWOFACTOR_METHODS
+    assert list(BUILTIN_METHODS) == module.app_settings.METHODS  # this environment has every extra
+    real = module.find_spec
+    monkeypatch.setattr(module, "find_spec", lambda name: None if name in ("webauthn", "phonenumbers") else real(name))
+    assert [path.rsplit(".", 1)[1] for path in module.app_settings.METHODS] == [
+        "TOTPMethod",
+        "EmailMethod",
+        "BackupCodesMethod",
+    ]
+
+
+def test_a_built_in_method_without_its_libraries_names_the_extra(settings, monkeypatch):
+    """As if webauthn were not installed: the passkey method cannot be imported, and the error says how to get it."""
+    import sys
+
+    path = "twofactor.methods.passkey.method.PasskeyMethod"
+    kept = {"twofactor.methods.passkey", "twofactor.methods.passkey.models", "twofactor.methods.passkey.aaguids"}
+    for name in [name for name in sys.modules if name.startswith("twofactor.methods.passkey.") and name not in kept]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "webauthn", None)  # importing it now fails
+    registry._load.cache_clear()
+    settings.TWOFACTOR_METHODS = [path]
+    try:
+        with pytest.raises(ImproperlyConfigured, match=r"django-twofactor-registry\[passkeys\]"):
+            registry.methods()
+    finally:
+        registry._load.cache_clear()

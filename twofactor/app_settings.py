@@ -12,7 +12,7 @@ from django.conf import settings
 
 REQUIRED_CHOICES = ("all", "staff", "optional")
 
-#: The methods this app ships, in the order they are offered (the default of TWOFACTOR_METHODS).
+#: The methods this app ships, in the order they are offered.
 BUILTIN_METHODS = (
     "twofactor.methods.totp.method.TOTPMethod",
     "twofactor.methods.sms.method.SMSMethod",
@@ -20,6 +20,22 @@ BUILTIN_METHODS = (
     "twofactor.methods.passkey.method.PasskeyMethod",
     "twofactor.methods.backup.method.BackupCodesMethod",
 )
+
+
+def method_package(path: str):
+    """The package of the method class at dotted `path` ("twofactor.methods.sms" for its method.SMSMethod)."""
+    return import_module(path.rsplit(".", 2)[0])
+
+
+def installed(path: str) -> bool:
+    """Whether the libraries the method at `path` needs are installed: its package names them (`REQUIRES`), and
+    they are found, not imported."""
+    return all(find_spec(module) is not None for module in getattr(method_package(path), "REQUIRES", ()))
+
+
+def installed_builtin_methods() -> list[str]:
+    """The built-in methods whose extras are installed: all five with `[sms,passkeys]`."""
+    return [path for path in BUILTIN_METHODS if installed(path)]
 
 
 class Settings:
@@ -250,8 +266,11 @@ class AppSettings(Settings):
 
     @property
     def METHODS(self) -> list[str]:
-        """Dotted paths of the methods users may use, in the order they are offered (twofactor.core.method.Method)."""
-        return list(self._get("METHODS", BUILTIN_METHODS))
+        """Dotted paths of the methods users may use, in the order they are offered (twofactor.core.method.Method).
+        Unset: the built-in methods whose libraries are installed (TOTP, email and backup codes always; text messages
+        with the wheel's [sms] extra, passkeys with [passkeys])."""
+        value = self._get("METHODS", None)
+        return installed_builtin_methods() if value is None else list(value)
 
     @property
     def TRUST_HOST_HEADER(self) -> bool:

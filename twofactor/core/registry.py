@@ -5,7 +5,7 @@ from functools import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from ..app_settings import app_settings
+from ..app_settings import app_settings, method_package
 from .method import Method
 
 
@@ -16,7 +16,7 @@ def _load(paths: tuple[str, ...]) -> tuple[Method, ...]:
         try:
             method_class = import_string(path)
         except ImportError as error:
-            raise ImproperlyConfigured(f"TWOFACTOR_METHODS: cannot import {path!r} ({error}).") from None
+            raise ImproperlyConfigured(f"TWOFACTOR_METHODS: cannot import {path!r} ({error}).{_extra(path)}") from None
         if not (isinstance(method_class, type) and issubclass(method_class, Method) and method_class.key):
             raise ImproperlyConfigured(f"TWOFACTOR_METHODS: {path!r} is not a Method subclass with a key.")
         methods.append(method_class())
@@ -24,6 +24,19 @@ def _load(paths: tuple[str, ...]) -> tuple[Method, ...]:
     if len(set(keys)) != len(keys):
         raise ImproperlyConfigured(f"TWOFACTOR_METHODS: two methods share a key ({', '.join(keys)}).")
     return tuple(methods)
+
+
+def _extra(path: str) -> str:
+    """How to get a built-in method's libraries: the wheel's extra its package names (`EXTRA`)."""
+    try:
+        name = getattr(method_package(path), "EXTRA", "")
+    except ImportError:
+        return ""
+    return (
+        f' Install the wheel\'s [{name}] extra (pip install "django-twofactor-registry[{name}]"), or leave it out.'
+        if name
+        else ""
+    )
 
 
 def methods() -> tuple[Method, ...]:

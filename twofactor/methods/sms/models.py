@@ -3,9 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
-from phonenumber_field.modelfields import PhoneNumberField
 
 from ...models.devices import SentCodeDevice, masked_phone
+from .fields import PhoneNumberField
 
 
 class SMSDevice(SentCodeDevice):
@@ -21,8 +21,8 @@ class SMSDevice(SentCodeDevice):
 
     @property
     def target(self) -> str:
-        return self.phone_number.as_e164
+        return str(self.phone_number)
 
     @property
     def masked_target(self) -> str:
-        return masked_phone(self.phone_number.as_e164)
+        return masked_phone(str(self.phone_number))

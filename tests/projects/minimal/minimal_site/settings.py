@@ -1,6 +1,10 @@
 """A second project, unlike twofa_site: users sign in with an email address (no username, no `accounts` app) and
-the app is mounted under /security/. `twofactor` comes from the built wheel; its lines are marked "twofactor"."""
+the app is mounted under /security/. `twofactor` comes from the built wheel; its lines are marked "twofactor".
 
+Installed without extras it is a TOTP, email and backup-code site (TWOFACTOR_METHODS unset: the built-in methods
+whose libraries are installed); with the wheel's [sms,passkeys] extras (MINIMAL_EXTRAS) it offers all five."""
+
+import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -14,7 +18,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "people",
 ]
-INSTALLED_APPS += ["twofactor", "twofactor.apps.TwoFactorAdminConfig", "django_otp", "phonenumber_field"]  # twofactor
+INSTALLED_APPS += ["twofactor", "twofactor.apps.TwoFactorAdminConfig", "django_otp"]  # twofactor
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -23,7 +27,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 MIDDLEWARE += ["twofactor.middleware.TwoFactorMiddleware"]  # twofactor
-TWOFACTOR_SMS_BACKEND = "locmem"  # twofactor
+TWOFACTOR_SITE_URL = "http://localhost"  # twofactor
+TWOFACTOR_SMS_BACKEND = "locmem"  # twofactor (read only when the SMS method is offered)
+TWOFACTOR_WEBAUTHN_RP_ID, TWOFACTOR_WEBAUTHN_ORIGINS = "localhost", ["http://localhost"]  # twofactor (passkeys)
+#: The extras the wheel was installed with, as scripts/minimal_project.py says ("" or "sms,passkeys").
+MINIMAL_EXTRAS = os.environ.get("MINIMAL_EXTRAS", "")
 ROOT_URLCONF = "minimal_site.urls"
 TEMPLATES = [
     {
