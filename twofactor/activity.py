@@ -226,12 +226,12 @@ def _special(kind: str, data: dict) -> str:
             "Only %(count)d backup codes left: you were mailed to make a new set",
             left,
         ) % {"count": left}
-    if kind == Kind.SIGN_IN_DISOWNED:
+    if kind == Kind.SIGN_IN_DISOWNED and "browser" in data:
         if data.get("session_ended"):
             return _("A sign-in from %(browser)s was reported with “Not you?” and signed out") % {
                 "browser": _browser(data)
             }
-        return _("A sign-in from %(browser)s was reported with “Not you?” (it had ended already)") % {
+        return _("A sign-in from %(browser)s was reported with “Not you?”; it had ended already") % {
             "browser": _browser(data)
         }
     if kind == Kind.PASSWORD_ALERT and data.get("network"):
