@@ -157,3 +157,22 @@ def test_a_password_change_or_reset_clears_the_ceiling(how):
         form_url = owner.get(reset).url
         assert owner.post(form_url, {"new_password1": new, "new_password2": new}).status_code == 302
     assert owner_signs_in(ApiClient(REMOTE_ADDR="198.51.100.9"), new).status_code == 200
+
+
+def test_the_mail_goes_once_the_answer_is_out_so_its_timing_tells_no_name_apart():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from twofactor import after_response, flows
+
+    make_user()
+    trip_the_ceiling()
+    mail.outbox.clear()
+    request = RequestFactory(REMOTE_ADDR="198.51.100.7").post("/api/v1/login")
+    with pytest.raises(flows.TwoFactorError) as refused:
+        flows.authenticate_password(request, "alice", PASSWORD)
+    assert refused.value.status == 429 and mail.outbox == []  # answered: nothing was looked up or mailed yet
+    response = HttpResponse()
+    after_response.attach(request, response)
+    response.close()  # what the server does once the answer is sent
+    assert "/2fa/unlock/" in mail.outbox[-1].body

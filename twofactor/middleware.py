@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 
-from . import device_cookie, remember, sign_in_notices, state
+from . import after_response, device_cookie, remember, sign_in_notices, state
 from .app_settings import app_settings
 from .core import registry
 
@@ -91,6 +91,7 @@ class TwoFactorMiddleware:
         # Issued by a sign-in that completed during this request: the only place these cookies are set.
         device_cookie.attach(request, response)
         remember.attach(request, response)
+        after_response.attach(request, response)
         return response
 
     def _handle(self, request):

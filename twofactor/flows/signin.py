@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import password_guard, remember, state
+from .. import after_response, password_guard, remember, state
 from ..core import registry
 from ..core.method import Method
 from ..errors import TwoFactorError, invalid_code, reauthentication_required, throttled
@@ -159,8 +159,9 @@ def authenticate_password(request, identifier: str, password: str):
         locked = password_guard.ceiling_reached(user_pk, identifier)
         if user_pk is not None and (locked or password_guard.address_limit_reached(request, user_pk, identifier)):
             # Strangers are guessing: the owner is told (once a day), with a way in they cannot use when the ceiling
-            # is spent. The answer below is the same for any name, so it tells nobody whether the account exists.
-            unlock.warn_owner(request, user_pk, locked=locked)
+            # is spent. The answer below is the same for any name, so it tells nobody whether the account exists;
+            # the mail goes once the answer is out, so its timing does not either.
+            after_response.schedule(request, lambda: unlock.warn_owner(request, user_pk, locked=locked))
         if not locked:
             raise
         wait = refused.retry_after
