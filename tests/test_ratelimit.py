@@ -136,9 +136,22 @@ def test_refund_gives_one_attempt_back(store):
     assert not consume("k", 2, HOUR, now=at(5)).allowed
 
 
+def test_refund_gives_the_only_attempt_of_a_limit_of_one_back(store):
+    consume("k", 1, HOUR, now=at(5))
+    refund("k", 1, HOUR)
+    assert consume("k", 1, HOUR, now=at(5)).allowed
+    assert not consume("k", 1, HOUR, now=at(5)).allowed
+
+
+def test_refund_at_a_limit_of_zero_gives_nothing_back(store):
+    refund("k", 0, HOUR)  # nothing was counted (a limit of zero refuses before counting), so nothing to give
+    assert consume("k", 0, HOUR, now=at(5)) == Decision(False, HOUR)
+    assert consume("k", 1, HOUR, now=at(5)).allowed
+
+
 def test_consume_all_counts_against_every_limit_or_none(store):
     limits = [Limit("a", 5, HOUR), Limit("b", 1, HOUR)]
-    assert consume_all(limits, now=at(5)).allowed
+    assert consume_all(limits, now=at(5)) == Decision(True, 0)
     assert consume_all(limits, now=at(5)) == Decision(False, HOUR)
     # The refused attempt gave back what it had counted on "a": four of five are left.
     assert [consume("a", 5, HOUR, now=at(5)).allowed for _ in range(5)] == [True] * 4 + [False]
@@ -166,6 +179,14 @@ def test_defaults_to_the_current_time(store, monkeypatch):
 def test_rejects_nonsense_limits_and_windows(limit, window):
     with pytest.raises(ValueError):
         consume("k", limit, window)
+    with pytest.raises(ValueError):
+        peek("k", limit, window)
+
+
+@pytest.mark.parametrize("window", [1, 86400])
+def test_windows_from_one_second_to_one_day_are_accepted(store, window):
+    assert consume("k", 1, window, now=at(5)).allowed
+    assert consume("k", 1, window, now=at(5)) == Decision(False, window)
 
 
 def test_unknown_store_is_a_configuration_error(settings):
@@ -186,13 +207,40 @@ def test_database_store_keeps_one_row_per_key(settings):
 
 
 @pytest.mark.django_db
+def test_database_store_keeps_every_key_within_its_column(settings):
+    """SQLite stores a longer string anyway; PostgreSQL would refuse it (a 500 for whoever made the key)."""
+    settings.TWOFACTOR_RATE_LIMIT_STORE = "database"
+    width = RateCounter._meta.get_field("key").max_length
+    keys = ["x" * (width - 1), "x" * width, "x" * (width + 1), "y" * (width + 1), "x" * 500]
+    for key in keys:
+        assert consume(key, 1, HOUR, now=at(5)).allowed
+    assert all(not consume(key, 1, HOUR, now=at(5)).allowed for key in keys)
+    stored = list(RateCounter.objects.values_list("key", flat=True))
+    assert len(stored) == len(keys) and all(len(key) <= width for key in stored)
+
+
+@pytest.mark.django_db
 def test_database_store_sweeps_full_buckets_now_and_then(settings, monkeypatch):
     settings.TWOFACTOR_RATE_LIMIT_STORE = "database"
     monkeypatch.setattr(ratelimit, "CLEANUP_PROBABILITY", 1.0)
     RateCounter.objects.create(key="old", tat=at(-HOUR).timestamp())
     RateCounter.objects.create(key="busy", tat=at(HOUR).timestamp())
+    RateCounter.objects.create(key="counting", tat=at(30).timestamp())  # still counts an attempt for 30 s
+    RateCounter.objects.create(key="just full", tat=at(-30).timestamp())  # a concurrent attempt may be moving it
+    RateCounter.objects.create(key="a while ago", tat=at(-61).timestamp())
     consume("k", 1, HOUR, now=at(0))
-    assert set(RateCounter.objects.values_list("key", flat=True)) == {"k", "busy"}
+    assert set(RateCounter.objects.values_list("key", flat=True)) == {"k", "busy", "counting", "just full"}
+
+
+@pytest.mark.django_db
+def test_database_store_sweeps_only_when_it_counts_a_new_key(settings, monkeypatch):
+    """The sweep is paid for by new keys (a stranger's new address), never by every attempt on a known one."""
+    settings.TWOFACTOR_RATE_LIMIT_STORE = "database"
+    consume("k", 5, HOUR, now=at(0))
+    monkeypatch.setattr(ratelimit, "CLEANUP_PROBABILITY", 1.0)
+    RateCounter.objects.create(key="old", tat=at(-HOUR).timestamp())
+    consume("k", 5, HOUR, now=at(0))
+    assert set(RateCounter.objects.values_list("key", flat=True)) == {"k", "old"}
 
 
 def _race(attempts_per_thread: int, threads: int, call) -> list[bool]:
@@ -311,3 +359,107 @@ def test_a_deploy_check_says_where_rate_limits_are_counted(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
     (info,) = [message for message in run_checks(include_deployment_checks=True) if message.id == "twofactor.I001"]
     assert "RedisCache" in info.msg and "while it cannot be reached they are counted in the database" in info.msg
+
+
+# What the other callers read: peek (a page that only asks) and in_use (how many attempts the owner is told of)
+
+
+def test_peek_at_a_limit_of_zero_refuses_for_a_whole_window(store):
+    assert peek("k", 0, HOUR, now=at(5)) == Decision(False, HOUR)
+
+
+def test_in_use_counts_the_attempts_still_in_the_bucket(store):
+    assert ratelimit.in_use("k", 3, HOUR, now=at(5)) == 0
+    consume("k", 3, HOUR, now=at(5))
+    consume("k", 3, HOUR, now=at(5))
+    assert ratelimit.in_use("k", 3, HOUR, now=at(5)) == 2
+    assert ratelimit.in_use("k", 3, HOUR, now=at(5 + HOUR / 3)) == 1  # one has leaked out since
+    assert ratelimit.in_use("k", 3, HOUR, now=at(5 + HOUR)) == 0
+    assert ratelimit.in_use("one", 1, HOUR, now=at(5)) == 0
+    consume("one", 1, HOUR, now=at(5))
+    assert ratelimit.in_use("one", 1, HOUR, now=at(5)) == 1
+    assert ratelimit.in_use("k", 0, HOUR, now=at(5)) == 0  # a limit of zero counts nothing
+
+
+def test_in_use_defaults_to_the_current_time(store, monkeypatch):
+    consume("k", 3, HOUR, now=at(5))
+    monkeypatch.setattr("time.time", lambda: at(5 + HOUR).timestamp())
+    assert ratelimit.in_use("k", 3, HOUR) == 0
+    monkeypatch.setattr("time.time", lambda: at(5).timestamp())
+    assert ratelimit.in_use("k", 3, HOUR) == 1
+
+
+# A local-memory cache (one process: development and tests): its entries live as long as their counts
+
+
+@pytest.fixture
+def locmem(settings, monkeypatch):
+    from django.core.cache.backends import locmem as backend
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
+    settings.TWOFACTOR_RATE_LIMIT_STORE = "cache"
+    clock = [at(0).timestamp()]
+    monkeypatch.setattr(backend.time, "time", lambda: clock[0])
+    return clock
+
+
+def test_a_local_memory_bucket_is_kept_while_it_counts_and_forgotten_soon_after(locmem):
+    consume("k", 2, HOUR, now=at(0))  # counted until HOUR / 2
+    locmem[0] = at(HOUR / 2 - 0.5).timestamp()
+    assert ratelimit.in_use("k", 2, HOUR, now=at(HOUR / 2 - 0.5)) == 1
+    locmem[0] = at(HOUR / 2 + 1.5).timestamp()
+    assert ratelimit.CacheStore._cache_key("k") not in ratelimit.cache  # no entry outlives its count by 2 s
+
+
+def test_a_refund_in_a_local_memory_cache_keeps_the_other_attempts_for_the_whole_window(locmem):
+    day = 86400
+    consume("k", 2, day, now=at(0))
+    consume("k", 2, day, now=at(0))
+    refund("k", 2, day)  # one of the two was legitimate: one is still counted, for half a day
+    locmem[0] = at(HOUR).timestamp()
+    assert consume("k", 2, day, now=at(HOUR)).allowed
+    assert not consume("k", 2, day, now=at(HOUR)).allowed
+
+
+def test_the_cache_store_counts_in_any_django_cache(settings, tmp_path):
+    """Not only Redis and local memory: a file-based cache (one process's lock makes it atomic) counts alike."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
+    }
+    settings.TWOFACTOR_RATE_LIMIT_STORE = "cache"
+    assert [consume("k", 2, HOUR, now=at(5)).allowed for _ in range(3)] == [True, True, False]
+    refund("k", 2, HOUR)
+    assert consume("k", 2, HOUR, now=at(5)).allowed
+    assert ratelimit.in_use("k", 2, HOUR, now=at(5)) == 2
+
+
+# A Redis with read replicas: Django's cache reads from a replica, which may lag behind the primary. The
+# bucket is read and moved on by a script on the primary, so a stale replica never lets an attempt through.
+
+
+@pytest.fixture
+def redis_with_a_replica(redis_cache, settings):
+    """The default cache has a primary and a "replica" that never receives the writes (another database
+    of the same Redis: a replica lagging behind as far as it can)."""
+    primary = settings.CACHES["default"]["LOCATION"]
+    replica = redis.Redis.from_url(primary, db=13).connection_pool.connection_kwargs
+    replica_url = f"redis://{replica['host']}:{replica['port']}/13"
+    settings.CACHES["default"]["LOCATION"] = [primary, replica_url]
+    yield redis_cache
+    stale = redis.Redis.from_url(replica_url)
+    keys = list(stale.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+    if keys:
+        stale.delete(*keys)
+    stale.close()
+
+
+def test_a_lagging_read_replica_never_lets_an_attempt_through(redis_with_a_replica):
+    assert [consume("k", 2, HOUR, now=at(5)).allowed for _ in range(3)] == [True, True, False]
+    assert peek("k", 2, HOUR, now=at(5)) == Decision(False, HOUR // 2)
+    assert ratelimit.in_use("k", 2, HOUR, now=at(5)) == 2
+    refund("k", 2, HOUR)
+    assert [consume("k", 2, HOUR, now=at(5)).allowed for _ in range(2)] == [True, False]
+    reset("k")
+    assert ratelimit.in_use("k", 2, HOUR, now=at(5)) == 0

@@ -10,6 +10,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 
 def _database() -> Path:
     template = Path(os.environ["MUTATION_DB_TEMPLATE"])
@@ -37,3 +39,37 @@ def pytest_sessionfinish(session) -> None:
     connections.close_all()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{_database()}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list) -> None:
+    """A mutant's tests, the likeliest to kill it first: those of the test module that mirrors the mutated module
+    (twofactor.ratelimit -> tests/test_ratelimit.py), then the fastest. The first failure ends the run (-x), so a
+    killed mutant costs a second or two instead of the whole list. Tests that empty the database (transactional)
+    stay after the others, as pytest-django orders them."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in mutant:
+        return
+    try:
+        from mutmut.state import state
+
+        durations = state().duration_by_test
+    except ImportError:
+        durations = {}
+    module = mutant.partition("__mutmut_")[0].rsplit(".", 1)[0].split(".")  # twofactor.flows.setup -> [.., "setup"]
+    mirrors = {f"test_{part}" for part in module[1:]}
+    items.sort(
+        key=lambda item: (
+            _transactional(item),
+            Path(str(item.path)).stem not in mirrors,
+            durations.get(item.nodeid.removeprefix("mutants/"), 0.0),
+        )
+    )
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))) or (
+        "transactional_db" in fixtures or "live_server" in fixtures
+    )
