@@ -115,6 +115,18 @@ def test_a_forged_attestation_signature_is_refused(alice, key):
     assert not PasskeyDevice.objects.exists()
 
 
+def test_a_refused_enrolment_answer_gets_one_message_whatever_the_reason_and_names_the_field(alice, key):
+    from twofactor.methods.passkey.ceremony import REFUSED
+
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    forged = error_of(enrol(api, key, fmt="packed", statement_key=SoftAuthenticator().key), 400, "invalid_response")
+    elsewhere = error_of(enrol(api, key, origin="https://evil.example"), 400, "invalid_response")
+    for error in (forged, elsewhere):
+        assert error["message"] == str(REFUSED)
+        assert error["fields"] == {"credential": "invalid"}
+
+
 def test_a_user_holds_several_passkeys_and_the_second_excludes_the_first(alice, key):
     api = ApiClient()
     api.login("alice", PASSWORD)
@@ -748,3 +760,239 @@ def test_a_passwordless_challenge_answered_wrongly_is_spent(enrolled, key):
     right = key.get(options)
     error_of(api.post("/2fa/passkey/sign-in/complete", {"credential": json.dumps(right)}), 400, "challenge_expired")
     assert api.get("/session").json()["authenticated"] is False
+
+
+# The check itself (ceremony.check_assertion), whatever device the caller looked up: each of its refusals holds
+# on its own, and the security record says why when the reason matters to the owner.
+
+
+def _bound(rf, options_challenge: bytes, credential: dict) -> str:
+    from twofactor.methods.passkey import ceremony
+
+    return ceremony.bind(request_with_session(rf), credential, options_challenge, require_user_verification=False)
+
+
+def _answer(key: SoftAuthenticator, **answer) -> tuple[bytes, dict]:
+    challenge = secrets.token_bytes(32)
+    return challenge, key.get({"challenge": b64(challenge), "rpId": "testserver"}, **answer)
+
+
+def test_an_answer_from_another_credential_is_refused_by_the_check_itself(rf, enrolled, key):
+    from twofactor.methods.passkey import ceremony
+
+    bob = make_user("bob")
+    bobs_key = SoftAuthenticator()
+    bobs_device = bobs_key.registered_for(bob)
+    challenge, credential = _answer(key)  # alice's key, a valid signature over the challenge
+    assert ceremony.check_assertion(bobs_device, _bound(rf, challenge, credential)) is False
+    assert ceremony.check_assertion(enrolled, _bound(rf, challenge, credential)) is True
+
+
+def test_a_passkey_without_a_counter_cannot_answer_twice_and_the_record_says_so(rf, alice):
+    """Synced passkeys keep their counter at 0, so only the last answer's challenge stops a replay (two
+    submissions of one answer racing past the session's challenge)."""
+    from twofactor import flows
+    from twofactor.errors import TwoFactorError
+
+    synced = SoftAuthenticator(counts=False)
+    device = synced.registered_for(alice)
+    challenge, credential = _answer(synced)
+    request = request_with_session(rf, alice)
+    assert flows.check_device_code(request, alice, device, _bound(rf, challenge, credential)) is not None
+    device.refresh_from_db()
+    with pytest.raises(TwoFactorError):
+        flows.check_device_code(request, alice, device, _bound(rf, challenge, credential))
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.CODE_FAILED)
+    assert event.data["reason"] == "replayed"
+    assert activity.describe(event).startswith("A passkey answer that had already been used was sent again")
+    # A new answer of the same passkey (counter still 0) is fine.
+    challenge, credential = _answer(synced)
+    assert flows.check_device_code(request, alice, device, _bound(rf, challenge, credential)) is not None
+
+
+@pytest.mark.parametrize("stored, answered", [(7, 7), (7, 0)])
+def test_a_counter_that_stays_put_or_falls_back_to_zero_is_refused_as_a_copy(rf, enrolled, key, stored, answered):
+    from twofactor.methods.passkey import ceremony
+
+    enrolled.sign_count = stored
+    challenge, credential = _answer(key, sign_count=answered)
+    assert ceremony.check_assertion(enrolled, _bound(rf, challenge, credential)) is False
+    assert enrolled.rejection_reason == "sign_count_not_increasing"
+    challenge, credential = _answer(key, sign_count=stored + 1)
+    assert ceremony.check_assertion(enrolled, _bound(rf, challenge, credential)) is True
+
+
+def test_a_refusal_for_a_bad_origin_is_recorded_as_a_plain_failure(enrolled, pending, key):
+    """Neither a copy nor a replay: the record does not frighten the owner with a reason that does not apply."""
+    from twofactor.methods.passkey.method import PasskeyMethod
+
+    wrong = key.get(begin_second_step(pending), origin="https://evil.example")
+    error_of(complete_second_step(pending, wrong), 400, "invalid_code")
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.CODE_FAILED)
+    assert "reason" not in event.data
+    assert activity.describe(event) not in {str(sentence) for sentence in PasskeyMethod.rejection_reasons.values()}
+
+
+def test_a_signed_challenge_altered_or_issued_for_another_purpose_is_refused(rf, db):
+    from twofactor.errors import TwoFactorError
+    from twofactor.methods.passkey import ceremony
+
+    def answer(challenge: bytes) -> dict:
+        return {"response": {"clientDataJSON": b64(json.dumps({"challenge": b64(challenge)}).encode())}}
+
+    request = request_with_session(rf)
+    issued = ceremony.issue_signed_challenge(request, "passwordless")
+    nonce, stamp, mac = issued[:16], issued[16:24], issued[24:]
+    later = (int.from_bytes(stamp, "big") + 200).to_bytes(8, "big")  # a stamp moved on, to outlive its lifetime
+    for forged in (nonce + later + mac, secrets.token_bytes(16) + stamp + mac):
+        with pytest.raises(TwoFactorError):
+            ceremony.take_signed_challenge(request, "passwordless", answer(forged))
+    other_purpose = ceremony.issue_signed_challenge(request, "second_step")
+    with pytest.raises(TwoFactorError):
+        ceremony.take_signed_challenge(request, "passwordless", answer(other_purpose))
+    assert ceremony.take_signed_challenge(request, "passwordless", answer(issued)) == issued
+
+
+def test_a_signed_challenge_stays_spent_for_its_whole_lifetime(rf, db, settings, monkeypatch):
+    from twofactor.errors import TwoFactorError
+    from twofactor.methods.passkey import ceremony
+
+    settings.TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS = 300
+    clock = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    request = request_with_session(rf)
+    issued = ceremony.issue_signed_challenge(request, "passwordless")
+    answer = {"response": {"clientDataJSON": b64(json.dumps({"challenge": b64(issued)}).encode())}}
+    assert ceremony.take_signed_challenge(request, "passwordless", answer) == issued
+    clock[0] += 299  # still young enough to be answered, were it not spent
+    with pytest.raises(TwoFactorError):
+        ceremony.take_signed_challenge(request, "passwordless", answer)
+
+
+@pytest.mark.parametrize("seconds", [60, 300])
+def test_the_browser_waits_as_long_as_the_challenge_lives(enrolled, pending, settings, seconds):
+    settings.TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS = seconds
+    assert begin_second_step(pending)["timeout"] == seconds * 1000
+    assert ApiClient().post("/2fa/passkey/sign-in/begin").json()["publicKey"]["timeout"] == seconds * 1000
+
+
+def test_an_expired_challenge_is_told_in_the_users_language(enrolled, pending, key, settings):
+    options = begin_second_step(pending)
+    settings.TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS = 0
+    time.sleep(0.01)
+    response = pending.post(
+        "/2fa/verify/passkey/complete",
+        {"credential": json.dumps(key.get(options))},
+        headers={"accept-language": "fr"},
+    )
+    error_of(response, 400, "challenge_expired")
+    message = response.json()["error"]["message"]
+    assert "expiré" in message, message
+
+
+@pytest.mark.parametrize("verification", ["preferred", "required"])
+def test_the_browser_is_asked_for_a_discoverable_passkey_named_after_its_owner(alice, settings, verification):
+    """What the browser shows and makes: the person's name, a passkey that can also sign in alone, the user
+    verification the site asks for, no attestation unless configured, and a prompt that lasts as long as the
+    challenge."""
+    settings.TWOFACTOR_WEBAUTHN_USER_VERIFICATION = verification
+    settings.TWOFACTOR_WEBAUTHN_CHALLENGE_SECONDS = 120
+    alice.first_name, alice.last_name = "Alice", "Liddell"
+    alice.save()
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    options = api.post("/2fa/setup/passkey/begin", {"name": "Laptop"}).json()["publicKey"]
+    assert options["user"]["name"] == "alice" and options["user"]["displayName"] == "Alice Liddell"
+    assert options["authenticatorSelection"]["residentKey"] == "preferred"
+    assert options["authenticatorSelection"]["userVerification"] == verification
+    assert options["attestation"] == "none"
+    assert options["timeout"] == 120_000
+    settings.TWOFACTOR_WEBAUTHN_ATTESTATION = "direct"
+    assert api.post("/2fa/setup/passkey/begin", {"name": "Laptop"}).json()["publicKey"]["attestation"] == "direct"
+
+
+def test_a_person_without_a_full_name_is_shown_by_username(alice):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    options = api.post("/2fa/setup/passkey/begin", {"name": "Laptop"}).json()["publicKey"]
+    assert options["user"]["displayName"] == "alice"
+
+
+@pytest.mark.parametrize("transports", [5, "usb", {"usb": True}])
+def test_transports_that_are_not_a_list_are_ignored(alice, key, transports):
+    api = ApiClient()
+    api.login("alice", PASSWORD)
+    options = api.post("/2fa/setup/passkey/begin", {"name": "Laptop"}).json()["publicKey"]
+    credential = key.create(options)
+    credential["response"]["transports"] = transports
+    response = api.post("/2fa/setup/passkey/complete", {"credential": json.dumps(credential), "name": "Laptop"})
+    assert response.status_code == 200, response.content
+    assert PasskeyDevice.objects.get(user=alice).transports == []
+
+
+def _complete_in(language: str, api: ApiClient, credential: str):
+    return api.post("/2fa/verify/passkey/complete", {"credential": credential}, headers={"accept-language": language})
+
+
+@pytest.mark.parametrize(
+    "credential",
+    ["not json", '{"rawId": "AAAA", "response": "x"}', '{"rawId": "", "response": {}}', "[]"],
+    ids=["text", "response not an object", "empty id", "list"],
+)
+def test_what_is_not_a_passkey_is_told_in_the_users_language_and_names_the_field(enrolled, pending, credential):
+    begin_second_step(pending)
+    french = error_of(_complete_in("fr", pending, credential), 400, "invalid_response")
+    begin_second_step(pending)
+    english = error_of(_complete_in("en", pending, credential), 400, "invalid_response")
+    assert french["fields"] == english["fields"] == {"credential": "invalid"}
+    assert french["message"] != english["message"]  # translated, not a message the catalogs do not know
+    nothing_changed(enrolled, pending)
+
+
+def test_the_passkey_reader_reads_at_most_twelve_thousand_characters_whoever_calls_it(key):
+    """The forms stop longer answers first; the reader holds the limit on its own, for any other caller."""
+    from twofactor.errors import TwoFactorError
+    from twofactor.methods.passkey.ceremony import MAX_CREDENTIAL_CHARS, parse_credential
+
+    answer = json.dumps(key.get({"challenge": b64(secrets.token_bytes(32)), "rpId": "testserver"}))
+    longest = answer[:-1] + " " * (MAX_CREDENTIAL_CHARS - len(answer)) + "}"
+    assert len(longest) == MAX_CREDENTIAL_CHARS
+    assert parse_credential(longest)["rawId"] == b64(key.credential_id)
+    with pytest.raises(TwoFactorError) as refused:
+        parse_credential(longest[:-1] + " }")
+    assert refused.value.code == "invalid_response"
+    with pytest.raises(TwoFactorError):
+        parse_credential(json.loads(answer))  # not text at all
+
+
+def test_the_browser_is_told_how_each_passkey_can_be_reached(alice, settings):
+    """allowCredentials carries each passkey's transports (so the browser offers the USB key, or the phone), only
+    those WebAuthn knows, and none when the passkey said nothing."""
+    usb = SoftAuthenticator().registered_for(alice)
+    PasskeyDevice.objects.filter(pk=usb.pk).update(transports=["usb", "smoke-signal", "nfc"], name="USB")
+    hybrid = SoftAuthenticator().registered_for(alice)
+    PasskeyDevice.objects.filter(pk=hybrid.pk).update(transports=["hybrid"], name="Phone")
+    silent = SoftAuthenticator().registered_for(alice)
+    PasskeyDevice.objects.filter(pk=silent.pk).update(transports=[], name="Old key")
+    api = ApiClient()
+    assert api.login("alice", PASSWORD)["two_factor"]["state"] == "verify"
+    allowed = {item["id"]: item.get("transports") for item in begin_second_step(api)["allowCredentials"]}
+    assert allowed == {
+        b64(bytes(usb.credential_id)): ["usb", "nfc"],
+        b64(bytes(hybrid.credential_id)): ["hybrid"],
+        b64(bytes(silent.credential_id)): None,
+    }
+
+
+def test_a_user_model_without_full_names_is_shown_by_username(rf):
+    """A project's own user model built on AbstractBaseUser has no get_full_name(): the username stands in."""
+    from twofactor.methods.passkey import ceremony
+
+    class BareUser:  # what such a model offers the ceremony: a username
+        def get_username(self):
+            return "bare"
+
+    options = ceremony.registration_options(
+        request_with_session(rf), BareUser(), user_handle=secrets.token_bytes(32), challenge=b"c" * 32, existing=[]
+    )
+    assert options["user"]["name"] == options["user"]["displayName"] == "bare"
