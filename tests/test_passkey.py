@@ -15,6 +15,7 @@ from django.test import Client
 from tests.support.api_client import ApiClient, error_of
 from tests.support.devices import add_totp
 from tests.support.soft_authenticator import SoftAuthenticator, b64
+from tests.support.user_agents import LAPTOP
 from tests.support.users import PASSWORD, make_user
 from twofactor import activity
 from twofactor.methods.passkey.models import PasskeyDevice
@@ -996,3 +997,113 @@ def test_a_user_model_without_full_names_is_shown_by_username(rf):
         request_with_session(rf), BareUser(), user_handle=secrets.token_bytes(32), challenge=b"c" * 32, existing=[]
     )
     assert options["user"]["name"] == options["user"]["displayName"] == "bare"
+
+
+# Signing in with a passkey (methods/passkey/signin.py): whose passkeys are offered, who is signed in, what the
+# record keeps, and whose budget each attempt spends.
+
+
+def test_the_second_step_offers_only_the_users_own_confirmed_passkeys(enrolled, pending, key):
+    bob = make_user("bob")
+    bobs = SoftAuthenticator().registered_for(bob)
+    unconfirmed = SoftAuthenticator().registered_for(enrolled.user)
+    PasskeyDevice.objects.filter(pk=unconfirmed.pk).update(confirmed=False)
+    offered = [item["id"] for item in begin_second_step(pending)["allowCredentials"]]
+    assert offered == [b64(key.credential_id)]
+    assert b64(bytes(bobs.credential_id)) not in offered
+
+
+def test_a_second_step_without_a_passkey_is_told_so_in_the_users_language(alice):
+    add_totp(alice)
+    api = ApiClient()
+    assert api.login("alice", PASSWORD)["two_factor"]["state"] == "verify"
+    french = error_of(api.post("/2fa/verify/passkey/begin", headers={"accept-language": "fr"}), 400, "invalid_method")
+    english = error_of(api.post("/2fa/verify/passkey/begin", headers={"accept-language": "en"}), 400, "invalid_method")
+    assert french["message"] != english["message"]
+
+
+def test_each_passkey_signs_in_its_own_owner_alone(enrolled, key):
+    """Bob's passkey, registered first, signs in Bob; Alice's signs in Alice."""
+    bob = make_user("bob")
+    bobs_key = SoftAuthenticator()
+    PasskeyDevice.objects.all().delete()
+    bobs_key.registered_for(bob)
+    key.registered_for(enrolled.user)
+    for owner, authenticator in (("alice", key), ("bob", bobs_key)):
+        api = ApiClient()
+        assert sign_in_without_password(api, authenticator).status_code == 200
+        assert api.get("/session").json()["user"]["username"] == owner
+
+
+def test_an_unconfirmed_passkey_cannot_sign_in_alone(enrolled, key):
+    PasskeyDevice.objects.filter(pk=enrolled.pk).update(confirmed=False)
+    api = ApiClient()
+    error_of(sign_in_without_password(api, key), 401, "invalid_credentials")
+    assert api.get("/session").json()["authenticated"] is False
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["known passkey", "unknown passkey"])
+def test_a_refused_passkey_is_told_in_the_users_language(enrolled, key, known):
+    authenticator = SoftAuthenticator()
+    if known:
+        authenticator.credential_id = key.credential_id  # the owner's id, another signing key
+    messages = []
+    for language in ("fr", "en"):
+        api = ApiClient(HTTP_ACCEPT_LANGUAGE=language)
+        messages.append(error_of(sign_in_without_password(api, authenticator), 401, "invalid_credentials")["message"])
+    assert messages[0] != messages[1]
+
+
+def test_turned_off_sign_in_without_password_is_told_in_the_users_language(enrolled, key, settings):
+    settings.TWOFACTOR_WEBAUTHN_PASSWORDLESS = False
+    answer = json.dumps(key.get({"challenge": b64(secrets.token_bytes(32)), "rpId": "testserver"}))
+    for path, body in (("/2fa/passkey/sign-in/begin", {}), ("/2fa/passkey/sign-in/complete", {"credential": answer})):
+        french = error_of(ApiClient(HTTP_ACCEPT_LANGUAGE="fr").post(path, body), 404, "not_found")
+        english = error_of(ApiClient(HTTP_ACCEPT_LANGUAGE="en").post(path, body), 404, "not_found")
+        assert french["message"] != english["message"]
+
+
+def test_each_client_address_has_its_own_budget_of_begins(enrolled, pending, settings):
+    settings.TWOFACTOR_WEBAUTHN_BEGINS_PER_IP = 2
+    stranger = ApiClient(REMOTE_ADDR="203.0.113.5")
+    assert [stranger.post("/2fa/passkey/sign-in/begin").status_code for _ in range(3)] == [200, 200, 429]
+    assert ApiClient(REMOTE_ADDR="198.51.100.7").post("/2fa/passkey/sign-in/begin").status_code == 200
+    assert [pending.post("/2fa/verify/passkey/begin").status_code for _ in range(2)] == [200, 200]
+    other = ApiClient(REMOTE_ADDR="198.51.100.9")
+    other.login("alice", PASSWORD)
+    assert [other.post("/2fa/verify/passkey/begin").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_owners_accepted_answers_give_their_budget_back(enrolled, key, settings):
+    settings.TWOFACTOR_WEBAUTHN_ASSERTIONS_PER_IP = 2
+    results = [sign_in_without_password(ApiClient(REMOTE_ADDR="198.51.100.7"), key).status_code for _ in range(4)]
+    assert results == [200] * 4
+
+
+def test_a_sign_in_without_password_is_recorded_with_its_browser_and_address(enrolled, key):
+    api = ApiClient(REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT=LAPTOP)
+    assert sign_in_without_password(api, key).status_code == 200
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.SIGNED_IN)
+    assert event.user == enrolled.user and event.ip == "198.51.100.7" and "Firefox" in event.user_agent
+    assert event.data["method"] == "passkey" and event.data["passwordless"] is True
+    assert event.data["remembered"] is False
+    assert "without a password" in activity.describe(event)
+
+
+def test_a_refused_answer_of_a_known_passkey_is_recorded_with_its_browser_and_address(enrolled, key):
+    wrong = SoftAuthenticator()
+    wrong.credential_id = key.credential_id
+    api = ApiClient(REMOTE_ADDR="203.0.113.5", HTTP_USER_AGENT=LAPTOP)
+    error_of(sign_in_without_password(api, wrong), 401, "invalid_credentials")
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.CODE_FAILED)
+    assert event.user == enrolled.user and event.ip == "203.0.113.5" and "Firefox" in event.user_agent
+
+
+def test_a_passkey_signs_in_alone_on_a_site_with_several_authentication_backends(enrolled, key, settings):
+    settings.AUTHENTICATION_BACKENDS = [
+        "accounts.backends.UsernameOrEmailBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    api = ApiClient()
+    assert sign_in_without_password(api, key).status_code == 200
+    assert api.get("/session").json()["verified"] is True
