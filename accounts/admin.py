@@ -10,5 +10,9 @@ from .models import User
 class UserAdmin(TwoFactorUserAdminMixin, BaseUserAdmin):
     """Django's user admin, plus the user's two-factor methods and "reset two-factor"."""
 
+    # The address is asked for when adding a user too: the two-factor mails and the rescue path need it.
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "email", "usable_password", "password1", "password2")}),
+    )
     paginator = EstimatedCountPaginator  # one estimated count, not two full ones, on a large table
     show_full_result_count = False

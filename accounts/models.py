@@ -20,7 +20,10 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            # Accounts without an address (made in the shell, or by a project that allows it) may be several.
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="accounts_user_email_ci_unique"
+            ),
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
         ]
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -59,7 +60,12 @@ class SignUpView(FormView):
         )
         if not decision.allowed:
             return self._throttled(form, decision.retry_after)
-        user = form.save()
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:  # the same name or address signed up a moment ago, between the form's check and here
+            form.add_error(None, _("This username or email address cannot be used for a new account."))
+            return self.form_invalid(form)
         login(self.request, user, backend="accounts.backends.UsernameOrEmailBackend")
         messages.success(self.request, _("Welcome! Your account is ready."))
         return super().form_valid(form)
