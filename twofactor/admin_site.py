@@ -43,7 +43,12 @@ class TwoFactorAdminSite(admin.AdminSite):
         """Staff enter only once they hold a method that is not mailbox-bound (twofactor.mailbox), asked once a
         request: a promoted user whose only method is a code by email is sent to set one up first."""
         if not hasattr(request, "_twofactor_staff_method"):
-            request._twofactor_staff_method = mailbox.holds_staff_method(state.devices_of(request.user))
+            current = state.read(request)
+            # A session verified by a staff method holds one (removing that device ends the sessions it verified):
+            # no query. Only a session verified otherwise (a backup code, say) has the user's devices read.
+            request._twofactor_staff_method = bool(
+                current and current.verified_at and current.method and mailbox.staff_method(current.method)
+            ) or mailbox.holds_staff_method(state.devices_of(request.user))
         return request._twofactor_staff_method
 
     def password_change(self, request, extra_context=None):

@@ -124,9 +124,10 @@ def test_enrol_a_passkey_then_sign_in_with_it_with_and_without_password_and_remo
     page.goto("/2fa/")
     page.locator("tr[data-method=passkey] button", has_text="Remove").click()
     page.wait_for_url("**/2fa/reauthenticate/**")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=code]", codes[0])
-    page.get_by_role("button", name="Confirm").click()
+    typed = page.locator("form", has=page.get_by_role("button", name="Confirm"))  # beside the passkey's own form
+    typed.locator("input[name=password]").fill(PASSWORD)
+    typed.locator("input[name=code]").fill(codes[0])
+    typed.get_by_role("button", name="Confirm").click()
     page.wait_for_url("**/2fa/")
     page.locator("tr[data-method=passkey] button", has_text="Remove").click()
     page.wait_for_load_state()

@@ -65,6 +65,8 @@ def test_sign_in_with_a_backup_code(page, alice):
     # Used once, it is spent.
     sign_out(page)
     sign_in_with_password(page, "alice", PASSWORD)
+    page.get_by_role("button", name="Backup codes").click()
+    page.wait_for_load_state()
     enter_code(page, codes[3])
     assert "That code is not valid" in page.content()
 

@@ -223,7 +223,7 @@ def csv_export() -> StreamingHttpResponse:
     rows = without_method(required_users()).order_by(F("deadline").asc(nulls_last=True), "pk")
 
     def lines():
-        yield writer.writerow(["username", "email", "deadline", "days_left", "state"])
+        yield writer.writerow(["username", "email_address", "deadline", "days_left", "state"])
         for row in rows.values(*FIELDS).iterator(chunk_size=2000):
             deadline = row["deadline"]
             if deadline is None:

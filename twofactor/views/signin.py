@@ -151,7 +151,13 @@ def reauthenticate(request):
         "current": registry.get(method),
         "next": safe_next(request, ""),
         # A passkey answers too (a passkey-only user need not spend a backup code): each such method's form.
-        "confirm_methods": confirm_options(devices, method)["confirm_methods"],
+        # The user's own typed-code methods to choose from (never every method the site offers), and each
+        # other method's form: a passkey answers too, so a passkey-only user need not spend a backup code.
+        **{
+            key: value
+            for key, value in confirm_options(devices, method).items()
+            if key not in ("current_method", "current")
+        },
         "action": "reauthenticate",
     }
     return render(request, "twofactor/reauthenticate.html", context, status=status)
