@@ -149,7 +149,7 @@ def test_enrol_sms_with_a_typed_number_then_sign_in_with_a_texted_code(
 
     save_backup_codes_and_continue(page, "sam")
     expect(page.locator("tr[data-method=sms]")).to_contain_text(MASKED_NUMBER)
-    assert SMSDevice.objects.get(user=user).phone_number.as_e164 == NUMBER
+    assert SMSDevice.objects.get(user=user).phone_number == NUMBER  # stored as E.164 text
 
     sign_out(page)
     sign_in_with_password(page, "sam", PASSWORD)
