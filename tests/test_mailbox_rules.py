@@ -185,6 +185,30 @@ def test_the_rule_holds_at_confirmation_too(settings):
     assert not EmailDevice.objects.filter(user=user).exists()
 
 
+def test_a_staff_members_first_method_is_stored_when_it_is_a_staff_method():
+    """The rule at confirmation names the method being stored: a staff method confirmed first is welcome."""
+    import pyotp
+
+    staff = make_user("helper", is_staff=True)
+    api = ApiClient()
+    assert api.login("helper", PASSWORD)["two_factor"]["state"] == "setup"
+    totp = pyotp.parse_uri(api.post("/2fa/setup/totp").json()["otpauth_uri"])
+    response = api.post("/2fa/setup/confirm", {"code": totp.now()})
+    assert response.status_code == 200, response.content
+    assert TOTPDevice.objects.filter(user=staff, confirmed=True).exists()
+
+
+def test_a_staff_member_holding_a_staff_method_adds_an_email_method_afterwards():
+    staff = make_user("helper", is_staff=True)
+    _device, totp = add_totp(staff)
+    api = pending_api(staff)
+    assert api.post("/2fa/verify", {"code": totp.now(), "method": "totp"}).status_code == 200
+    assert api.post("/2fa/setup/email", {"email": "helper@example.com"}).status_code == 200
+    response = api.post("/2fa/setup/confirm", {"code": last_emailed_code()})
+    assert response.status_code == 200, response.content
+    assert EmailDevice.objects.filter(user=staff, confirmed=True).exists()
+
+
 def test_staff_keep_their_last_staff_method(client):
     staff = staff_with_email_only()
     _device, totp = add_totp(staff)

@@ -385,3 +385,45 @@ def test_one_client_address_gets_at_most_its_enrolment_cap_of_codes_by_email(db,
         statuses.append(spammer.post("/2fa/setup/email", {"email": f"someone{number}@example.org"}).status_code)
     assert statuses == [200, 200, 200, 200, 429, 429]
     assert len(mail.outbox) == 4
+
+
+# Asking for the code again (flows.resend_setup_code) and the code form (flows.current_setup): only for the
+# enrolment in progress of this very method
+
+
+def _error_messages(response) -> list[str]:
+    import re
+
+    return re.findall(r'<li class="message error">(.*?)</li>', response.content.decode())
+
+
+def test_asking_again_with_no_set_up_in_progress_sends_nothing_and_says_so_in_the_users_language(enrolling, settings):
+    client, _user = enrolling
+    said = {}
+    for language in ("fr", "en"):
+        response = client.post(EMAIL_URL, {"action": "resend"}, headers={"accept-language": language})
+        assert response.status_code == 400
+        [said[language]] = _error_messages(response)
+    assert said["fr"] != said["en"]
+    assert mail.outbox == [] and sms.outbox == []
+
+
+def test_asking_again_on_another_methods_page_sends_nothing_there(enrolling, settings):
+    """An email enrolment in progress: asking the text-message page for the code again texts nothing, least of all
+    to the email address."""
+    client, _user = enrolling
+    settings.TWOFACTOR_COOLDOWN_SECONDS = 0
+    assert client.post(EMAIL_URL, {"action": "send"}).status_code == 302
+    assert len(mail.outbox) == 1
+    response = client.post(SMS_URL, {"action": "resend"})
+    assert response.status_code == 400 and _error_messages(response)
+    assert sms.outbox == [] and len(mail.outbox) == 1
+    assert pending(client)["method"] == "email"
+
+
+def test_another_methods_page_does_not_show_the_code_form_of_an_enrolment_in_progress(enrolling):
+    client, _user = enrolling
+    assert client.post(EMAIL_URL, {"action": "send"}).status_code == 302
+    assert 'name="code"' in client.get(EMAIL_URL).content.decode()
+    page = client.get(SMS_URL).content.decode()
+    assert 'name="code"' not in page and 'name="phone"' in page
