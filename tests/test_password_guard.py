@@ -172,3 +172,25 @@ def test_the_apps_own_sign_in_page_counts_guesses_like_the_sites(client, setting
         assert client.post("/2fa/login/", {"username": "alice", "password": "wrong-password-1"}).status_code == 200
     refused = client.post("/2fa/login/", {"username": "alice", "password": PASSWORD})
     assert refused.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_a_user_model_without_an_email_field_is_looked_up_by_username(user, monkeypatch):
+    """AbstractBaseUser names EMAIL_FIELD "email" whether or not a project's own model has such a field: then the
+    name tried is a username only, never a query on a column that does not exist."""
+    from django.contrib.auth import get_user_model
+
+    monkeypatch.setattr(get_user_model(), "EMAIL_FIELD", "contact_email")
+    assert account_for("ALICE") == user.pk
+    assert account_for("alice@example.com") is None
+
+
+def test_an_address_names_its_holder_before_an_old_username_that_looks_like_it(user):
+    """Usernames with an @ are refused now, but older ones remain: guesses at an address count against the account
+    holding the address, as the sign-in backend signs that account in (the same order on SQLite and PostgreSQL)."""
+    from django.contrib.auth import get_user_model
+
+    squatter = get_user_model()._default_manager.create_user("alice@example.com", "squatter@example.com", PASSWORD)
+    assert account_for("Alice@Example.com") == user.pk
+    assert account_for("alice@example.com ") == user.pk
+    get_user_model()._default_manager.filter(pk=user.pk).update(email="someone@example.com")
+    assert account_for("alice@example.com") == squatter.pk
