@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 
-from twofactor.admin import EstimatedCountPaginator, TwoFactorUserAdminMixin
+from twofactor.admin import EstimatedCountPaginator, TwoFactorGroupAdminMixin, TwoFactorUserAdminMixin
 
 from .models import User
 
@@ -16,3 +18,11 @@ class UserAdmin(TwoFactorUserAdminMixin, BaseUserAdmin):
     )
     paginator = EstimatedCountPaginator  # one estimated count, not two full ones, on a large table
     show_full_result_count = False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TwoFactorGroupAdminMixin, BaseGroupAdmin):
+    """Django's group admin: a staff member gives a group only permissions they hold themselves."""

@@ -16,7 +16,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ["fr", "de", "es"]
 CATALOGS = ["accounts/locale", "twofactor/locale", "locale"]
-IGNORE = ["tests/*", "build/*", ".venv/*", "bench/*", "scripts/*", "staticfiles/*", "docs/*", "*.egg-info/*"]
+IGNORE = [
+    "tests/*",
+    "build/*",
+    ".venv/*",
+    ".venv-*/*",
+    "bench/*",
+    "scripts/*",
+    "staticfiles/*",
+    "docs/*",
+    "*.egg-info/*",
+]
 
 
 def _manage(root: Path, *args: str) -> None:

@@ -171,3 +171,30 @@ def test_the_rule_lives_in_the_flows_not_in_the_admin_screens(db):
     assert [d.method for d in state.devices_of(root)] == ["totp"]
     assert RescueRequest.objects.get(pk=rescue.pk).status == "open"
     assert len(refusals(root)) == 4
+
+
+def test_staff_give_no_more_time_to_themselves_or_to_an_account_above_them(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from twofactor.models import EnrolmentDeadline
+
+    root = make_user("root", is_staff=True, is_superuser=True)
+    member = make_user("member")
+    junior, desk = staff_client("junior", "twofactor.change_enrolmentdeadline", "twofactor.view_enrolmentdeadline")
+    soon = timezone.now() + timedelta(days=1)
+    records = [EnrolmentDeadline.objects.create(user=user, deadline=soon) for user in (root, junior, member)]
+    response = desk.post(
+        "/admin/twofactor/enrolmentdeadline/",
+        {"action": "extend", "_selected_action": [record.pk for record in records]},
+    )
+    assert response.status_code == 302
+    moved = {record.user.username: EnrolmentDeadline.objects.get(pk=record.pk).deadline > soon for record in records}
+    assert moved == {"root": False, "junior": False, "member": True}
+    assert [refusal["action"] for refusal in refusals(root)] == ["extend"]
+    assert [refusal["reason"] for refusal in refusals(junior)] == ["self"]
+    assert (
+        desk.get(f"/admin/twofactor/enrolmentdeadline/{records[1].pk}/change/").context["has_change_permission"]
+        is False
+    )

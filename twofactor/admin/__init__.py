@@ -29,7 +29,7 @@ from .events import SecurityEventAdmin
 from .paginator import EstimatedCountPaginator
 from .rescue import RescueRequestAdmin
 from .trust import TrustedBrowserAdmin, TrustedBrowserInline
-from .users import TwoFactorUserAdminMixin
+from .users import TwoFactorGroupAdminMixin, TwoFactorUserAdminMixin
 
 __all__ = [
     "HANDLE_PERMISSION",
@@ -44,6 +44,7 @@ __all__ = [
     "StaffNoteForm",
     "TrustedBrowserAdmin",
     "TrustedBrowserInline",
+    "TwoFactorGroupAdminMixin",
     "TwoFactorUserAdminMixin",
     "confirm_with_note",
     "device_admin",

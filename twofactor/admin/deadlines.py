@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import flows
 from ..models import EnrolmentDeadline
 from ..state import grace
-from .common import FilterLookupsOnly, LargeListAdmin, user_search_fields
+from .common import FilterLookupsOnly, LargeListAdmin, outranked_refused, user_search_fields
 
 EXTEND_DAYS = 7
 
@@ -55,11 +56,22 @@ class EnrolmentDeadlineAdmin(FilterLookupsOnly, LargeListAdmin):
             obj.reminded_days = None
         super().save_model(request, obj, form, change)
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # More time to go without a second factor weakens the account: the rank rule, as for a reset.
+        return super().has_change_permission(request, obj) and (
+            obj is None or flows.standing_refusal(request.user, obj.user) is None
+        )
+
     @admin.action(description=_("Give a week more"), permissions=["change"])
     def extend(self, request, queryset):
         now = timezone.now()
         count = 0
+        allowed = {
+            user.pk for user in outranked_refused(self, request, [record.user for record in queryset], action="extend")
+        }
         for record in queryset:
+            if record.user_id not in allowed:
+                continue
             record.deadline = max(record.deadline, now) + timedelta(days=EXTEND_DAYS)
             record.reminded_days = None
             record.save(update_fields=["deadline", "reminded_days"])

@@ -1,8 +1,10 @@
 """The two-factor part of a project's user admin: methods inline, "reset two-factor"."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -27,10 +29,55 @@ from .trust import TrustedBrowserInline
 
 
 class TwoFactorUserAdminMixin(FilterLookupsOnly):
-    """For a project's UserAdmin: the user's methods inline and "reset two-factor" (list action and page)."""
+    """For a project's UserAdmin: the user's methods inline and "reset two-factor" (list action and page), and
+    the rank rule on every page that changes an account (flows.require_standing, flows.grant_refusal): staff
+    change, delete or set the password of accounts below them only, never their own, and grant no permission,
+    group, staff or superuser status they do not hold themselves."""
 
     def has_reset_two_factor_permission(self, request) -> bool:
         return request.user.has_perm(RESET_PERMISSION)
+
+    # The rank rule. An account the staff member does not outrank (or their own) is shown read-only, cannot be
+    # deleted (Django's bulk delete asks this per account too), and its password page refuses them.
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._outranks(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._outranks(request, obj)
+
+    @staticmethod
+    def _outranks(request, obj) -> bool:
+        return obj is None or flows.standing_refusal(request.user, obj) is None
+
+    def _refuse_if_outranked(self, request, user, *, action: str):
+        """None when the staff member may act on `user`; else the refusal, recorded, shown on the account's page."""
+        if user is None or outranked_refused(self, request, [user], action=action):
+            return None  # no such account (Django answers that), or one below the staff member
+        opts = self.model._meta
+        return redirect(
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk], current_app=self.admin_site.name
+            )
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is not None and request.method == "POST":
+            refused = self._refuse_if_outranked(request, self.get_object(request, unquote(object_id)), action="change")
+            if refused is not None:
+                return refused
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST":
+            refused = self._refuse_if_outranked(request, self.get_object(request, unquote(object_id)), action="delete")
+            if refused is not None:
+                return refused
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return rank_checked(form, request, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -113,9 +160,17 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
         return self._reset_with_note(request, list(queryset), action="reset_two_factor")
 
     def user_change_password(self, request, id, form_url=""):
-        """UserAdmin's "set password" page: a password set by staff is recorded and announced to the user, and ends
-        the user's sessions, as any password change does (flows.password_changed)."""
+        """UserAdmin's "set password" page, for accounts below the staff member only (their own password goes through
+        the guarded change page) and after a fresh second factor: whoever sets a password can sign in with it. A
+        password set by staff is recorded and announced to the user, and ends the user's sessions, as any password
+        change does (flows.password_changed)."""
         user = self.get_object(request, unquote(id))
+        refused = self._refuse_if_outranked(request, user, action="set_password")
+        if refused is not None:
+            return refused
+        stale = ask_for_fresh_second_factor(request) if user is not None else None
+        if stale is not None:
+            return stale
         before = getattr(user, "password", None)
         response = super().user_change_password(request, id, form_url)
         if user is not None and request.method == "POST":
@@ -179,3 +234,51 @@ class TwoFactorUserAdminMixin(FilterLookupsOnly):
             messages.SUCCESS,
         )
         return None
+
+
+def rank_checked(form_class, request, obj):
+    """`form_class` (a user or group admin form) refusing what would reach past the staff member's own rank: the
+    superuser or staff flag, a permission, or a group with a permission, that they do not hold themselves."""
+    actor = request.user
+
+    class RankCheckedForm(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            changed = set(self.changed_data)
+            permissions = set()
+            if "user_permissions" in changed or "permissions" in changed:
+                chosen = cleaned.get("user_permissions", cleaned.get("permissions")) or ()
+                permissions |= {f"{perm.content_type.app_label}.{perm.codename}" for perm in chosen}
+            if "groups" in changed:
+                for group in cleaned.get("groups") or ():
+                    permissions |= {
+                        f"{app_label}.{codename}"
+                        for app_label, codename in group.permissions.values_list("content_type__app_label", "codename")
+                    }
+            beyond = flows.grant_refusal(
+                actor,
+                superuser="is_superuser" in changed and bool(cleaned.get("is_superuser")),
+                staff="is_staff" in changed and bool(cleaned.get("is_staff")),
+                permissions=permissions,
+            )
+            if beyond:
+                target = obj if isinstance(obj, get_user_model()) else None  # a user's page, not a group's
+                flows.record_refused_grant(actor, target, request=request, beyond=beyond)
+                raise forms.ValidationError(
+                    _("You cannot grant what you do not hold yourself: %(granted)s. Ask an administrator who holds it.")
+                    % {"granted": ", ".join(sorted(beyond))},
+                    code="beyond_rank",
+                )
+            return cleaned
+
+    RankCheckedForm.__name__ = form_class.__name__
+    return RankCheckedForm
+
+
+class TwoFactorGroupAdminMixin:
+    """For a project's GroupAdmin: staff give a group only permissions they hold themselves (a member of the group,
+    or anyone later added to it, would otherwise receive them)."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return rank_checked(form, request, obj)

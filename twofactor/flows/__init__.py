@@ -5,12 +5,15 @@ from ..errors import TwoFactorError
 from ..sent_code.sending import SentCode
 from . import setup
 from .manage import (
+    grant_refusal,
     password_changed,
+    record_refused_grant,
     remove_method,
     require_standing,
     reset_user,
     sign_out_other_sessions,
     sign_out_session,
+    standing_refusal,
     turn_off,
 )
 from .not_you import disown_sign_in, not_you_link
@@ -55,10 +58,12 @@ __all__ = [
     "current_setup",
     "deny_rescue_request",
     "file_rescue_request",
+    "grant_refusal",
     "password_changed",
     "pending",
     "pending_sign_in",
     "reauthenticate",
+    "record_refused_grant",
     "remove_method",
     "require_full_session",
     "require_recent_authentication",
@@ -75,6 +80,7 @@ __all__ = [
     "setup",
     "sign_out_other_sessions",
     "sign_out_session",
+    "standing_refusal",
     "step_up",
     "turn_off",
     "TwoFactorError",

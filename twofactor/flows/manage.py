@@ -179,6 +179,37 @@ def standing_refusal(actor, user) -> str | None:
     return None
 
 
+def grant_refusal(actor, *, superuser: bool = False, staff: bool = False, permissions=()) -> set[str]:
+    """What `actor` would grant beyond their own rank: "is_superuser", "is_staff" and each permission
+    ("app_label.codename") they do not hold themselves. Empty when the grant stays within their rank.
+
+    A permission in the admin never reaches past its holder: whoever may change users or groups hands out
+    only what they have (else `change_user` alone would make its holder anything).
+    """
+    if actor.is_superuser:
+        return set()
+    beyond = set(permissions) - actor.get_all_permissions()
+    if superuser:
+        beyond.add("is_superuser")
+    if staff and not actor.is_staff:
+        beyond.add("is_staff")
+    return beyond
+
+
+def record_refused_grant(actor, user, *, request=None, beyond: set[str]) -> None:
+    """A grant beyond the actor's rank was refused: recorded on the account it was for (or the actor's)."""
+    emit(
+        Kind.STAFF_ACTION_REFUSED,
+        user=user or actor,
+        request=request,
+        action="grant",
+        reason="grant",
+        granted=sorted(beyond),
+        actor=actor.pk,
+        actor_name=actor.get_username(),
+    )
+
+
 def require_staff_step_up(actor, request) -> None:
     """A staff member weakening someone else's account proves a fresh second factor first (401
     "step_up_required", TWOFACTOR_REAUTH_SECONDS): a session left open at a desk cannot reset anyone. The
