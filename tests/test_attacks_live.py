@@ -645,3 +645,32 @@ def test_a_session_rescued_by_email_changes_nothing_and_every_channel_is_told(si
     assert "rescue code" in notice and "cannot change your two-factor methods" in notice
     [text] = [text for text in site_all.texts() if OWNER_PHONE in text and "rescue" in text]
     assert "Not you?" in text
+
+
+def test_replacing_the_backup_codes_ends_what_a_stolen_code_opened(site_all):
+    """Outside review, finding 4: a backup code read off the owner's printout (with the phished password) opens a
+    session and a remembered browser; the owner's answer, a new set of codes, must end both."""
+    from twofactor.methods.backup.codes import replace_backup_codes
+
+    owner = make_user("printout")
+    totp = add_totp(owner)
+    stolen = replace_backup_codes(owner)[0]
+    thief = Browser(site_all, "203.0.113.80")
+    assert thief.login("printout", PASSWORD).json()["two_factor"]["state"] == "verify"
+    opened = thief.api("POST", "/2fa/verify", {"code": stolen, "method": "backup", "remember": True})
+    assert opened.status_code == 200 and opened.json()["verified"] is True, opened.text
+    assert thief.api("POST", "/logout").status_code in (200, 204)
+    assert thief.login("printout", PASSWORD).json()["verified"] is True  # the remembered browser skips the code
+    assert thief.state()["verified"] is True
+
+    owner_browser = verified_browser(site_all, owner, totp, "198.51.100.21")
+    wait_for_next_totp_step()
+    proved = owner_browser.api("POST", "/reauthenticate", {"password": PASSWORD, "code": totp.now()})
+    assert proved.status_code == 200, proved.text
+    replaced = owner_browser.api("POST", "/2fa/backup-codes", {})
+    assert replaced.status_code == 200 and len(replaced.json()["backup_codes"]) > 1, replaced.text
+
+    assert thief.state()["authenticated"] is False  # the session the stolen code opened has ended
+    again = thief.login("printout", PASSWORD).json()
+    assert again["verified"] is False and again["two_factor"]["state"] == "verify"  # and the browser is not trusted
+    assert owner_browser.state()["verified"] is True  # the owner's own session goes on

@@ -86,6 +86,28 @@ def test_regenerating_needs_recent_reauthentication_then_replaces_the_set(enroll
     assert other.post("/2fa/verify/", {"code": new_codes[1]}).status_code == 302
 
 
+def test_a_new_set_ends_the_sessions_and_forgets_the_browsers_a_backup_code_opened(enrolled, user, client_factory):
+    from twofactor.models import TrustedBrowser
+
+    client, totp, old_codes, _page = enrolled
+    by_code, by_app = client_factory(), client_factory()
+    sign_in(by_code)
+    assert by_code.post("/2fa/verify/", {"code": old_codes[0], "remember": "on"}).status_code == 302
+    assert TrustedBrowser.objects.filter(user=user, method="backup").count() == 1
+    sign_in(by_app)
+    assert by_app.post("/2fa/verify/", {"code": totp.at(time.time() + 30)}).status_code == 302
+
+    # The enrolment's session proved its password and code moments ago: no re-authentication needed.
+    assert client.post("/2fa/backup-codes/").status_code == 200
+    assert by_code.get("/2fa/").status_code == 302  # signed out: the login page
+    assert "_auth_user_id" not in by_code.session
+    assert by_app.get("/2fa/").status_code == 200 and client.get("/2fa/").status_code == 200
+    assert not TrustedBrowser.objects.filter(user=user).exists()
+    forgotten = SecurityEvent.objects.get(user=user, kind="trusted_browsers_revoked")
+    assert forgotten.data["reason"] == "backup_codes_replaced"
+    assert SecurityEvent.objects.get(user=user, kind="backup_codes_generated", data__sessions_ended=1)
+
+
 def test_the_download_link_carries_exactly_the_codes_shown(enrolled):
     import html
     from urllib.parse import unquote

@@ -312,13 +312,17 @@ def test_a_rescued_session_changes_no_method_code_password_or_session(totp_user)
 def test_the_limit_lifts_once_the_waiting_period_is_over(totp_user):
     from twofactor import state
 
-    user, _device, _totp = totp_user
+    user, _device, totp = totp_user
     api = rescued(user)
     session = api.django.session
     record = session[state.SESSION_KEY]
     record["verified_at"] -= 72 * 3600 + 1  # TWOFACTOR_RESCUE_WAIT_HOURS later
     session[state.SESSION_KEY] = record
     session.save()
+    # No longer limited; but the rescue code was no second factor, so the change asks for one like any other.
+    error_of(api.post("/2fa/backup-codes", {}), 403, "reauthentication_required")
+    proved = api.post("/reauthenticate", {"password": PASSWORD, "code": totp.now()})
+    assert proved.status_code == 200, proved.content
     assert api.post("/2fa/backup-codes", {}).status_code == 200
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from tests.support.live_server import Browser, LiveServer
+from tests.support.live_server import Browser, LiveServer, six_digit_code
 from twofactor import state
 from twofactor.methods.totp.models import TOTPDevice
 
@@ -108,3 +108,21 @@ def test_the_api_answers_401_step_up_required_then_step_up_opens_the_view(site):
     answer = browser.api("POST", "/2fa/step-up", {"code": next_step_code(totp), "method": "totp"})
     assert answer.status_code == 200 and answer.json()["confirmed"] is True
     assert browser.http.get(f"{site.url}/export/", headers=headers, timeout=30).json() == {"export": "ready"}
+
+
+def test_a_session_rescued_by_email_is_no_fresh_second_factor_for_a_step_up_view(site):
+    """Outside review, finding 3: the mailbox's rescue code is no second factor, so it opens no step-up view (nor the
+    API's), not even in the minutes after it was entered."""
+    owner_with_authenticator("rescued")
+    intruder = Browser(site)  # the password (phished) and the mailbox, not the phone
+    assert intruder.login("rescued", PASSWORD).json()["two_factor"]["state"] == "verify"
+    assert intruder.api("POST", "/2fa/rescue", {"option": "email"}).status_code == 200
+    code = six_digit_code(site.mails_to("rescued@example.com", at_least=1)[-1])
+    rescued = intruder.api("POST", "/2fa/rescue", {"option": "email_code", "code": code})
+    assert rescued.status_code == 200 and rescued.json()["session"]["verified"] is True, rescued.text
+
+    stopped = intruder.get("/payout/")
+    assert stopped.status_code == 302 and stopped.headers["Location"] == "/2fa/confirm/?next=%2Fpayout%2F"
+    assert intruder.post("/payout/", {"amount": "500"}).status_code == 302
+    export = intruder.http.get(f"{site.url}/export/", headers={"Accept": "application/json"}, timeout=30)
+    assert export.status_code == 401 and export.json()["error"]["code"] == "step_up_required"

@@ -114,6 +114,11 @@ REVOKED_BECAUSE = {
         "%(count)d remembered browsers forgotten because a two-factor method was removed",
         count,
     ),
+    "backup_codes_replaced": lambda count: ngettext(
+        "%(count)d remembered browser forgotten because the backup code it was trusted on was replaced",
+        "%(count)d remembered browsers forgotten because the backup codes they were trusted on were replaced",
+        count,
+    ),
     "reset": lambda count: ngettext(
         "%(count)d remembered browser forgotten because the administrators reset two-factor",
         "%(count)d remembered browsers forgotten because the administrators reset two-factor",
@@ -138,6 +143,7 @@ REVOKED_ONE_BECAUSE = {
     "password_changed": lambda: _("%(browser)s no longer remembered: the password changed"),
     "password_reset": lambda: _("%(browser)s no longer remembered: the password was reset"),
     "method_removed": lambda: _("%(browser)s no longer remembered: a two-factor method was removed"),
+    "backup_codes_replaced": lambda: _("%(browser)s no longer remembered: the backup codes were replaced"),
     "reset": lambda: _("%(browser)s no longer remembered: the administrators reset two-factor"),
     "rescue": lambda: _("%(browser)s no longer remembered: the administrators approved a request for help"),
     "expired": lambda: _("%(browser)s no longer remembered: its time is up"),

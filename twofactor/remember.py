@@ -48,6 +48,7 @@ class Reason:
     PASSWORD_CHANGED = "password_changed"
     PASSWORD_RESET = "password_reset"
     METHOD_REMOVED = "method_removed"
+    BACKUP_CODES_REPLACED = "backup_codes_replaced"  # the browser was trusted on a code of the old set
     RESET = "reset"  # staff reset two-factor
     RESCUE = "rescue"  # staff approved a request for help (which resets two-factor)
     EXPIRED = "expired"

@@ -5,6 +5,7 @@ from ..errors import TwoFactorError
 from ..sent_code.sending import SentCode
 from . import setup
 from .manage import (
+    end_what_device_opened,
     grant_refusal,
     password_changed,
     record_refused_grant,
@@ -57,6 +58,7 @@ __all__ = [
     "confirm",
     "current_setup",
     "deny_rescue_request",
+    "end_what_device_opened",
     "file_rescue_request",
     "grant_refusal",
     "password_changed",

@@ -7,7 +7,7 @@ from .. import device_cookie, mailbox, password_guard, remember, state
 from ..app_settings import app_settings
 from ..core import registry
 from ..errors import TwoFactorError
-from ..models import RescueCodeDevice, UserSession
+from ..models import RescueCodeDevice, TrustedBrowser, UserSession
 from ..signals import Kind, emit
 from ..state import grace
 from .signin import require_recent_authentication
@@ -62,6 +62,18 @@ def remove_method(request, ref: str) -> None:
         current = state.read(request)
         if current is not None:
             state.begin(request, user)  # no methods left: the session is now in state "none"
+
+
+def end_what_device_opened(request, user, device_id: str, *, reason: str) -> int:
+    """End what one device opened, other than this session: the sessions whose second step it was and the browsers
+    it made trusted (a set of backup codes replaced: a code read off the old printout opened them). Returns how many
+    sessions ended."""
+    remember.revoke(
+        TrustedBrowser.objects.filter(user=user, device_id=device_id), user=user, reason=reason, request=request
+    )
+    return state.end_sessions(
+        UserSession.objects.filter(user=user, device_id=device_id).exclude(session_key=_current_key(request))
+    )
 
 
 def turn_off(request) -> None:

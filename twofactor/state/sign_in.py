@@ -132,7 +132,9 @@ def mark_verified(request, device: TwoFactorDevice) -> SignInState:
     started_at = current.started_at if current else time.time()
     new = SignInState(device.user_id, VERIFIED, started_at, device.method, device.persistent_id, time.time())
     _write(request, new)
-    mark_code_entered(request)
+    if device.method != RESCUE:
+        # The mailbox's rescue code is no second factor: it makes no step-up or re-authentication fresh.
+        mark_code_entered(request)
     request.session.cycle_key()  # after the last change to the session: a renaming store saves it all at once
     record_session(request, device.user_id, old_key=old_key, device_id=device.persistent_id, verified=True)
     device_cookie.issue(request, request.user)

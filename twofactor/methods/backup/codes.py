@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ... import flows, state
+from ... import flows, remember, state
 from ...codes import generate_backup_code, hash_code, normalize_backup_code
 from ...errors import TwoFactorError
 from ...signals import Kind, emit
@@ -34,5 +34,10 @@ def regenerate_backup_codes(request) -> list[str]:
         raise TwoFactorError("conflict", _("Set up a two-factor method before making backup codes."), status=409)
     with transaction.atomic():
         codes = replace_backup_codes(user)
-    emit(Kind.BACKUP_CODES_GENERATED, user=user, request=request, count=len(codes))
+        # Whoever signed in with a code of the old set (read off a printout, say) is signed out and trusted no more.
+        device = BackupCodeDevice.objects.get(user=user)
+        ended = flows.end_what_device_opened(
+            request, user, device.persistent_id, reason=remember.Reason.BACKUP_CODES_REPLACED
+        )
+    emit(Kind.BACKUP_CODES_GENERATED, user=user, request=request, count=len(codes), sessions_ended=ended)
     return codes
