@@ -29,3 +29,41 @@ def test_a_completed_sign_in_makes_the_browser_known_for_the_days_the_site_says(
 def test_no_browser_is_made_known_when_the_site_turns_device_cookies_off(settings):
     settings.TWOFACTOR_DEVICE_COOKIE_DAYS = 0
     assert COOKIE_NAME not in signed_in_browser().django.cookies
+
+
+def nonce_of(browser: ApiClient) -> str:
+    from django.core import signing
+
+    return signing.loads(browser.django.cookies[COOKIE_NAME].value, salt="twofactor.device-cookie")["n"]
+
+
+def test_the_browser_keeps_its_nonce_at_each_sign_in_until_the_password_changes():
+    """The nonce is the cookie's failure budget (password_guard): renewing the cookie keeps it, so signing in again
+    gives no fresh budget; a new password makes a new one."""
+    from django.contrib.auth import get_user_model
+
+    from twofactor.methods.backup.codes import replace_backup_codes
+
+    browser = signed_in_browser()
+    first = nonce_of(browser)
+    user = get_user_model().objects.get(username="alice")
+    spare = replace_backup_codes(user)
+    assert browser.post("/logout", {}).status_code in (200, 204)
+    browser.login("alice", PASSWORD)
+    browser.verify(spare[0])
+    assert nonce_of(browser) == first
+
+    user.set_password("another-password-42")
+    user.save()
+    assert browser.post("/logout", {}).status_code in (200, 204)
+    browser.login("alice", "another-password-42")
+    browser.verify(spare[1])
+    assert nonce_of(browser) != first
+
+
+def test_issuing_without_a_request_does_nothing(settings):
+    """Flows run from a shell or a command (no request) mark no browser."""
+    from twofactor import device_cookie
+
+    settings.TWOFACTOR_DEVICE_COOKIE_DAYS = 30
+    assert device_cookie.issue(None, make_user("bob")) is None
