@@ -37,15 +37,18 @@ def nonce_of(browser: ApiClient) -> str:
     return signing.loads(browser.django.cookies[COOKIE_NAME].value, salt="twofactor.device-cookie")["n"]
 
 
-def test_the_browser_keeps_its_nonce_at_each_sign_in_until_the_password_changes():
+@pytest.mark.parametrize("days", [1, 30])
+def test_the_browser_keeps_its_nonce_at_each_sign_in_until_the_password_changes(settings, days):
     """The nonce is the cookie's failure budget (password_guard): renewing the cookie keeps it, so signing in again
-    gives no fresh budget; a new password makes a new one."""
+    gives no fresh budget; a new password makes a new one. A nonce is 128 random bits."""
     from django.contrib.auth import get_user_model
 
     from twofactor.methods.backup.codes import replace_backup_codes
 
+    settings.TWOFACTOR_DEVICE_COOKIE_DAYS = days
     browser = signed_in_browser()
     first = nonce_of(browser)
+    assert len(first) == 22  # secrets.token_urlsafe(16): 16 bytes, 22 characters
     user = get_user_model().objects.get(username="alice")
     spare = replace_backup_codes(user)
     assert browser.post("/logout", {}).status_code in (200, 204)
@@ -67,3 +70,40 @@ def test_issuing_without_a_request_does_nothing(settings):
 
     settings.TWOFACTOR_DEVICE_COOKIE_DAYS = 30
     assert device_cookie.issue(None, make_user("bob")) is None
+
+
+def test_a_known_browser_is_recognised_without_reading_the_password_again(django_assert_num_queries):
+    """Renewing the cookie at a sign-in uses the user row the sign-in already loaded (no extra query)."""
+    from django.contrib.auth import get_user_model
+
+    from twofactor import device_cookie
+
+    browser = signed_in_browser()
+    request = type("Request", (), {"COOKIES": {COOKIE_NAME: browser.django.cookies[COOKIE_NAME].value}})()
+    user = get_user_model().objects.get(username="alice")
+    with django_assert_num_queries(0):
+        device_cookie.issue(request, user)
+    assert device_cookie.known_device(request, user.pk, user.password) == nonce_of(browser)
+    assert device_cookie.known_device(None, user.pk) is None
+
+
+def test_a_cookie_older_than_the_days_the_site_says_is_not_recognised(settings):
+    import time
+
+    from django.core import signing
+
+    from twofactor import device_cookie
+
+    user = make_user()
+    payload = {"u": user.pk, "n": "x" * 22, "p": device_cookie.password_fingerprint(user.pk, user.password)}
+    value = signing.dumps(payload, salt=device_cookie._SALT).rsplit(":", 2)[0]
+    # The same cookie signed 31 days ago: the timestamp inside the signed value says when.
+    signer = signing.TimestampSigner(salt=device_cookie._SALT)
+    dated = f"{value}:{signing.b62_encode(int(time.time()) - 31 * 86400)}"
+    month_old = f"{dated}:{signer.signature(dated)}"
+    request = type("Request", (), {"COOKIES": {COOKIE_NAME: month_old}})()
+
+    settings.TWOFACTOR_DEVICE_COOKIE_DAYS = 32
+    assert device_cookie.known_device(request, user.pk) == "x" * 22  # a valid cookie, 31 days old
+    settings.TWOFACTOR_DEVICE_COOKIE_DAYS = 30
+    assert device_cookie.known_device(request, user.pk) is None
