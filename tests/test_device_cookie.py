@@ -19,11 +19,13 @@ def signed_in_browser() -> ApiClient:
     return browser
 
 
-@pytest.mark.parametrize("days", [1, 30])
-def test_a_completed_sign_in_makes_the_browser_known_for_the_days_the_site_says(settings, days):
+@pytest.mark.parametrize("days, secure", [(1, True), (30, False)])
+def test_a_completed_sign_in_makes_the_browser_known_for_the_days_the_site_says(settings, days, secure):
     settings.TWOFACTOR_DEVICE_COOKIE_DAYS = days
+    settings.SESSION_COOKIE_SECURE = secure  # the device cookie is as Secure as the session's
     cookie = signed_in_browser().django.cookies[COOKIE_NAME]
     assert cookie["max-age"] == days * 86400 and cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert bool(cookie["secure"]) is secure
 
 
 def test_no_browser_is_made_known_when_the_site_turns_device_cookies_off(settings):
@@ -99,11 +101,11 @@ def test_a_cookie_older_than_the_days_the_site_says_is_not_recognised(settings):
     value = signing.dumps(payload, salt=device_cookie._SALT).rsplit(":", 2)[0]
     # The same cookie signed 31 days ago: the timestamp inside the signed value says when.
     signer = signing.TimestampSigner(salt=device_cookie._SALT)
-    dated = f"{value}:{signing.b62_encode(int(time.time()) - 31 * 86400)}"
+    dated = f"{value}:{signing.b62_encode(int(time.time()) - 31 * 86400 - 20)}"
     month_old = f"{dated}:{signer.signature(dated)}"
     request = type("Request", (), {"COOKIES": {COOKIE_NAME: month_old}})()
 
     settings.TWOFACTOR_DEVICE_COOKIE_DAYS = 32
     assert device_cookie.known_device(request, user.pk) == "x" * 22  # a valid cookie, 31 days old
-    settings.TWOFACTOR_DEVICE_COOKIE_DAYS = 30
-    assert device_cookie.known_device(request, user.pk) is None
+    settings.TWOFACTOR_DEVICE_COOKIE_DAYS = 31
+    assert device_cookie.known_device(request, user.pk) is None  # 31 days and the seconds since: a moment too old
