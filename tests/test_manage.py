@@ -276,12 +276,12 @@ def test_signing_out_a_session_that_ended_already_or_this_one_says_so(verified_c
     _user, _device, totp = totp_user
     other = _signed_in_elsewhere(client_factory, totp, verify=False)
     record = UserSession.objects.get(session_key=other.session.session_key)
-    verified_client.post(f"/2fa/sessions/{record.pk}/end/")
+    verified_client.post(f"/2fa/sessions/{record.pk}/end/", follow=True)
     response = verified_client.post(f"/2fa/sessions/{record.pk}/end/", follow=True)
-    assert "That session is already signed out." in response.content.decode()
+    assert [str(message) for message in response.context["messages"]] == ["That session is already signed out."]
     this = UserSession.objects.get(session_key=verified_client.session.session_key)
     response = verified_client.post(f"/2fa/sessions/{this.pk}/end/", follow=True)
-    assert "That session is already signed out." in response.content.decode()
+    assert [str(message) for message in response.context["messages"]] == ["That session is already signed out."]
     assert verified_client.get("/").status_code == 200
 
 
