@@ -216,7 +216,7 @@ def record_refused_grant(actor, user, *, request=None, beyond: set[str]) -> None
         request=request,
         action="grant",
         reason="grant",
-        granted=sorted(beyond),
+        granted=", ".join(sorted(beyond)),  # the record keeps text, not lists
         actor=actor.pk,
         actor_name=actor.get_username(),
     )
