@@ -280,3 +280,37 @@ def test_a_password_set_by_staff_forgets_the_browsers_naming_the_staff_member_an
     forgotten = SecurityEvent.objects.get(user=user, kind=Kind.TRUSTED_BROWSERS_REVOKED)
     assert forgotten.data["reason"] == "password_changed" and forgotten.data["actor"] == root.pk
     assert forgotten.ip == CLIENT_ADDRESS
+
+
+def test_a_password_change_in_a_grace_period_makes_the_browser_known_no_more_than_the_sign_in_did(client, settings):
+    """A grace session is no completed sign-in (the site requires a method the user has not set up): neither the
+    sign-in nor a password change in it marks the browser as known."""
+    settings.TWOFACTOR_REQUIRED = "all"
+    settings.TWOFACTOR_GRACE_DAYS = 14
+    make_user("late")
+    client.post("/accounts/login/", {"username": "late", "password": PASSWORD})
+    assert client.session["twofactor"]["state"] == "grace" and COOKIE_NAME not in client.cookies
+    new = "a-brand-new-password-5"
+    answer = client.post(
+        "/accounts/password/change/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert answer.status_code == 302
+    assert COOKIE_NAME not in client.cookies
+
+
+def test_the_reset_flow_itself_refuses_an_actor_who_does_not_outrank_the_user(rf):
+    """flows.reset_user is public: a project's own view calling it meets the rank rule too, recorded with the
+    request it came from."""
+    from twofactor import flows
+
+    root = make_user("root", is_staff=True, is_superuser=True)
+    add_totp(root)
+    junior = make_user("junior", is_staff=True)
+    request = rf.post("/desk/reset/", REMOTE_ADDR="198.51.100.7")
+    request.user = junior
+    with pytest.raises(flows.TwoFactorError) as refused:
+        flows.reset_user(root, actor=junior, request=request, note="x")
+    assert refused.value.code == "outranked"
+    event = SecurityEvent.objects.get(user=root, kind=Kind.STAFF_ACTION_REFUSED)
+    assert event.data["action"] == "reset" and event.ip == "198.51.100.7"
+    assert TOTPDevice.objects.filter(user=root).exists()
