@@ -2,8 +2,6 @@
 reset and the rescue approval): over HTTP against a live gunicorn with the production settings (DEBUG off)."""
 
 import base64
-import html
-import re
 from importlib import import_module
 
 import pyotp
@@ -12,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
+from tests.support.admin_forms import form_fields
 from tests.support.live_server import Browser, LiveServer
 from twofactor.methods.totp.models import TOTPDevice
 
@@ -84,22 +83,6 @@ def age_the_proofs(browser: Browser, seconds: int = 3600) -> None:
     stamps = store["twofactor_reauth"]
     store["twofactor_reauth"] = {name: moment - seconds for name, moment in stamps.items()}
     store.save()
-
-
-def form_fields(page: str) -> dict:
-    """The values an admin change form would post back as it stands (text inputs, checked boxes, selections)."""
-    values: dict = {}
-    for tag in re.findall(r"<input[^>]*>", page):
-        name = re.search(r'name="([^"]+)"', tag)
-        if not name or 'type="submit"' in tag or name.group(1) == "csrfmiddlewaretoken":
-            continue
-        value = re.search(r'value="([^"]*)"', tag)
-        if 'type="checkbox"' in tag:
-            if "checked" in tag:
-                values[name.group(1)] = "on"
-            continue
-        values[name.group(1)] = html.unescape(value.group(1)) if value else ""
-    return values
 
 
 def test_a_staff_member_who_may_change_users_cannot_make_themselves_a_superuser(site):

@@ -4,7 +4,6 @@ The fast-tier counterpart of tests/test_admin_rank_live.py: its attacks, through
 staff member reads (the refusal, its level, where they are sent) and what the account's record keeps.
 """
 
-import html
 import re
 import sys
 import types
@@ -16,13 +15,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.test import Client
 from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.admin import UserAdmin
+from tests.support.admin_forms import form_fields
 from tests.support.devices import add_totp
-from tests.support.users import PASSWORD, make_user, sign_in
+from tests.support.users import PASSWORD, make_user, verified_with_app
 from twofactor import mailbox
 from twofactor.admin_site import TwoFactorAdminSite
 from twofactor.models import SecurityEvent, TrustedBrowser
@@ -92,22 +91,6 @@ def refusals(user) -> list[SecurityEvent]:
     return list(SecurityEvent.objects.filter(user=user, kind=Kind.STAFF_ACTION_REFUSED).order_by("pk"))
 
 
-def form_fields(page: str) -> dict:
-    """What an admin change form posts back as it stands (inputs and checked boxes; no selections)."""
-    values: dict = {}
-    for tag in re.findall(r"<input[^>]*>", page):
-        name = re.search(r'name="([^"]+)"', tag)
-        if not name or 'type="submit"' in tag or name.group(1) == "csrfmiddlewaretoken":
-            continue
-        value = re.search(r'value="([^"]*)"', tag)
-        if 'type="checkbox"' in tag:
-            if "checked" in tag:
-                values[name.group(1)] = "on"
-            continue
-        values[name.group(1)] = html.unescape(value.group(1)) if value else ""
-    return values
-
-
 def post_change(desk_client, user, **changes):
     """Post the user's change form as it stands, with `changes`."""
     url = change_page(user)
@@ -129,16 +112,6 @@ def age_the_proofs(client, seconds: int = 3600) -> None:
     session = client.session
     session["twofactor_reauth"] = {name: moment - seconds for name, moment in session["twofactor_reauth"].items()}
     session.save()
-
-
-def verified(username: str, **extra):
-    """(user, client signed in with both steps)."""
-    user = make_user(username, **extra)
-    _device, totp = add_totp(user)
-    client = Client()
-    sign_in(client, username)
-    assert client.post("/2fa/verify/", {"code": totp.now()}).status_code == 302
-    return user, client
 
 
 # Granting: permissions, groups, the superuser flag (rank_checked)
@@ -519,7 +492,7 @@ def test_the_password_page_of_no_account_is_not_found():
 
 
 def test_a_password_set_by_staff_ends_the_users_sessions_and_is_recorded_with_the_actor():
-    member, member_client = verified("member")
+    member, member_client = verified_with_app("member")
     boss, desk_client = staff_client("boss", is_superuser=True)
     page = desk_client.get(f"{USERS}{member.pk}/password/")
     assert page.status_code == 200
@@ -538,7 +511,7 @@ def test_a_password_set_by_staff_ends_the_users_sessions_and_is_recorded_with_th
 
 
 def test_a_refused_password_form_changes_nothing():
-    member, member_client = verified("member")
+    member, member_client = verified_with_app("member")
     _boss, desk_client = staff_client("boss", is_superuser=True)
     response = password_post(desk_client, member, "the-desk-chose-this-77", "something-else-entirely-77")
     assert response.status_code == 200 and response.context["form"].errors
@@ -568,7 +541,7 @@ def test_the_reset_page_asks_for_a_note_and_names_the_user_and_methods():
 
 
 def test_the_reset_page_resets_and_says_so():
-    member, member_client = verified("member")
+    member, member_client = verified_with_app("member")
     helper, desk_client = staff_client("helper", "accounts.view_user", "twofactor.reset_twofactor")
 
     response = desk_client.post(f"{USERS}{member.pk}/two-factor-reset/", {"confirmed": "yes", "note": "At the desk."})

@@ -7,8 +7,7 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
 
-from tests.support.devices import add_totp
-from tests.support.users import PASSWORD, make_user, sign_in
+from tests.support.users import PASSWORD, make_user, sign_in, verified_with_app
 from twofactor import sms
 from twofactor.methods.sms.models import SMSDevice
 from twofactor.models import SecurityEvent, UserSession
@@ -27,22 +26,13 @@ def _site_name(settings):
 CHANGE = "/accounts/password/change/"
 
 
-def verified(username: str = "alice", **extra) -> tuple:
-    user = make_user(username, **extra)
-    _device, totp = add_totp(user)
-    client = Client()
-    sign_in(client, username)
-    assert client.post("/2fa/verify/", {"code": totp.now()}).status_code == 302
-    return user, client
-
-
 def change(client, old: str, path: str = CHANGE):
     return client.post(path, {"old_password": old, "new_password1": NEW, "new_password2": NEW})
 
 
 def test_wrong_current_passwords_spend_the_sign_in_budget_and_are_recorded(settings):
     settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 3
-    user, client = verified()
+    user, client = verified_with_app()
     statuses = [change(client, f"wrong-{number}").status_code for number in range(8)]
     # This browser is known (it completed a sign-in): 3 of its own budget, then 3 of its address's.
     assert statuses == [200] * 6 + [429] * 2
@@ -53,7 +43,7 @@ def test_wrong_current_passwords_spend_the_sign_in_budget_and_are_recorded(setti
 
 def test_a_right_current_password_gives_its_attempt_back(settings):
     settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 3
-    user, client = verified()
+    user, client = verified_with_app()
     assert change(client, "wrong-1").status_code == 200
     assert change(client, PASSWORD).status_code == 302
     client.post("/accounts/logout/")
@@ -63,13 +53,13 @@ def test_a_right_current_password_gives_its_attempt_back(settings):
 
 
 def test_a_wrong_current_password_gets_the_sites_plain_sentence(settings):
-    _user, client = verified()
+    _user, client = verified_with_app()
     page = change(client, "wrong-1").content.decode()
     assert "That password is not correct." in page
 
 
 def test_a_change_is_recorded_mailed_and_texted_and_ends_the_other_sessions():
-    user, client = verified()
+    user, client = verified_with_app()
     SMSDevice.objects.create(user=user, name="Code by text message", phone_number="+14155550100", confirmed=True)
     other = Client()
     sign_in(other)
@@ -114,7 +104,7 @@ def test_the_notices_speak_the_users_language_not_the_resetters():
 
 def test_the_admins_own_password_page_goes_through_the_same_guard(settings):
     settings.TWOFACTOR_PASSWORD_FAILURES_PER_ACCOUNT_IP = 2
-    staff, client = verified("root", is_staff=True)
+    staff, client = verified_with_app("root", is_staff=True)
     path = "/admin/password_change/"
     assert client.get(path).status_code == 200
     assert [change(client, f"wrong-{n}", path).status_code for n in range(5)] == [200] * 4 + [429]
@@ -122,7 +112,7 @@ def test_the_admins_own_password_page_goes_through_the_same_guard(settings):
 
 
 def test_the_admins_own_password_page_records_and_announces_a_change():
-    staff, client = verified("root", is_staff=True)
+    staff, client = verified_with_app("root", is_staff=True)
     path = "/admin/password_change/"
     mail.outbox.clear()
     assert change(client, PASSWORD, path).status_code == 302
@@ -131,8 +121,8 @@ def test_the_admins_own_password_page_records_and_announces_a_change():
 
 
 def test_a_password_set_by_staff_is_recorded_announced_and_ends_the_users_sessions():
-    alice, alice_client = verified("alice")
-    staff, desk = verified("helper", is_staff=True)
+    alice, alice_client = verified_with_app("alice")
+    staff, desk = verified_with_app("helper", is_staff=True)
     for codename in ("view_user", "change_user"):
         staff.user_permissions.add(Permission.objects.get(codename=codename, content_type__app_label="accounts"))
     mail.outbox.clear()
@@ -150,7 +140,7 @@ def test_a_password_set_by_staff_is_recorded_announced_and_ends_the_users_sessio
 
 
 def test_a_wrong_password_at_re_authentication_is_recorded(settings):
-    user, client = verified()
+    user, client = verified_with_app()
     answer = client.post("/2fa/reauthenticate/", {"password": "wrong-1", "code": "123456", "method": "totp"})
     assert answer.status_code == 400
     assert SecurityEvent.objects.filter(user=user, kind=Kind.PASSWORD_FAILED).count() == 1

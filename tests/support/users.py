@@ -16,3 +16,17 @@ def sign_in(client, username: str = "alice", password: str = PASSWORD):
     response = client.post("/accounts/login/", {"username": username, "password": password})
     assert response.status_code == 302, response.content
     return response
+
+
+def verified_with_app(username: str = "alice", **extra) -> tuple:
+    """(user, Django test client) for a new user with an authenticator app, signed in with both steps."""
+    from django.test import Client
+
+    from .devices import add_totp
+
+    user = make_user(username, **extra)
+    _device, totp = add_totp(user)
+    client = Client()
+    sign_in(client, username)
+    assert client.post("/2fa/verify/", {"code": totp.now()}).status_code == 302
+    return user, client
